@@ -1,0 +1,383 @@
+//! The `dataroom` command: parse the arguments, call the library, print, exit.
+//! Exit codes: 0 success, 1 a problem with the input or the room, 2 usage.
+
+mod init;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use dataroom::publish::{signing, verify};
+use dataroom::render::Selection;
+use dataroom::room::diagnostic::Diagnostics;
+use dataroom::seal::password;
+use dataroom::{BuildError, BuildOptions, Renderer};
+
+#[derive(Parser)]
+#[command(
+    name = "dataroom",
+    version,
+    about = "Build a signed, password-protected, offline data room from client records (客户资料移交数据室)",
+    long_about = "dataroom turns a folder of client records (YAML) and documents (Markdown) into an encrypted \
+website that opens offline from a USB stick, plus a signed zip for the handover.\n\n\
+Start with `dataroom init my-room`, edit the files, run `dataroom check my-room`, then \
+`dataroom build my-room --out handover`.\n\nOutput respects NO_COLOR."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Only {
+    /// Just the training lessons, unencrypted, for an intranet
+    Training,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a room for mistakes without building it.
+    ///
+    /// Lists every problem with its file, line and column, and how to fix it.
+    /// Errors stop a build; warnings (data quality: phone numbers, ID check
+    /// digits, missing consent, duplicates) do not, unless --strict.
+    Check {
+        /// The room folder (the one with dataroom.yaml)
+        room: PathBuf,
+        /// Treat warnings as errors
+        #[arg(long)]
+        strict: bool,
+        /// `json` prints the findings for other tools
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Build the encrypted, signed data room into a folder.
+    ///
+    /// Writes OUT/site/ (open site/index.html in a browser), OUT/<room>-<date>.zip
+    /// and its signature. The previous OUT stays untouched if anything fails.
+    ///
+    /// The password comes from --password-file, the DATAROOM_PASSWORD variable, or
+    /// a prompt; without any of them a strong one is generated and printed once.
+    /// Send it to the buyer by a different channel than the USB stick.
+    Build {
+        /// The room folder (the one with dataroom.yaml)
+        room: PathBuf,
+        /// Where to put the result
+        #[arg(long)]
+        out: PathBuf,
+        /// Treat data-quality warnings as errors
+        #[arg(long)]
+        strict: bool,
+        /// Build only part of the room: `training` makes the public training site
+        #[arg(long, value_enum)]
+        only: Option<Only>,
+        /// Read the room password from this file (first line)
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+        /// Accept a short or easily guessed password
+        #[arg(long)]
+        allow_weak_password: bool,
+        /// The minisign secret key to sign with (default: DATAROOM_SIGN_KEY, else your own key, made on first use)
+        #[arg(long)]
+        sign_key: Option<PathBuf>,
+        /// PBKDF2 iterations (at least 600000)
+        #[arg(long, default_value_t = dataroom::seal::MIN_ITERATIONS)]
+        kdf_iterations: u32,
+        /// Print how long each stage took
+        #[arg(long)]
+        timings: bool,
+    },
+    /// Create a small example room to start from.
+    Init {
+        /// The new room folder (must not exist or be empty)
+        dir: PathBuf,
+    },
+    /// Make a minisign key pair for signing rooms.
+    Keygen {
+        /// Where to write the secret key (the public key goes beside it as .pub)
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check that a room is complete and unchanged: the signature and every file.
+    ///
+    /// Give the build folder, its site/ folder, or the zip (read without unpacking).
+    /// Compare the key id printed here with the one on the handover confirmation.
+    Verify {
+        target: PathBuf,
+        /// The seller's public key (dataroom.pub); default: the one inside the room
+        #[arg(long)]
+        pubkey: Option<PathBuf>,
+    },
+    /// Decrypt a room back into ordinary files (the restore drill, 恢复演练).
+    ///
+    /// Verifies first and refuses a tampered room. Pages become HTML files under
+    /// their routes, attachments get their original names.
+    Restore {
+        target: PathBuf,
+        /// Where to write the readable copy
+        #[arg(long)]
+        out: PathBuf,
+        /// Compare with the source room and report anything missing or different
+        #[arg(long)]
+        compare: Option<PathBuf>,
+        #[arg(long)]
+        pubkey: Option<PathBuf>,
+        /// Read the room password from this file (first line)
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+}
+
+fn color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+fn print_diagnostics(diags: &Diagnostics, sources: &dataroom::room::diagnostic::Sources, root: &Path) {
+    let renderer = Renderer::new(color());
+    for d in &diags.items {
+        eprint!("{}", renderer.render(d, sources, root));
+    }
+    eprintln!(
+        "{} error(s), {} warning(s)",
+        diags.error_count(),
+        diags.warning_count()
+    );
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Check { room, strict, format } => {
+            let loaded = dataroom::check(&room, strict);
+            match format {
+                Format::Human => {
+                    print_diagnostics(&loaded.diagnostics, &loaded.sources, &room);
+                    if loaded.diagnostics.error_count() == 0 {
+                        eprintln!("{} is ready to build", room.display());
+                    }
+                }
+                Format::Json => {
+                    let json = serde_json::json!({
+                        "room": room,
+                        "errors": loaded.diagnostics.error_count(),
+                        "warnings": loaded.diagnostics.warning_count(),
+                        "findings": loaded.diagnostics.items,
+                    });
+                    println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+                }
+            }
+            Ok(ExitCode::from(u8::from(loaded.diagnostics.error_count() > 0)))
+        }
+        Command::Build {
+            room,
+            out,
+            strict,
+            only,
+            password_file,
+            allow_weak_password,
+            sign_key,
+            kdf_iterations,
+            timings,
+        } => {
+            if kdf_iterations < dataroom::seal::MIN_ITERATIONS {
+                return Err(format!("--kdf-iterations must be at least {}", dataroom::seal::MIN_ITERATIONS));
+            }
+            let selection = match only {
+                Some(Only::Training) => Selection::TrainingOnly,
+                None => Selection::All,
+            };
+            // Check before asking for a password: a typo should not cost a prompt.
+            let pre = dataroom::check(&room, strict);
+            if pre.room.is_none() {
+                print_diagnostics(&pre.diagnostics, &pre.sources, &room);
+                eprintln!("nothing was built; {} is unchanged", out.display());
+                return Ok(ExitCode::from(1));
+            }
+            let pw = match selection {
+                Selection::TrainingOnly => None,
+                Selection::All => {
+                    let pw = password::obtain(password_file.as_deref(), true, true)?;
+                    if !matches!(pw.source, password::Source::Generated) && !allow_weak_password {
+                        if let Some(why) = password::weakness(&pw.secret) {
+                            return Err(format!(
+                                "the password is too weak: {why}. Choose a longer one (e.g. four unrelated words), \
+                                 leave it out to have one generated, or pass --allow-weak-password"
+                            ));
+                        }
+                    }
+                    Some(pw)
+                }
+            };
+            let signer = signing::load_signer(sign_key.as_deref())?;
+            if signer.created {
+                eprintln!(
+                    "created your signing key {} (keep it private; back it up)",
+                    signer.secret_path.display()
+                );
+            }
+            let progress = if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() {
+                let bar = indicatif::ProgressBar::new(0);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template("{spinner} sealing {pos}/{len} [{bar:30}] {eta}")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                bar
+            } else {
+                indicatif::ProgressBar::hidden()
+            };
+            let opts = BuildOptions {
+                room: &room,
+                out: &out,
+                strict,
+                selection,
+                password: pw.as_ref().map(|p| p.secret.as_str()),
+                iterations: kdf_iterations,
+                signer: &signer,
+                progress,
+            };
+            match dataroom::build(&opts) {
+                Ok(report) => {
+                    if report.warnings.warning_count() > 0 {
+                        print_diagnostics(&report.warnings, &report.sources, &room);
+                    }
+                    let s = &report.sealed;
+                    println!("built {} pages, {} attachments, {} files", report.pages, report.attachments, s.file_count);
+                    println!("  site:      {}", out.join("site").join("index.html").display());
+                    println!("  archive:   {} (+ .minisig)", out.join(&s.zip_name).display());
+                    println!("  manifest:  SHA256SUMS sha256 {}", s.manifest_sha256);
+                    println!("  signed by: key id {}", s.key_id);
+                    println!("             fingerprint {}", s.fingerprint);
+                    if let Some(pw) = &pw {
+                        if matches!(pw.source, password::Source::Generated) {
+                            println!();
+                            println!("Room password (shown once, not stored anywhere) / 数据室密码（仅显示一次）:");
+                            println!();
+                            println!("    {}", pw.secret);
+                            println!();
+                            println!("Send it to the buyer by a separate channel (phone, SMS), never with the USB stick.");
+                        }
+                    }
+                    if timings {
+                        for (stage, d) in &report.timings {
+                            eprintln!("timing {stage}: {:.3}s", d.as_secs_f64());
+                        }
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(BuildError::Input(loaded)) => {
+                    print_diagnostics(&loaded.diagnostics, &loaded.sources, &room);
+                    eprintln!("nothing was built; {} is unchanged", out.display());
+                    Ok(ExitCode::from(1))
+                }
+                Err(BuildError::Output(msg)) => Err(format!("{msg}\nthe previous {} is unchanged", out.display())),
+            }
+        }
+        Command::Init { dir } => {
+            init::scaffold(&dir)?;
+            println!("created a new room in {}", dir.display());
+            println!("next: edit the files, then `dataroom check {}`", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keygen { out } => {
+            let path = match out {
+                Some(p) => p,
+                None => signing::default_key_path().ok_or("no config folder; pass --out PATH")?,
+            };
+            let (pk, pub_path) = signing::generate(&path)?;
+            println!("secret key: {} (mode 0600; keep it private)", path.display());
+            println!("public key: {}", pub_path.display());
+            println!("key id:     {}", signing::key_id(&pk));
+            println!("fingerprint {}", signing::fingerprint(&pk));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify { target, pubkey } => {
+            let files = verify::SiteFiles::open(&target)?;
+            let report = verify::verify(&files, pubkey.as_deref())?;
+            print_verify(&report);
+            Ok(ExitCode::from(u8::from(!report.ok())))
+        }
+        Command::Restore {
+            target,
+            out,
+            compare,
+            pubkey,
+            password_file,
+        } => {
+            let pw = password::obtain(password_file.as_deref(), false, false)?;
+            let report = dataroom::restore(&target, pubkey.as_deref(), &pw.secret, &out, compare.as_deref())?;
+            print_verify(&report.verify);
+            println!("restored {} pages and {} files into {}", report.pages, report.files, out.display());
+            if compare.is_some() {
+                for m in &report.missing {
+                    println!("missing:   {m}");
+                }
+                for d in &report.different {
+                    println!("different: {d}");
+                }
+                if report.missing.is_empty() && report.different.is_empty() {
+                    println!("compare: every record, document and attachment of the source is present and identical");
+                } else {
+                    println!("compare: {} missing, {} different", report.missing.len(), report.different.len());
+                    return Ok(ExitCode::from(1));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_verify(r: &verify::Report) {
+    println!("public key: {}", r.key_source);
+    println!("key id:     {}", r.key_id);
+    println!("fingerprint {}", r.fingerprint);
+    match (&r.signature_error, &r.trusted_comment) {
+        (Some(e), _) => println!("signature:  FAILED — {e}"),
+        (None, Some(tc)) => println!("signature:  good — {tc}"),
+        (None, None) => {}
+    }
+    match &r.zip_signature {
+        Some(Ok(tc)) => println!("zip signature: good — {tc}"),
+        Some(Err(e)) => println!("zip signature: FAILED — {e}"),
+        None => {}
+    }
+    for p in &r.changed {
+        println!("changed:    {p}");
+    }
+    for p in &r.missing {
+        println!("missing:    {p}");
+    }
+    for p in &r.extra {
+        println!("extra:      {p}");
+    }
+    for p in &r.malformed {
+        println!("malformed:  {p}");
+    }
+    if r.ok() {
+        println!("OK: {} files match SHA256SUMS and the signature is valid", r.checked);
+    } else {
+        println!(
+            "NOT OK: {} changed, {} missing, {} extra",
+            r.changed.len(),
+            r.missing.len(),
+            r.extra.len()
+        );
+    }
+}

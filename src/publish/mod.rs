@@ -1,0 +1,138 @@
+//! Publishing: atomic output, `SHA256SUMS` + minisign signature, the
+//! deterministic zip; and the buyer's side: verify and restore.
+//!
+//! Invariant: `<DIR>` is replaced only by a finished, signed build
+//! ([`output::Staging::commit`]); verify never writes, and restore writes only
+//! after the signature and every hash check out.
+
+pub mod archive;
+pub mod output;
+pub mod signing;
+pub mod verify;
+
+use std::fmt::Write as _;
+
+use crate::seal::hex;
+pub use output::Staging;
+use signing::Signer;
+
+/// A file written into `site/`, with its hash.
+#[derive(Clone, Debug)]
+pub struct Written {
+    pub path: String,
+    pub sha256: [u8; 32],
+}
+
+pub const SUMS: &str = "SHA256SUMS";
+pub const SUMS_SIG: &str = "SHA256SUMS.minisig";
+pub const PUBKEY: &str = "dataroom.pub";
+
+/// What the seller and the buyer compare against the paper confirmation.
+#[derive(Clone, Debug)]
+pub struct Sealed {
+    pub file_count: usize,
+    pub manifest_sha256: String,
+    pub key_id: String,
+    pub fingerprint: String,
+    pub zip_name: String,
+    pub trusted_comment: String,
+}
+
+/// `sha256sum`'s format: `<hex>  <path>`, sorted by path.
+pub fn manifest(files: &[Written]) -> String {
+    let mut sorted: Vec<&Written> = files.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut out = String::with_capacity(sorted.len() * 100);
+    for f in sorted {
+        let _ = writeln!(out, "{}  {}", hex(&f.sha256), f.path);
+    }
+    out
+}
+
+pub struct Finish<'a> {
+    pub slug: &'a str,
+    pub date: chrono::NaiveDate,
+    /// Seconds since the epoch for the zip entries (SOURCE_DATE_EPOCH or the handover date).
+    pub zip_time: i64,
+    pub build_time: &'a str,
+    pub signer: &'a Signer,
+}
+
+/// Adds the public key, the manifest and its signature to `site/`, then zips
+/// `site/` and signs the zip.
+pub fn finish(staging: &Staging, mut files: Vec<Written>, f: &Finish) -> Result<Sealed, String> {
+    let io = |e: std::io::Error| format!("cannot write the output: {e}");
+    let pub_text = f.signer.public_box();
+    files.push(Written {
+        path: PUBKEY.into(),
+        sha256: staging.write(&format!("site/{PUBKEY}"), pub_text.as_bytes()).map_err(io)?,
+    });
+    let sums = manifest(&files);
+    let manifest_hash = staging.write(&format!("site/{SUMS}"), sums.as_bytes()).map_err(io)?;
+    let trusted_comment = format!(
+        "dataroom room={} files={} built={}",
+        f.slug,
+        files.len(),
+        f.build_time
+    );
+    let sig = f.signer.sign(sums.as_bytes(), &trusted_comment)?;
+    staging.write(&format!("site/{SUMS_SIG}"), sig.as_bytes()).map_err(io)?;
+
+    let zip_name = format!("{}-{}.zip", f.slug, f.date.format("%Y-%m-%d"));
+    let zip_path = staging.path().join(&zip_name);
+    archive::write_zip(&staging.path().join("site"), &zip_path, f.zip_time)?;
+    let zip_bytes = std::fs::read(&zip_path).map_err(io)?;
+    let zip_sig = f.signer.sign(&zip_bytes, &format!("{trusted_comment} archive={zip_name}"))?;
+    staging.write(&format!("{zip_name}.minisig"), zip_sig.as_bytes()).map_err(io)?;
+    Ok(Sealed {
+        file_count: files.len(),
+        manifest_sha256: hex(&manifest_hash),
+        key_id: signing::key_id(&f.signer.public),
+        fingerprint: signing::fingerprint(&f.signer.public),
+        zip_name,
+        trusted_comment,
+    })
+}
+
+/// A name for the zip that reveals nothing: the room folder's name reduced to
+/// ASCII letters, digits and dashes.
+pub fn slug(folder_name: &str) -> String {
+    let mut s = String::new();
+    for c in folder_name.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+    }
+    let s = s.trim_end_matches('-').to_string();
+    if s.is_empty() {
+        "dataroom".into()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_is_sorted_coreutils_format() {
+        let files = vec![
+            Written { path: "b.js".into(), sha256: [1; 32] },
+            Written { path: "a.html".into(), sha256: [0; 32] },
+        ];
+        let m = manifest(&files);
+        let lines: Vec<&str> = m.lines().collect();
+        assert_eq!(lines[0], format!("{}  a.html", "00".repeat(32)));
+        assert!(lines[1].ends_with("  b.js"));
+    }
+
+    #[test]
+    fn slugs_are_ascii() {
+        assert_eq!(slug("example-dataroom"), "example-dataroom");
+        assert_eq!(slug("上海 Room 2026"), "room-2026");
+        assert_eq!(slug("客户资料"), "dataroom");
+    }
+}

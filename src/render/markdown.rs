@@ -1,0 +1,193 @@
+//! Markdown → HTML with pulldown-cmark: tables, task lists, footnotes,
+//! strikethrough, heading ids. Quiz blocks are left out here (the lesson template
+//! renders the parsed questions); task lists become interactive checklists.
+
+use std::collections::HashSet;
+
+use pulldown_cmark::{html, CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
+
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+pub struct Rendered {
+    pub html: String,
+    pub tasks_total: usize,
+    pub tasks_done: usize,
+}
+
+/// `checklist_id` names the document's task lists so the browser can keep their
+/// ticks; each checkbox gets a stable `data-item` number.
+pub fn render(markdown: &str, checklist_id: &str) -> Rendered {
+    let events: Vec<Event> = Parser::new_ext(markdown, options()).collect();
+    let mut out: Vec<Event> = Vec::with_capacity(events.len());
+    let mut list_is_checklist: Vec<bool> = Vec::new();
+    let mut used_ids = HashSet::new();
+    let mut in_quiz = false;
+    let (mut total, mut done) = (0, 0);
+    let mut i = 0;
+    while i < events.len() {
+        let event = &events[i];
+        match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang)))
+                if lang.split_whitespace().next() == Some("quiz") =>
+            {
+                in_quiz = true;
+            }
+            Event::End(TagEnd::CodeBlock) if in_quiz => in_quiz = false,
+            _ if in_quiz => {}
+            Event::Start(Tag::List(None)) => {
+                let is_tasks = matches!(
+                    (events.get(i + 1), events.get(i + 2)),
+                    (Some(Event::Start(Tag::Item)), Some(Event::TaskListMarker(_)))
+                );
+                list_is_checklist.push(is_tasks);
+                if is_tasks {
+                    out.push(Event::Html(CowStr::from(format!(
+                        "<ul class=\"checklist\" data-checklist=\"{}\">\n",
+                        escape_attr(checklist_id)
+                    ))));
+                } else {
+                    out.push(event.clone());
+                }
+            }
+            Event::End(TagEnd::List(false)) => {
+                if list_is_checklist.pop() == Some(true) {
+                    out.push(Event::Html(CowStr::from("</ul>\n")));
+                } else {
+                    out.push(event.clone());
+                }
+            }
+            Event::Start(Tag::List(Some(_))) => {
+                list_is_checklist.push(false);
+                out.push(event.clone());
+            }
+            Event::TaskListMarker(checked) => {
+                out.push(Event::Html(CowStr::from(format!(
+                    "<input type=\"checkbox\" data-item=\"{total}\"{}> ",
+                    if *checked { " checked" } else { "" }
+                ))));
+                total += 1;
+                done += usize::from(*checked);
+            }
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
+                let id = match id {
+                    Some(id) => id.clone(),
+                    None => {
+                        let text = heading_text(&events[i + 1..]);
+                        CowStr::from(unique_slug(&text, &mut used_ids))
+                    }
+                };
+                out.push(Event::Start(Tag::Heading {
+                    level: *level,
+                    id: Some(id),
+                    classes: classes.clone(),
+                    attrs: attrs.clone(),
+                }));
+            }
+            // Raw HTML in a document is shown as text: documents come from many
+            // hands and must not inject scripts into the room.
+            Event::Html(raw) | Event::InlineHtml(raw) => out.push(Event::Text(raw.clone())),
+            _ => out.push(event.clone()),
+        }
+        i += 1;
+    }
+    let mut html_out = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut html_out, out.into_iter());
+    Rendered {
+        html: html_out,
+        tasks_total: total,
+        tasks_done: done,
+    }
+}
+
+fn heading_text(rest: &[Event]) -> String {
+    let mut text = String::new();
+    for e in rest {
+        match e {
+            Event::End(TagEnd::Heading(_)) => break,
+            Event::Text(t) | Event::Code(t) => text.push_str(t),
+            _ => {}
+        }
+    }
+    text
+}
+
+/// Heading ids keep letters (CJK included) and digits; everything else becomes `-`.
+fn unique_slug(text: &str, used: &mut HashSet<String>) -> String {
+    let mut slug = String::new();
+    for c in text.trim().chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let base = slug.trim_end_matches('-').to_string();
+    let base = if base.is_empty() { "section".to_string() } else { base };
+    let mut candidate = base.clone();
+    let mut n = 1;
+    while !used.insert(candidate.clone()) {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    candidate
+}
+
+pub fn escape_attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extensions_and_ids() {
+        let r = render(
+            "# 移交 流程\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~x~~ and[^1]\n\n[^1]: note\n\n# 移交 流程\n",
+            "c",
+        );
+        assert!(r.html.contains("<h1 id=\"移交-流程\">"), "{}", r.html);
+        assert!(r.html.contains("<h1 id=\"移交-流程-1\">"), "{}", r.html);
+        assert!(r.html.contains("<table>"));
+        assert!(r.html.contains("<del>x</del>"));
+        assert!(r.html.contains("footnote-definition"));
+    }
+
+    #[test]
+    fn task_lists_become_checklists() {
+        let r = render("- [x] one\n- [ ] two\n\n- plain\n", "checklists/a");
+        assert_eq!((r.tasks_total, r.tasks_done), (2, 1));
+        assert!(r.html.contains("<ul class=\"checklist\" data-checklist=\"checklists/a\">"));
+        assert!(r.html.contains("data-item=\"0\" checked"));
+        assert!(r.html.contains("<ul>\n<li>plain"));
+    }
+
+    #[test]
+    fn raw_html_and_quizzes_are_not_output() {
+        let r = render("<script>alert(1)</script>\n\n```quiz\nquestion: q\n```\n", "x");
+        assert!(!r.html.contains("<script>"));
+        assert!(!r.html.contains("question"));
+    }
+}

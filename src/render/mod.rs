@@ -1,0 +1,257 @@
+//! Rendering: the checked room → HTML fragments, one per route, with tera
+//! templates from the theme and pulldown-cmark for documents.
+//!
+//! Invariant: rendering reads only the [`Room`] and the [`Theme`]; it writes
+//! nothing. Every page is a fragment whose links are `#/route`; the seal and
+//! publish stages decide how fragments reach the disk.
+
+pub mod markdown;
+pub mod theme;
+mod views;
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use tera::{Context, Tera};
+
+use crate::room::diagnostic::{Diagnostic, Loc};
+use crate::room::{DocKind, Language, Room};
+pub use theme::Theme;
+
+/// What a build includes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Selection {
+    /// The whole room (sealed).
+    All,
+    /// Only the training lessons and their index: the public training site.
+    TrainingOnly,
+}
+
+/// One rendered page: a route such as `clients/HX-00010`, its title and an HTML fragment.
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub route: String,
+    pub title: String,
+    pub html: String,
+}
+
+/// A generated file offered for download inside the room (CSV, JSON exports).
+#[derive(Clone, Debug)]
+pub struct Export {
+    /// Path under `exports/`, e.g. `exports/clients.csv`.
+    pub path: String,
+    pub mime: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+pub struct Site {
+    pub title: String,
+    pub lang: Language,
+    pub pages: Vec<Page>,
+    pub exports: Vec<Export>,
+    /// The navigation sidebar, an HTML fragment.
+    pub nav: String,
+    /// UI strings of the site's language.
+    pub strings: HashMap<String, String>,
+}
+
+pub(crate) struct Engine {
+    tera: Tera,
+    pub strings: HashMap<String, String>,
+    lang: Language,
+}
+
+fn theme_error(what: &str, e: &tera::Error) -> Diagnostic {
+    let mut msg = format!("{what}: {e}");
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    Diagnostic::error("theme-error", "theme", Loc::START, msg)
+        .help("if you override templates in the room's theme/ folder, compare them with themes/default/templates")
+}
+
+impl Engine {
+    pub fn new(theme: &Theme, lang: Language) -> Result<Engine, Diagnostic> {
+        let mut tera = Tera::default();
+        let templates: Vec<(String, String)> = theme
+            .under("templates/")
+            .map(|(name, bytes)| (name.to_string(), String::from_utf8_lossy(bytes).into_owned()))
+            .collect();
+        tera.add_raw_templates(templates)
+            .map_err(|e| theme_error("a theme template does not parse", &e))?;
+        tera.register_function("url", url_function);
+        let strings = load_strings(theme, lang)?;
+        Ok(Engine { tera, strings, lang })
+    }
+
+    pub fn render(&self, template: &str, mut ctx: Context) -> Result<String, Diagnostic> {
+        ctx.insert("t", &self.strings);
+        ctx.insert("lang", self.lang.code());
+        self.tera
+            .render(template, &ctx)
+            .map_err(|e| theme_error(&format!("template {template} failed"), &e))
+    }
+}
+
+/// `url(route="clients/HX-1")` → `#/clients/HX-1`; `url(file="attachments/a.pdf")` → `#/file/attachments/a.pdf`.
+fn url_function(args: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    if let Some(route) = args.get("route").and_then(|v| v.as_str()) {
+        return Ok(tera::Value::String(format!("#/{}", encode_route(route))));
+    }
+    if let Some(file) = args.get("file").and_then(|v| v.as_str()) {
+        return Ok(tera::Value::String(format!("#/file/{}", encode_route(file))));
+    }
+    Err(tera::Error::msg("url() needs route= or file="))
+}
+
+/// Percent-encodes what would break a URL fragment; keeps `/` and non-ASCII letters.
+pub fn encode_route(route: &str) -> String {
+    let mut out = String::with_capacity(route.len());
+    for c in route.chars() {
+        match c {
+            ' ' | '"' | '<' | '>' | '`' | '#' | '%' | '?' | '\'' => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn load_strings(theme: &Theme, lang: Language) -> Result<HashMap<String, String>, Diagnostic> {
+    let name = format!("i18n/{}.yaml", lang.code());
+    let bytes = theme.files.get(&name).ok_or_else(|| {
+        Diagnostic::error("theme-error", "theme", Loc::START, format!("the theme has no {name}"))
+    })?;
+    let text = String::from_utf8_lossy(bytes);
+    crate::room::yaml::parse_yaml::<HashMap<String, String>>(
+        std::path::Path::new("theme").join(&name).as_path(),
+        &text,
+        0,
+        0,
+    )
+}
+
+/// Renders every page of the selection. Pages render in parallel.
+pub fn render(room: &Room, theme: &Theme, selection: Selection) -> Result<Site, Diagnostic> {
+    let engine = Engine::new(theme, room.settings.language)?;
+    let view = views::RoomView::new(room, &engine.strings, selection);
+    let jobs = view.jobs();
+    let pages: Vec<Page> = jobs
+        .par_iter()
+        .map(|job| view.render_job(&engine, job))
+        .collect::<Result<_, _>>()?;
+    let nav = view.nav(&engine)?;
+    let exports = match selection {
+        Selection::All => views::exports(room),
+        Selection::TrainingOnly => Vec::new(),
+    };
+    Ok(Site {
+        title: view.site_title(),
+        lang: room.settings.language,
+        pages,
+        exports,
+        nav,
+        strings: engine.strings,
+    })
+}
+
+pub(crate) fn doc_kind_label(kind: DocKind, strings: &HashMap<String, String>) -> String {
+    let key = match kind {
+        DocKind::Policy => "policies",
+        DocKind::Checklist => "checklists",
+        DocKind::Training => "training",
+    };
+    strings.get(key).cloned().unwrap_or_else(|| key.to_string())
+}
+
+impl Engine {
+    /// The sealed site's entry page: the lock screen and the empty app shell.
+    /// It carries nothing from the room except the optional public title.
+    pub fn shell(&self, public_title: &str) -> Result<String, Diagnostic> {
+        let mut ctx = Context::new();
+        ctx.insert("public_title", public_title);
+        ctx.insert(
+            "i18n_json",
+            &serde_json::to_string(&self.strings).unwrap_or_else(|_| "{}".into()).replace("</", "<\\/"),
+        );
+        self.render("shell.html", ctx)
+    }
+
+    /// A complete HTML document for one page, for the unencrypted training site
+    /// and for restored rooms: `#/route` links become relative file links.
+    pub fn standalone(&self, page: &Page, nav: &str, site_title: &str, site_id: &str) -> Result<String, Diagnostic> {
+        let depth = page.route.matches('/').count();
+        let mut ctx = Context::new();
+        ctx.insert("title", &page.title);
+        ctx.insert("site_title", site_title);
+        ctx.insert("site_id", site_id);
+        ctx.insert("root", &"../".repeat(depth));
+        ctx.insert("nav", &relink(nav, depth));
+        ctx.insert("content", &relink(&page.html, depth));
+        self.render("page.html", ctx)
+    }
+}
+
+/// Where a route's standalone page lives: `clients/HX-1` → `clients/HX-1.html`.
+pub fn route_file(route: &str) -> String {
+    format!("{route}.html")
+}
+
+/// Rewrites `href="#/route"` to a relative `route.html` and `href="#/file/p"` to
+/// `p`, for pages that are separate files instead of hash routes.
+pub fn relink(html: &str, depth: usize) -> String {
+    const NEEDLE: &str = "href=\"#/";
+    let root = "../".repeat(depth);
+    let mut out = String::with_capacity(html.len() + html.len() / 16);
+    let mut rest = html;
+    while let Some(pos) = rest.find(NEEDLE) {
+        out.push_str(&rest[..pos]);
+        out.push_str("href=\"");
+        let after = &rest[pos + NEEDLE.len()..];
+        let end = after.find('"').unwrap_or(after.len());
+        let target = &after[..end];
+        match target.strip_prefix("file/") {
+            Some(file) => {
+                out.push_str(&root);
+                out.push_str(file);
+            }
+            None => {
+                let (route, anchor) = target.split_once('#').map_or((target, ""), |(r, a)| (r, a));
+                out.push_str(&root);
+                out.push_str(&route_file(route));
+                if !anchor.is_empty() {
+                    out.push('#');
+                    out.push_str(anchor);
+                }
+            }
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relink_makes_relative_file_links() {
+        let html = r##"<a href="#/clients/A">a</a> <a href="#/file/attachments/x.pdf">x</a> <a href="#top">t</a>"##;
+        assert_eq!(
+            relink(html, 1),
+            r##"<a href="../clients/A.html">a</a> <a href="../attachments/x.pdf">x</a> <a href="#top">t</a>"##
+        );
+    }
+
+    #[test]
+    fn routes_are_encoded_for_fragments() {
+        assert_eq!(encode_route("policies/保密 协议#1"), "policies/保密%20协议%231");
+    }
+}

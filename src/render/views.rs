@@ -1,0 +1,487 @@
+//! What each template sees. Totals and counts are computed here, in exact
+//! decimals, so templates only lay them out.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use tera::Context;
+
+use super::markdown;
+use super::{doc_kind_label, Engine, Export, Page, Selection};
+use crate::room::diagnostic::Diagnostic;
+use crate::room::{Client, ClientKind, DocKind, Document, Room};
+
+/// `12345.5` → `12,345.50`: exact, grouped by thousands.
+pub fn money(d: Decimal) -> String {
+    let s = format!("{:.2}", d.round_dp(2));
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}.{frac}")
+}
+
+pub enum Job {
+    Home,
+    Clients,
+    Client(usize),
+    Contracts,
+    Payments,
+    Services,
+    Doc(usize),
+    TrainingIndex,
+    RoomIndex,
+}
+
+pub struct RoomView<'a> {
+    room: &'a Room,
+    strings: &'a HashMap<String, String>,
+    selection: Selection,
+}
+
+fn t<'a>(strings: &'a HashMap<String, String>, key: &'a str) -> &'a str {
+    strings.get(key).map_or(key, String::as_str)
+}
+
+impl<'a> RoomView<'a> {
+    pub fn new(room: &'a Room, strings: &'a HashMap<String, String>, selection: Selection) -> Self {
+        RoomView {
+            room,
+            strings,
+            selection,
+        }
+    }
+
+    fn t(&self, key: &'a str) -> &'a str {
+        t(self.strings, key)
+    }
+
+    pub fn site_title(&self) -> String {
+        match self.selection {
+            Selection::All => self.room.settings.title.clone(),
+            // The public training site must not reveal the sale.
+            Selection::TrainingOnly => self.t("training_site_title").to_string(),
+        }
+    }
+
+    fn docs(&self) -> impl Iterator<Item = (usize, &'a Document)> + '_ {
+        self.room
+            .documents
+            .iter()
+            .enumerate()
+            .filter(move |(_, d)| self.selection == Selection::All || d.kind == DocKind::Training)
+    }
+
+    pub fn jobs(&self) -> Vec<Job> {
+        let mut jobs = vec![Job::Home, Job::TrainingIndex];
+        if self.selection == Selection::All {
+            jobs.extend([Job::Clients, Job::Contracts, Job::Payments, Job::Services, Job::RoomIndex]);
+            jobs.extend((0..self.room.clients.len()).map(Job::Client));
+        }
+        jobs.extend(self.docs().map(|(i, _)| Job::Doc(i)));
+        jobs
+    }
+
+    pub fn render_job(&self, engine: &Engine, job: &Job) -> Result<Page, Diagnostic> {
+        let (route, title, template, ctx) = match job {
+            Job::Home if self.selection == Selection::TrainingOnly => {
+                return self.render_job(engine, &Job::TrainingIndex).map(|p| Page {
+                    route: "index".into(),
+                    ..p
+                })
+            }
+            Job::Home => ("index".to_string(), self.t("home").to_string(), "home.html", self.home()),
+            Job::Clients => ("clients".into(), self.t("clients").into(), "clients.html", self.clients()),
+            Job::Client(i) => {
+                let c = &self.room.clients[*i];
+                (format!("clients/{}", c.id), format!("{} {}", c.id, c.name), "client.html", self.client(c))
+            }
+            Job::Contracts => ("contracts".into(), self.t("contracts").into(), "contracts.html", self.contracts()),
+            Job::Payments => ("payments".into(), self.t("payments").into(), "payments.html", self.payments()),
+            Job::Services => ("services".into(), self.t("services").into(), "services.html", self.services()),
+            Job::Doc(i) => {
+                let d = &self.room.documents[*i];
+                let template = if d.kind == DocKind::Training { "lesson.html" } else { "document.html" };
+                (d.route(), d.title.clone(), template, self.document(d))
+            }
+            Job::TrainingIndex => ("training".into(), self.t("training").into(), "training.html", self.training()),
+            Job::RoomIndex => ("dataroom-index".into(), self.t("room_index").into(), "room_index.html", self.room_index()),
+        };
+        let mut ctx = Context::from_value(ctx).unwrap_or_default();
+        ctx.insert("title", &title);
+        ctx.insert("site_title", &self.site_title());
+        let html = engine.render(template, ctx)?;
+        Ok(Page { route, title, html })
+    }
+
+    pub fn nav(&self, engine: &Engine) -> Result<String, Diagnostic> {
+        let docs = |kind: DocKind| -> Vec<Value> {
+            self.docs()
+                .filter(|(_, d)| d.kind == kind)
+                .map(|(_, d)| json!({"route": d.route(), "title": d.title}))
+                .collect()
+        };
+        let ctx = json!({
+            "site_title": self.site_title(),
+            "full": self.selection == Selection::All,
+            "policies": docs(DocKind::Policy),
+            "checklists": docs(DocKind::Checklist),
+            "training": docs(DocKind::Training),
+        });
+        engine.render("nav.html", Context::from_value(ctx).unwrap_or_default())
+    }
+
+    fn counts(&self) -> Value {
+        let r = self.room;
+        let n = |k: DocKind| r.documents_of(k).count();
+        json!({
+            "clients": r.clients.len(),
+            "individuals": r.clients.iter().filter(|c| c.kind == ClientKind::Individual).count(),
+            "companies": r.clients.iter().filter(|c| c.kind == ClientKind::Company).count(),
+            "services": r.clients.iter().map(|c| c.services.len()).sum::<usize>(),
+            "contracts": r.clients.iter().map(|c| c.contracts.len()).sum::<usize>(),
+            "payments": r.clients.iter().map(|c| c.payments.len()).sum::<usize>(),
+            "policies": n(DocKind::Policy),
+            "checklists": n(DocKind::Checklist),
+            "training": n(DocKind::Training),
+            "attachments": r.attachments.len(),
+        })
+    }
+
+    fn readiness(&self) -> Value {
+        let (mut total, mut done) = (0, 0);
+        for d in self.room.documents_of(DocKind::Checklist) {
+            let r = markdown::render(&d.body, &d.route());
+            total += r.tasks_total;
+            done += r.tasks_done;
+        }
+        let percent = if total == 0 { 0 } else { done * 100 / total };
+        json!({"total": total, "done": done, "percent": percent})
+    }
+
+    fn home(&self) -> Value {
+        let s = &self.room.settings;
+        json!({
+            "room": {
+                "title": s.title, "seller": s.seller, "buyer": s.buyer, "supervisor": s.supervisor,
+                "handover_date": s.handover_date.to_string(),
+            },
+            "counts": self.counts(),
+            "readiness": self.readiness(),
+            "policies": self.room.documents_of(DocKind::Policy).map(doc_link).collect::<Vec<_>>(),
+            "checklists": self.room.documents_of(DocKind::Checklist).map(doc_link).collect::<Vec<_>>(),
+            "training": self.room.documents_of(DocKind::Training).map(doc_link).collect::<Vec<_>>(),
+        })
+    }
+
+    fn kind_label(&self, c: &Client) -> &str {
+        match c.kind {
+            ClientKind::Individual => self.t("individual"),
+            ClientKind::Company => self.t("company"),
+        }
+    }
+
+    fn clients(&self) -> Value {
+        let rows: Vec<Value> = self
+            .room
+            .clients
+            .iter()
+            .map(|c| {
+                json!({
+                    "id": c.id, "name": c.name, "kind": self.kind_label(c), "tags": c.tags,
+                    "services": c.services.len(), "contracts": c.contracts.len(), "payments": c.payments.len(),
+                    "contracts_total": money(c.contracts_total()),
+                    "contracts_total_raw": c.contracts_total().to_string(),
+                })
+            })
+            .collect();
+        json!({"clients": rows})
+    }
+
+    fn client(&self, c: &Client) -> Value {
+        let attachments: Vec<Value> = c
+            .contracts
+            .iter()
+            .filter_map(|k| k.file.as_ref())
+            .filter_map(|f| self.room.attachments.iter().find(|a| &a.path == f))
+            .map(|a| json!({"path": a.path, "name": a.file_name(), "size": a.size}))
+            .collect();
+        let contracts: Vec<Value> = c
+            .contracts
+            .iter()
+            .map(|k| {
+                json!({
+                    "id": k.id, "signed": k.signed.map(|d| d.to_string()), "start": k.start.map(|d| d.to_string()),
+                    "end": k.end.map(|d| d.to_string()), "amount": money(k.amount), "file": k.file,
+                })
+            })
+            .collect();
+        let payments: Vec<Value> = c
+            .payments
+            .iter()
+            .map(|p| json!({"date": p.date.to_string(), "amount": money(p.amount), "method": p.method, "invoice": p.invoice}))
+            .collect();
+        let services: Vec<Value> = c
+            .services
+            .iter()
+            .map(|s| json!({"date": s.date.to_string(), "type": s.kind, "staff": s.staff, "notes": s.notes}))
+            .collect();
+        json!({
+            "client": {
+                "id": c.id, "name": c.name, "kind": self.kind_label(c), "contact": c.contact,
+                "id_number": c.id_number, "credit_code": c.credit_code,
+                "consent": c.consent.as_ref().map(|k| json!({"given": k.given, "date": k.date.map(|d| d.to_string())})),
+                "tags": c.tags, "notes": c.notes, "retain_until": c.retain_until.map(|d| d.to_string()),
+                "source": c.file.to_string_lossy().replace('\\', "/"),
+            },
+            "services": services,
+            "contracts": contracts,
+            "payments": payments,
+            "attachments": attachments,
+            "contracts_total": money(c.contracts_total()),
+            "payments_total": money(c.payments_total()),
+        })
+    }
+
+    fn contracts(&self) -> Value {
+        let mut rows: Vec<(&Client, &crate::room::Contract)> = self
+            .room
+            .clients
+            .iter()
+            .flat_map(|c| c.contracts.iter().map(move |k| (c, k)))
+            .collect();
+        rows.sort_by(|a, b| (a.1.end, &a.1.id).cmp(&(b.1.end, &b.1.id)));
+        let total: Decimal = rows.iter().map(|(_, k)| k.amount).sum();
+        let today = self.room.settings.handover_date;
+        let rows: Vec<Value> = rows
+            .iter()
+            .map(|(c, k)| {
+                json!({
+                    "client_id": c.id, "client_name": c.name, "id": k.id,
+                    "signed": k.signed.map(|d| d.to_string()), "start": k.start.map(|d| d.to_string()),
+                    "end": k.end.map(|d| d.to_string()), "active": k.end.is_none_or(|e| e >= today),
+                    "amount": money(k.amount), "amount_raw": k.amount.to_string(), "file": k.file,
+                })
+            })
+            .collect();
+        json!({"contracts": rows, "total": money(total)})
+    }
+
+    fn payments(&self) -> Value {
+        let mut by_method: BTreeMap<&str, (usize, Decimal)> = BTreeMap::new();
+        let mut by_month: BTreeMap<String, (usize, Decimal)> = BTreeMap::new();
+        let mut rows = Vec::new();
+        let mut total = Decimal::ZERO;
+        for c in &self.room.clients {
+            for p in &c.payments {
+                let m = by_method.entry(p.method.as_str()).or_default();
+                m.0 += 1;
+                m.1 += p.amount;
+                let month = by_month.entry(p.date.format("%Y-%m").to_string()).or_default();
+                month.0 += 1;
+                month.1 += p.amount;
+                total += p.amount;
+                rows.push((p.date, c, p));
+            }
+        }
+        rows.sort_by(|a, b| (a.0, &a.1.id).cmp(&(b.0, &b.1.id)));
+        let sums = |m: BTreeMap<String, (usize, Decimal)>| -> Vec<Value> {
+            m.into_iter().map(|(k, (n, s))| json!({"key": k, "count": n, "total": money(s)})).collect()
+        };
+        json!({
+            "payments": rows.iter().map(|(_, c, p)| json!({
+                "date": p.date.to_string(), "client_id": c.id, "client_name": c.name, "amount": money(p.amount),
+                "amount_raw": p.amount.to_string(), "method": p.method, "invoice": p.invoice,
+            })).collect::<Vec<_>>(),
+            "by_method": sums(by_method.into_iter().map(|(k, v)| (k.to_string(), v)).collect()),
+            "by_month": sums(by_month),
+            "total": money(total),
+        })
+    }
+
+    fn services(&self) -> Value {
+        let mut by_type: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut rows = Vec::new();
+        for c in &self.room.clients {
+            for s in &c.services {
+                *by_type.entry(s.kind.as_str()).or_default() += 1;
+                rows.push((s.date, c, s));
+            }
+        }
+        rows.sort_by(|a, b| (b.0, &a.1.id).cmp(&(a.0, &b.1.id)));
+        json!({
+            "services": rows.iter().map(|(_, c, s)| json!({
+                "date": s.date.to_string(), "client_id": c.id, "client_name": c.name, "type": s.kind, "staff": s.staff,
+            })).collect::<Vec<_>>(),
+            "by_type": by_type.into_iter().map(|(k, n)| json!({"key": k, "count": n})).collect::<Vec<_>>(),
+        })
+    }
+
+    fn document(&self, d: &Document) -> Value {
+        let r = markdown::render(&d.body, &d.route());
+        json!({
+            "doc": {
+                "kind": d.kind, "kind_label": doc_kind_label(d.kind, self.strings), "route": d.route(),
+                "title": d.title, "summary": d.summary, "sha256": d.sha256, "lesson": d.lesson,
+                "source": d.file.to_string_lossy().replace('\\', "/"),
+            },
+            "body": r.html,
+            "tasks": {"total": r.tasks_total, "done": r.tasks_done},
+        })
+    }
+
+    fn training(&self) -> Value {
+        let lessons: Vec<Value> = self
+            .room
+            .documents_of(DocKind::Training)
+            .map(|d| {
+                let l = d.lesson.as_ref();
+                json!({
+                    "route": d.route(), "title": d.title, "summary": d.summary,
+                    "duration": l.and_then(|l| l.duration), "audience": l.and_then(|l| l.audience.clone()),
+                    "pass_mark": l.map(|l| l.pass_mark), "questions": l.map_or(0, |l| l.quiz.len()),
+                })
+            })
+            .collect();
+        let minutes: u32 = self
+            .room
+            .documents_of(DocKind::Training)
+            .filter_map(|d| d.lesson.as_ref().and_then(|l| l.duration))
+            .sum();
+        json!({"lessons": lessons, "total_minutes": minutes})
+    }
+
+    /// The numbered index of everything in the room, numbered as data rooms number
+    /// their folders: 1, 1.1, 1.2, 2 …
+    fn room_index(&self) -> Value {
+        let r = self.room;
+        let mut sections: Vec<(String, Option<String>, Vec<(String, String)>)> = vec![
+            (self.t("home").into(), Some("index".into()), vec![]),
+            (
+                self.t("clients").into(),
+                Some("clients".into()),
+                r.clients.iter().map(|c| (format!("clients/{}", c.id), format!("{} {}", c.id, c.name))).collect(),
+            ),
+            (self.t("contracts").into(), Some("contracts".into()), vec![]),
+            (self.t("payments").into(), Some("payments".into()), vec![]),
+            (self.t("services").into(), Some("services".into()), vec![]),
+        ];
+        for kind in DocKind::ALL {
+            let route = (kind == DocKind::Training).then(|| "training".to_string());
+            sections.push((
+                doc_kind_label(kind, self.strings),
+                route,
+                r.documents_of(kind).map(|d| (d.route(), d.title.clone())).collect(),
+            ));
+        }
+        sections.push((
+            self.t("attachments").into(),
+            None,
+            r.attachments.iter().map(|a| (format!("file/{}", a.path), a.path.clone())).collect(),
+        ));
+        let sections: Vec<Value> = sections
+            .into_iter()
+            .enumerate()
+            .map(|(i, (title, route, items))| {
+                let n = i + 1;
+                json!({
+                    "number": n.to_string(), "title": title, "route": route,
+                    "items": items.into_iter().enumerate().map(|(j, (route, title))| json!({
+                        "number": format!("{n}.{}", j + 1), "route": route, "title": title,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        json!({"sections": sections})
+    }
+}
+
+fn doc_link(d: &Document) -> Value {
+    json!({"route": d.route(), "title": d.title, "summary": d.summary})
+}
+
+/// `clients.csv` (UTF-8 with BOM, for Excel) and `clients.json` (full records),
+/// for the buyer to import into their own systems.
+pub fn exports(room: &Room) -> Vec<Export> {
+    let mut csv = String::from("\u{feff}id,name,kind,phone,email,address,id_number,credit_code,consent,tags,services,contracts,payments,contracts_total,payments_total,last_service,retain_until\r\n");
+    for c in &room.clients {
+        let fields = [
+            c.id.clone(),
+            c.name.clone(),
+            match c.kind {
+                ClientKind::Individual => "individual".into(),
+                ClientKind::Company => "company".into(),
+            },
+            c.contact.phone.clone().unwrap_or_default(),
+            c.contact.email.clone().unwrap_or_default(),
+            c.contact.address.clone().unwrap_or_default(),
+            c.id_number.clone().unwrap_or_default(),
+            c.credit_code.clone().unwrap_or_default(),
+            c.consent.as_ref().map_or("", |k| if k.given { "yes" } else { "no" }).into(),
+            c.tags.join(";"),
+            c.services.len().to_string(),
+            c.contracts.len().to_string(),
+            c.payments.len().to_string(),
+            format!("{:.2}", c.contracts_total()),
+            format!("{:.2}", c.payments_total()),
+            c.last_service().map(|d| d.to_string()).unwrap_or_default(),
+            c.retain_until.map(|d| d.to_string()).unwrap_or_default(),
+        ];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        csv.push_str(&line.join(","));
+        csv.push_str("\r\n");
+    }
+    let json_bytes = serde_json::to_vec_pretty(&room.clients).unwrap_or_default();
+    vec![
+        Export {
+            path: "exports/clients.csv".into(),
+            mime: "text/csv",
+            bytes: csv.into_bytes(),
+        },
+        Export {
+            path: "exports/clients.json".into(),
+            mime: "application/json",
+            bytes: json_bytes,
+        },
+    ]
+}
+
+/// RFC 4180 quoting, and a leading `'` for cells Excel would run as formulas.
+pub fn csv_field(s: &str) -> String {
+    let guarded = if s.starts_with(['=', '+', '-', '@']) && s.parse::<f64>().is_err() {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_exact_and_grouped() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap_or_default();
+        assert_eq!(money(d("1234567.5")), "1,234,567.50");
+        assert_eq!(money(d("0.1") + d("0.2")), "0.30");
+        assert_eq!(money(d("999")), "999.00");
+    }
+
+    #[test]
+    fn csv_quotes_and_guards() {
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}

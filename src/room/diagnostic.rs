@@ -1,0 +1,310 @@
+//! Problems found in a room, each pointing at a file, line and column.
+//!
+//! Every stage reports through [`Diagnostics`] instead of returning early, so one
+//! `dataroom check` run lists every problem of the room at once.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A position in a source file: 1-based line and column plus the byte range
+/// used to underline the snippet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Loc {
+    pub line: usize,
+    pub column: usize,
+    #[serde(skip)]
+    pub offset: usize,
+    #[serde(skip)]
+    pub len: usize,
+}
+
+impl Loc {
+    pub const START: Loc = Loc {
+        line: 1,
+        column: 1,
+        offset: 0,
+        len: 0,
+    };
+
+    /// The location of the byte `offset` in `text` (used for UTF-8 and front-matter errors).
+    pub fn at_offset(text: &[u8], offset: usize, len: usize) -> Loc {
+        let before = &text[..offset.min(text.len())];
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |p| p + 1);
+        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        Loc {
+            line,
+            column,
+            offset,
+            len,
+        }
+    }
+
+    /// Shift a location found inside an embedded YAML block (front matter, quiz) to
+    /// its place in the whole file.
+    pub fn shifted(self, line_offset: usize, byte_offset: usize) -> Loc {
+        Loc {
+            line: self.line + line_offset,
+            offset: self.offset + byte_offset,
+            ..self
+        }
+    }
+}
+
+impl From<&serde_saphyr::Location> for Loc {
+    fn from(l: &serde_saphyr::Location) -> Self {
+        let span = l.span();
+        let (offset, len) = span
+            .byte_offset()
+            .map(|o| (o as usize, span.byte_len().unwrap_or(1) as usize))
+            .unwrap_or((0, 0));
+        Loc {
+            line: l.line() as usize,
+            column: l.column() as usize,
+            offset,
+            len,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable machine-readable kind, e.g. `unknown-field`, `phone-invalid`.
+    pub code: &'static str,
+    /// Path relative to the room root (or the path given by the user).
+    pub file: PathBuf,
+    #[serde(flatten)]
+    pub loc: Loc,
+    pub message: String,
+    pub help: Option<String>,
+    /// The client the finding is about, if any (used by the data-quality report).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    /// The record field the finding is about, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(
+        code: &'static str,
+        file: impl Into<PathBuf>,
+        loc: Loc,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            file: file.into(),
+            loc,
+            message: message.into(),
+            help: None,
+            client: None,
+            field: None,
+        }
+    }
+
+    pub fn warning(
+        code: &'static str,
+        file: impl Into<PathBuf>,
+        loc: Loc,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, file, loc, message)
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn about(mut self, client: &str, field: &str) -> Self {
+        self.client = Some(client.to_string());
+        self.field = Some(field.to_string());
+        self
+    }
+}
+
+/// The source text of every file read, kept so diagnostics can show snippets.
+#[derive(Default)]
+pub struct Sources {
+    files: HashMap<PathBuf, Arc<String>>,
+}
+
+impl Sources {
+    pub fn insert(&mut self, file: PathBuf, text: Arc<String>) {
+        self.files.insert(file, text);
+    }
+}
+
+/// All problems of a run, errors and warnings.
+#[derive(Default)]
+pub struct Diagnostics {
+    pub items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.items.push(d);
+    }
+
+    pub fn extend(&mut self, ds: impl IntoIterator<Item = Diagnostic>) {
+        self.items.extend(ds);
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
+    }
+
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+    }
+
+    /// Stable order: by file, then position, errors before warnings at the same place.
+    pub fn sort(&mut self) {
+        self.items.sort_by(|a, b| {
+            (&a.file, a.loc.line, a.loc.column, a.severity).cmp(&(
+                &b.file,
+                b.loc.line,
+                b.loc.column,
+                b.severity,
+            ))
+        });
+    }
+
+    /// Turn every warning into an error (`--strict`).
+    pub fn make_strict(&mut self) {
+        for d in &mut self.items {
+            d.severity = Severity::Error;
+        }
+    }
+}
+
+/// Renders diagnostics like rustc: path:line:column, the message, a snippet with
+/// the offending spot underlined, and the fix.
+pub struct Renderer {
+    handler: GraphicalReportHandler,
+}
+
+impl Renderer {
+    pub fn new(color: bool) -> Self {
+        let theme = if color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        Renderer {
+            handler: GraphicalReportHandler::new_themed(theme)
+                .with_context_lines(1)
+                .with_width(100),
+        }
+    }
+
+    pub fn render(&self, d: &Diagnostic, sources: &Sources, room_root: &Path) -> String {
+        let shown_path = room_root.join(&d.file);
+        let source = sources.files.get(&d.file);
+        let report = Report {
+            d,
+            title: format!(
+                "{}:{}:{}: {} [{}]",
+                shown_path.display(),
+                d.loc.line,
+                d.loc.column,
+                d.message,
+                d.code
+            ),
+            source: source.map(|text| {
+                NamedSource::new(shown_path.display().to_string(), text.as_str().to_owned())
+            }),
+            span: source.map(|text| {
+                let offset = d.loc.offset.min(text.len());
+                let len = d.loc.len.min(text.len() - offset);
+                SourceSpan::new(offset.into(), len)
+            }),
+        };
+        let mut out = String::new();
+        if self.handler.render_report(&mut out, &report).is_err() {
+            out = format!("{}\n", report.title);
+        }
+        out
+    }
+}
+
+struct Report<'a> {
+    d: &'a Diagnostic,
+    title: String,
+    source: Option<NamedSource<String>>,
+    span: Option<SourceSpan>,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.title)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.title)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.d
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.span?;
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            None, span,
+        ))))
+    }
+}

@@ -1,0 +1,166 @@
+//! Reading files of the room safely: never outside the room, never a panic on
+//! bytes that are not UTF-8, and a located error for every refusal.
+
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+
+use super::diagnostic::{Diagnostic, Loc};
+
+/// The room root, canonicalized once so every containment check compares real paths.
+pub struct RoomFs {
+    pub root: PathBuf,
+    canonical_root: PathBuf,
+}
+
+impl RoomFs {
+    pub fn open(root: &Path) -> Result<RoomFs, Diagnostic> {
+        let not_found = || {
+            Diagnostic::error(
+                "room-not-found",
+                root,
+                Loc::START,
+                format!("the room folder `{}` does not exist", root.display()),
+            )
+            .help("give the path of a folder that contains dataroom.yaml, or create one with `dataroom init <DIR>`")
+        };
+        let meta = fs::metadata(root).map_err(|_| not_found())?;
+        if !meta.is_dir() {
+            return Err(Diagnostic::error(
+                "room-not-a-folder",
+                root,
+                Loc::START,
+                format!("`{}` is a file, not a room folder", root.display()),
+            )
+            .help("give the folder that contains dataroom.yaml"));
+        }
+        let canonical_root = fs::canonicalize(root).map_err(|_| not_found())?;
+        Ok(RoomFs {
+            root: root.to_path_buf(),
+            canonical_root,
+        })
+    }
+
+    /// The path relative to the room root, for messages and routes.
+    pub fn relative(&self, path: &Path) -> PathBuf {
+        path.strip_prefix(&self.root).unwrap_or(path).to_path_buf()
+    }
+
+    /// Whether `path` (which may be a symlink) really lies inside the room.
+    pub fn is_inside(&self, path: &Path) -> bool {
+        match fs::canonicalize(path) {
+            Ok(real) => real.starts_with(&self.canonical_root),
+            Err(_) => false,
+        }
+    }
+
+    /// Refuses symlinks that lead out of the room before anything is read.
+    pub fn check_contained(&self, path: &Path) -> Result<(), Diagnostic> {
+        let is_link = fs::symlink_metadata(path)
+            .map(|m| m.file_type().is_symlink())
+            .unwrap_or(false);
+        if is_link && !self.is_inside(path) {
+            return Err(Diagnostic::error(
+                "path-outside-room",
+                self.relative(path),
+                Loc::START,
+                "this is a symbolic link that points outside the room; it was not read",
+            )
+            .help("copy the file into the room instead of linking to it"));
+        }
+        Ok(())
+    }
+
+    /// Reads a text source: contained, non-empty, valid UTF-8 (BOM removed).
+    pub fn read_text(&self, path: &Path) -> Result<String, Diagnostic> {
+        self.check_contained(path)?;
+        let rel = self.relative(path);
+        let bytes = fs::read(path).map_err(|e| {
+            Diagnostic::error("read-failed", &rel, Loc::START, format!("cannot read: {e}"))
+                .help("check that the file exists and that you may read it")
+        })?;
+        text_from_bytes(&rel, bytes)
+    }
+}
+
+pub fn text_from_bytes(rel: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(
+            Diagnostic::error("empty-file", rel, Loc::START, "the file is empty")
+                .help("fill it in, or delete it if it is not needed"),
+        );
+    }
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                text.drain(..3);
+            }
+            Ok(text)
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let loc = Loc::at_offset(e.as_bytes(), at, 0);
+            Err(Diagnostic::error(
+                "invalid-utf8",
+                rel,
+                loc,
+                format!(
+                    "the file is not valid UTF-8 (bad byte 0x{:02X})",
+                    e.as_bytes()[at]
+                ),
+            )
+            .help("save the file as UTF-8 (in Notepad: Save As → Encoding: UTF-8; files from GBK systems must be converted)"))
+        }
+    }
+}
+
+/// A reference written in a record (`file: attachments/…`) must be a plain relative
+/// path under `attachments/`. Returns the normalized `a/b/c` form.
+pub fn normalize_reference(raw: &str) -> Result<String, &'static str> {
+    let path = Path::new(raw);
+    if path.is_absolute() || raw.starts_with('/') || raw.starts_with('\\') || raw.contains(':') {
+        return Err("an absolute path");
+    }
+    let mut parts = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+            Component::CurDir => {}
+            Component::ParentDir => return Err("a path with `..` that leaves its folder"),
+            Component::RootDir | Component::Prefix(_) => return Err("an absolute path"),
+        }
+    }
+    if parts.first().map(String::as_str) != Some("attachments") || parts.len() < 2 {
+        return Err("a path outside the attachments/ folder");
+    }
+    Ok(parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_must_stay_in_attachments() {
+        assert_eq!(
+            normalize_reference("attachments/a/b.pdf").as_deref(),
+            Ok("attachments/a/b.pdf")
+        );
+        assert_eq!(
+            normalize_reference("./attachments/b.pdf").as_deref(),
+            Ok("attachments/b.pdf")
+        );
+        assert!(normalize_reference("../../etc/passwd").is_err());
+        assert!(normalize_reference("/etc/passwd").is_err());
+        assert!(normalize_reference("attachments/../dataroom.yaml").is_err());
+        assert!(normalize_reference("clients/x.yaml").is_err());
+        assert!(normalize_reference("C:/x").is_err());
+    }
+
+    #[test]
+    fn utf8_errors_are_located() {
+        let err = text_from_bytes(Path::new("x.yaml"), b"id: a\nname: \xff\n".to_vec())
+            .err()
+            .map(|d| (d.code, d.loc.line, d.loc.column));
+        assert_eq!(err, Some(("invalid-utf8", 2, 7)));
+    }
+}

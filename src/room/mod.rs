@@ -1,0 +1,315 @@
+//! The source model: loading a room folder and checking everything in it.
+//!
+//! Invariant: [`load`] never panics and never stops at the first problem. It
+//! returns every diagnostic of the room, and a [`Room`] only when there are no
+//! errors. Nothing outside the room folder is ever read.
+
+pub mod client;
+pub mod diagnostic;
+pub mod document;
+pub mod files;
+pub mod model;
+pub mod quality;
+pub mod settings;
+pub mod yaml;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use diagnostic::{Diagnostic, Diagnostics, Loc, Sources};
+use files::RoomFs;
+pub use model::*;
+
+pub struct Loaded {
+    /// Present when the room has no errors (warnings allowed).
+    pub room: Option<Room>,
+    pub diagnostics: Diagnostics,
+    pub sources: Sources,
+}
+
+/// A source file found under one of the room's folders.
+struct Found {
+    path: PathBuf,
+    rel: PathBuf,
+}
+
+/// Lists the regular files under `room/<dir>` in a stable order. Hidden files are
+/// skipped; symlinks that leave the room are reported and skipped.
+fn walk(fs: &RoomFs, dir: &str, diags: &mut Diagnostics) -> Vec<Found> {
+    let base = fs.root.join(dir);
+    if !base.exists() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let walker = WalkDir::new(&base)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        match entry {
+            Ok(e) if e.file_type().is_dir() => {}
+            Ok(e) => {
+                let path = e.path().to_path_buf();
+                if e.path_is_symlink() {
+                    if let Err(d) = fs.check_contained(&path) {
+                        diags.push(d);
+                        continue;
+                    }
+                    if !path.is_file() {
+                        continue;
+                    }
+                }
+                out.push(Found {
+                    rel: fs.relative(&path),
+                    path,
+                });
+            }
+            Err(err) => {
+                let rel = err.path().map_or_else(|| PathBuf::from(dir), |p| fs.relative(p));
+                diags.push(
+                    Diagnostic::error("read-failed", rel, Loc::START, format!("cannot read: {err}"))
+                        .help("check the folder's permissions"),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn has_ext(p: &Path, exts: &[&str]) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| exts.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
+/// Loads and checks the room at `root`. `today` anchors the time-based findings
+/// (the handover date when the room has one).
+pub fn load(root: &Path) -> Loaded {
+    let mut diags = Diagnostics::default();
+    let mut sources = Sources::default();
+    let fs = match RoomFs::open(root) {
+        Ok(fs) => fs,
+        Err(d) => {
+            diags.push(d);
+            return Loaded {
+                room: None,
+                diagnostics: diags,
+                sources,
+            };
+        }
+    };
+
+    let settings_path = root.join(settings::SETTINGS_FILE);
+    let settings = if !settings_path.exists() {
+        diags.push(
+            Diagnostic::error(
+                "settings-missing",
+                settings::SETTINGS_FILE,
+                Loc::START,
+                format!("`{}` has no dataroom.yaml", root.display()),
+            )
+            .help("every room needs a dataroom.yaml with title, seller, buyer and handover_date; `dataroom init <DIR>` writes one to start from"),
+        );
+        None
+    } else {
+        match fs.read_text(&settings_path) {
+            Ok(text) => {
+                let parsed = settings::parse_settings(&text);
+                sources.insert(settings::SETTINGS_FILE.into(), Arc::new(text));
+                parsed.map_err(|ds| diags.extend(ds)).ok()
+            }
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+        }
+    };
+
+    // Clients and documents parse independently: in parallel.
+    let client_files: Vec<Found> = walk(&fs, "clients", &mut diags)
+        .into_iter()
+        .filter(|f| {
+            let keep = has_ext(&f.path, &["yaml", "yml"]);
+            if !keep {
+                diags.push(
+                    Diagnostic::warning("ignored-file", &f.rel, Loc::START, "not a .yaml file; ignored")
+                        .help("client records are .yaml files; move other files to attachments/"),
+                );
+            }
+            keep
+        })
+        .collect();
+    let mut doc_files: Vec<(DocKind, Found)> = Vec::new();
+    for kind in DocKind::ALL {
+        for f in walk(&fs, kind.dir(), &mut diags) {
+            if has_ext(&f.path, &["md", "markdown"]) {
+                doc_files.push((kind, f));
+            } else {
+                diags.push(
+                    Diagnostic::warning("ignored-file", &f.rel, Loc::START, "not a Markdown (.md) file; ignored")
+                        .help("documents are .md files; put scans and other files in attachments/"),
+                );
+            }
+        }
+    }
+
+    let parsed_clients: Vec<(PathBuf, Option<Arc<String>>, Result<Client, Vec<Diagnostic>>)> = client_files
+        .par_iter()
+        .map(|f| match fs.read_text(&f.path) {
+            Ok(text) => {
+                let r = client::parse_client(&f.rel, &text);
+                (f.rel.clone(), Some(Arc::new(text)), r)
+            }
+            Err(d) => (f.rel.clone(), None, Err(vec![d])),
+        })
+        .collect();
+    let parsed_docs: Vec<(PathBuf, Option<Arc<String>>, Result<Document, Vec<Diagnostic>>)> = doc_files
+        .par_iter()
+        .map(|(kind, f)| {
+            let slug = f
+                .rel
+                .strip_prefix(kind.dir())
+                .unwrap_or(&f.rel)
+                .with_extension("")
+                .to_string_lossy()
+                .replace('\\', "/");
+            match fs.read_text(&f.path) {
+                Ok(text) => {
+                    let r = document::parse_document(*kind, slug, &f.rel, &text);
+                    (f.rel.clone(), Some(Arc::new(text)), r)
+                }
+                Err(d) => (f.rel.clone(), None, Err(vec![d])),
+            }
+        })
+        .collect();
+
+    let mut clients = Vec::with_capacity(parsed_clients.len());
+    for (rel, text, result) in parsed_clients {
+        if let Some(text) = text {
+            sources.insert(rel, text);
+        }
+        match result {
+            Ok(c) => clients.push(c),
+            Err(ds) => diags.extend(ds),
+        }
+    }
+    let mut documents = Vec::with_capacity(parsed_docs.len());
+    for (rel, text, result) in parsed_docs {
+        if let Some(text) = text {
+            sources.insert(rel, text);
+        }
+        match result {
+            Ok(d) => documents.push(d),
+            Err(ds) => diags.extend(ds),
+        }
+    }
+
+    check_unique_ids(&clients, &mut diags);
+
+    let attachments: Vec<Attachment> = walk(&fs, "attachments", &mut diags)
+        .into_iter()
+        .filter_map(|f| {
+            let size = std::fs::metadata(&f.path).ok()?.len();
+            Some(Attachment {
+                path: f.rel.to_string_lossy().replace('\\', "/"),
+                size,
+                abs_path: f.path,
+            })
+        })
+        .collect();
+    check_references(&fs, &clients, &attachments, &mut diags);
+
+    if let Some(s) = &settings {
+        diags.extend(quality::check_quality(&clients, s.handover_date));
+    }
+
+    documents.sort_by(|a, b| {
+        (a.kind as u8, a.order.unwrap_or(i64::MAX), &a.slug).cmp(&(
+            b.kind as u8,
+            b.order.unwrap_or(i64::MAX),
+            &b.slug,
+        ))
+    });
+    clients.sort_by(|a, b| a.id.cmp(&b.id));
+    diags.sort();
+
+    let theme_dir = Some(root.join("theme")).filter(|p| p.is_dir());
+    let room = match settings {
+        Some(settings) if diags.error_count() == 0 => Some(Room {
+            root: root.to_path_buf(),
+            settings,
+            clients,
+            documents,
+            attachments,
+            theme_dir,
+        }),
+        _ => None,
+    };
+    Loaded {
+        room,
+        diagnostics: diags,
+        sources,
+    }
+}
+
+fn check_unique_ids(clients: &[Client], diags: &mut Diagnostics) {
+    let mut first: HashMap<&str, &Client> = HashMap::with_capacity(clients.len());
+    for c in clients {
+        if let Some(other) = first.get(c.id.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    "duplicate-id",
+                    &c.file,
+                    c.locs.id,
+                    format!(
+                        "client id `{}` is already used in {}:{}:{}",
+                        c.id,
+                        other.file.display(),
+                        other.locs.id.line,
+                        other.locs.id.column
+                    ),
+                )
+                .help("every client needs its own id; give one of the two records a new id"),
+            );
+        } else {
+            first.insert(&c.id, c);
+        }
+    }
+}
+
+fn check_references(fs: &RoomFs, clients: &[Client], attachments: &[Attachment], diags: &mut Diagnostics) {
+    let known: BTreeMap<&str, &Attachment> = attachments.iter().map(|a| (a.path.as_str(), a)).collect();
+    for c in clients {
+        for contract in &c.contracts {
+            let Some(file) = &contract.file else { continue };
+            if known.contains_key(file.as_str()) {
+                continue;
+            }
+            let on_disk = fs.root.join(file);
+            let leaves = std::fs::symlink_metadata(&on_disk).is_ok() && !fs.is_inside(&on_disk);
+            let d = if leaves {
+                Diagnostic::error(
+                    "attachment-outside-room",
+                    &c.file,
+                    contract.file_loc,
+                    format!("`{file}` is a link that points outside the room; it was not read"),
+                )
+                .help("copy the real file into attachments/ instead of linking to it")
+            } else {
+                Diagnostic::error(
+                    "attachment-missing",
+                    &c.file,
+                    contract.file_loc,
+                    format!("attachment `{file}` of contract {} does not exist", contract.id),
+                )
+                .help("put the file at that path under the room folder, or correct the path")
+            };
+            diags.push(d);
+        }
+    }
+}
