@@ -107,19 +107,23 @@ pub fn load_signer(explicit: Option<&Path>) -> Result<Signer, String> {
     }
     let text = fs::read_to_string(&path).map_err(|e| format!("cannot read signing key {}: {e}", path.display()))?;
     let sk_box = SecretKeyBox::from_string(&text).map_err(|e| format!("{} is not a minisign secret key: {e}", path.display()))?;
-    let encrypted = SecretKey::from_bytes(&sk_box.to_bytes())
-        .map(|k| k.is_encrypted())
-        .map_err(|e| format!("{} is not a minisign secret key: {e}", path.display()))?;
-    let secret = if encrypted {
-        let pw = std::env::var(KEY_PASSWORD_ENV).ok().filter(|p| !p.is_empty());
-        let pw = match pw {
-            Some(pw) => pw,
-            None => rpassword::prompt_password("Signing key password / 签名密钥密码: ")
-                .map_err(|_| format!("the signing key is encrypted: set {KEY_PASSWORD_ENV} or run in a terminal"))?,
-        };
-        sk_box.into_secret_key(Some(pw)).map_err(|e| format!("cannot open the signing key: {e}"))?
-    } else {
-        sk_box.into_unencrypted_secret_key().map_err(|e| format!("cannot open the signing key: {e}"))?
+    let unencrypted = SecretKeyBox::from_string(&text)
+        .and_then(|b| b.into_unencrypted_secret_key())
+        .ok()
+        .filter(|k| !k.is_encrypted());
+    let secret = match unencrypted {
+        Some(k) => k,
+        None => {
+            let pw = match std::env::var(KEY_PASSWORD_ENV).ok().filter(|p| !p.is_empty()) {
+                Some(pw) => pw,
+                None => rpassword::prompt_password("Signing key password / 签名密钥密码: ").map_err(|_| {
+                    format!("the signing key is encrypted: set {KEY_PASSWORD_ENV} or run in a terminal")
+                })?,
+            };
+            sk_box
+                .into_secret_key(Some(pw))
+                .map_err(|e| format!("cannot open the signing key: {e}"))?
+        }
     };
     let public = PublicKey::from_secret_key(&secret).map_err(|e| e.to_string())?;
     Ok(Signer {

@@ -227,7 +227,7 @@ impl Renderer {
         Renderer {
             handler: GraphicalReportHandler::new_themed(theme)
                 .with_context_lines(1)
-                .with_width(100),
+                .with_width(160),
         }
     }
 
@@ -237,12 +237,12 @@ impl Renderer {
         let report = Report {
             d,
             title: format!(
-                "{}:{}:{}: {} [{}]",
+                "{}:{}:{} [{}]: {}",
                 shown_path.display(),
                 d.loc.line,
                 d.loc.column,
-                d.message,
-                d.code
+                d.code,
+                d.message
             ),
             source: source.map(|text| {
                 NamedSource::new(shown_path.display().to_string(), text.as_str().to_owned())

@@ -1,0 +1,101 @@
+//! Helpers for the integration tests: fixture rooms in temporary folders and the
+//! real `dataroom` binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const PASSWORD: &str = "洁净家政-移交-2026-蓝色海豚";
+
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dataroom"));
+    c.env("NO_COLOR", "1").env_remove("DATAROOM_PASSWORD").env_remove("DATAROOM_SIGN_KEY");
+    c
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+pub fn run(cmd: &mut Command) -> Run {
+    let Output { status, stdout, stderr } = cmd.output().expect("the dataroom binary runs");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+pub const SETTINGS: &str = "title: 测试保洁公司 客户资料移交\npublic_title: 数据室\nlanguage: zh-CN\nseller: {name: 测试保洁有限公司, contact: 王经理}\nbuyer: {name: 测试物业有限公司, contact: 李经理}\nhandover_date: 2026-12-15\n";
+
+pub const CLIENT: &str = "id: HX-1\nname: 张伟\nkind: individual\ncontact: {phone: \"13812345678\", email: \"zhangwei@example.com\", address: \"上海市徐汇区测试路1号\"}\nid_number: \"11010519491231002X\"\nconsent: {given: true, date: 2024-03-01}\nservices:\n  - {date: 2026-10-01, type: 日常保洁, staff: 李娜, notes: \"钥匙在物业\"}\ncontracts:\n  - {id: C-1, signed: 2026-01-01, start: 2026-01-02, end: 2027-01-01, amount: 1200.50, file: attachments/c1.pdf}\npayments:\n  - {date: 2026-02-01, amount: 600.25, method: 银行转账}\n";
+
+/// A temporary room: a valid base that each test then breaks in one way.
+pub struct Room {
+    pub dir: tempfile::TempDir,
+}
+
+impl Room {
+    pub fn valid() -> Room {
+        let room = Room::empty();
+        room.write("dataroom.yaml", SETTINGS);
+        room.write("clients/HX-1.yaml", CLIENT);
+        room.write("attachments/c1.pdf", "%PDF-1.4 test contract\n");
+        room.write("policies/nda.md", "---\ntitle: 保密协议\n---\n\n# 保密\n\n保密条款正文。\n");
+        room.write("checklists/a.md", "---\ntitle: 移交清单\n---\n\n- [x] 一\n- [ ] 二\n");
+        room.write(
+            "training/01.md",
+            "---\ntitle: 基础课\norder: 1\nduration: 15\naudience: 新员工\npass_mark: 80\n---\n\n课程正文。\n\n```quiz\nquestion: 如何存储？\nchoices: [明文, 加密]\nanswer: 1\n```\n",
+        );
+        room
+    }
+
+    pub fn empty() -> Room {
+        Room { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, content).expect("write");
+        p
+    }
+
+    pub fn check(&self, extra: &[&str]) -> Run {
+        run(bin().arg("check").arg(self.path()).args(extra))
+    }
+}
+
+/// A signing key for tests, outside any room.
+pub fn test_key(dir: &Path) -> PathBuf {
+    let key = dir.join("test.key");
+    if !key.exists() {
+        let r = run(bin().arg("keygen").arg("--out").arg(&key));
+        assert_eq!(r.code, 0, "keygen failed: {}", r.all());
+    }
+    key
+}
+
+pub fn build(room: &Path, out: &Path, key: &Path, extra: &[&str]) -> Run {
+    run(bin()
+        .arg("build")
+        .arg(room)
+        .arg("--out")
+        .arg(out)
+        .arg("--sign-key")
+        .arg(key)
+        .args(extra)
+        .env("DATAROOM_PASSWORD", PASSWORD))
+}
