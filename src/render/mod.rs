@@ -178,7 +178,7 @@ impl Engine {
         ctx.insert("public_title", public_title);
         ctx.insert(
             "i18n_json",
-            &serde_json::to_string(&self.strings).unwrap_or_else(|_| "{}".into()).replace("</", "<\\/"),
+            &serde_json::to_string(&self.strings).unwrap_or_else(|_| "{}".into()).replace('<', "\\u003c"),
         );
         self.render("shell.html", ctx)
     }
