@@ -50,13 +50,22 @@ payments:\n\
 ];
 
 pub fn scaffold(dir: &Path) -> Result<(), String> {
-    if dir.exists() && fs::read_dir(dir).map_err(|e| e.to_string())?.next().is_some() {
-        return Err(format!("{} exists and is not empty; choose a new folder", dir.display()));
+    if dir.exists()
+        && fs::read_dir(dir)
+            .map_err(|e| e.to_string())?
+            .next()
+            .is_some()
+    {
+        return Err(format!(
+            "{} exists and is not empty; choose a new folder",
+            dir.display()
+        ));
     }
     for (rel, content) in FILES {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
         fs::write(&path, content).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }

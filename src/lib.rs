@@ -4,6 +4,10 @@
 //! The pipeline, one named step each: **load → check → render → seal → publish**.
 //! See ARCHITECTURE.md for each stage's invariant.
 
+// Errors are diagnostics with a path, position and help text; they are returned
+// once per problem, never in a hot loop, so their size does not matter.
+#![allow(clippy::result_large_err)]
+
 pub mod publish;
 pub mod render;
 pub mod room;
@@ -96,11 +100,21 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     };
 
     let theme = Theme::load(room.theme_dir.as_deref())?;
-    let site = render::render(&room, &theme, opts.selection)?;
+    let findings: Vec<Diagnostic> = loaded.diagnostics.warnings().cloned().collect();
+    let extras = render::Extras {
+        findings: &findings,
+        signing: Some(render::SigningInfo {
+            key_id: publish::signing::key_id(&opts.signer.public),
+            fingerprint: publish::signing::fingerprint(&opts.signer.public),
+        }),
+        kdf_iterations: opts.iterations,
+    };
+    let site = render::render(&room, &theme, opts.selection, &extras)?;
     let engine = Engine::new(&theme, room.settings.language)?;
     lap("render", &mut timings);
 
-    let staging = Staging::begin(opts.out).map_err(|e| format!("cannot prepare {}: {e}", opts.out.display()))?;
+    let staging = Staging::begin(opts.out)
+        .map_err(|e| format!("cannot prepare {}: {e}", opts.out.display()))?;
     let slug = publish::slug(
         &opts
             .room
@@ -111,11 +125,29 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     );
     let written = match opts.selection {
         Selection::All => {
-            let password = opts.password.ok_or_else(|| "a sealed build needs a password".to_string())?;
+            let password = opts
+                .password
+                .ok_or_else(|| "a sealed build needs a password".to_string())?;
             let public_title = room.settings.public_title.clone().unwrap_or_else(|| {
-                engine.strings.get("lock_title").cloned().unwrap_or_else(|| "Data room".into())
+                engine
+                    .strings
+                    .get("lock_title")
+                    .cloned()
+                    .unwrap_or_else(|| "Data room".into())
             });
-            seal_site(&site, &room, &theme, &engine, password, opts.iterations, &public_title, &staging, &opts.progress)?
+            let site_id = stable_site_id(&opts.signer.public, &slug);
+            seal_site(
+                &site,
+                &room,
+                &theme,
+                &engine,
+                password,
+                opts.iterations,
+                &public_title,
+                &site_id,
+                &staging,
+                &opts.progress,
+            )?
         }
         Selection::TrainingOnly => plain_site(&site, &theme, &engine, &slug, &staging)?,
     };
@@ -129,10 +161,13 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             .and_hms_opt(0, 0, 0)
             .map_or(0, |d| d.and_utc().timestamp())
     });
-    let build_time = chrono::DateTime::from_timestamp(epoch.unwrap_or_else(|| chrono::Utc::now().timestamp()), 0)
-        .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string();
+    let build_time = chrono::DateTime::from_timestamp(
+        epoch.unwrap_or_else(|| chrono::Utc::now().timestamp()),
+        0,
+    )
+    .unwrap_or_default()
+    .format("%Y-%m-%dT%H:%M:%SZ")
+    .to_string();
     let sealed = publish::finish(
         &staging,
         written,
@@ -142,11 +177,15 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             zip_time,
             build_time: &build_time,
             signer: opts.signer,
+            manifest_js: opts.selection == Selection::All,
         },
     )?;
-    staging
-        .commit()
-        .map_err(|e| format!("cannot move the finished build into {}: {e}", opts.out.display()))?;
+    staging.commit().map_err(|e| {
+        format!(
+            "cannot move the finished build into {}: {e}",
+            opts.out.display()
+        )
+    })?;
     lap("sign+zip+publish", &mut timings);
     opts.progress.finish_and_clear();
 
@@ -158,6 +197,14 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         sources: loaded.sources,
         timings,
     })
+}
+
+/// An id for the browser's local storage that stays the same when the same
+/// seller rebuilds the same room, and reveals nothing about it.
+fn stable_site_id(signer: &minisign::PublicKey, slug: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("dataroom-site:{}:{slug}", signer.to_base64()).as_bytes());
+    seal::hex(&digest[..8])
 }
 
 fn source_date_epoch() -> Option<i64> {
@@ -214,7 +261,18 @@ fn compresses(path: &str) -> bool {
     let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
     !matches!(
         ext.as_str(),
-        "pdf" | "png" | "jpg" | "jpeg" | "gif" | "webp" | "zip" | "docx" | "xlsx" | "pptx" | "mp4" | "gz"
+        "pdf"
+            | "png"
+            | "jpg"
+            | "jpeg"
+            | "gif"
+            | "webp"
+            | "zip"
+            | "docx"
+            | "xlsx"
+            | "pptx"
+            | "mp4"
+            | "gz"
     )
 }
 
@@ -243,10 +301,12 @@ fn seal_site(
     password: &str,
     iterations: u32,
     public_title: &str,
+    site_id: &str,
     staging: &Staging,
     progress: &indicatif::ProgressBar,
 ) -> Result<Vec<Written>, String> {
     let mut sealer = Sealer::new(password, iterations);
+    sealer.set_site(site_id.to_string());
     let total = site.pages.len() + room.attachments.len() + site.exports.len();
     progress.set_length(total as u64);
     let write_payload = |id: &str, payload: &[u8]| -> Result<Written, String> {
@@ -271,7 +331,8 @@ fn seal_site(
         .attachments
         .par_iter()
         .map(|a| {
-            let bytes = std::fs::read(&a.abs_path).map_err(|e| format!("cannot read {}: {e}", a.path))?;
+            let bytes =
+                std::fs::read(&a.abs_path).map_err(|e| format!("cannot read {}: {e}", a.path))?;
             let id = Sealer::new_id();
             let w = write_payload(&id, &sealer.seal(&id, "k0", &bytes, compresses(&a.path)))?;
             Ok((id, w))
@@ -296,42 +357,82 @@ fn seal_site(
         files: BTreeMap::new(),
     };
     for (page, (id, _)) in site.pages.iter().zip(&pages) {
-        index.routes.insert(page.route.clone(), RouteEntry { p: id.clone(), t: page.title.clone() });
+        index.routes.insert(
+            page.route.clone(),
+            RouteEntry {
+                p: id.clone(),
+                t: page.title.clone(),
+            },
+        );
     }
     for (a, (id, _)) in room.attachments.iter().zip(&attachments) {
         index.files.insert(
             a.path.clone(),
-            FileEntry { p: id.clone(), name: a.file_name().into(), mime: mime_of(&a.path).into(), size: a.size },
+            FileEntry {
+                p: id.clone(),
+                name: a.file_name().into(),
+                mime: mime_of(&a.path).into(),
+                size: a.size,
+            },
         );
     }
     for (e, (id, _)) in site.exports.iter().zip(&exports) {
         let name = e.path.rsplit('/').next().unwrap_or(&e.path).to_string();
         index.files.insert(
             e.path.clone(),
-            FileEntry { p: id.clone(), name, mime: e.mime.into(), size: e.bytes.len() as u64 },
+            FileEntry {
+                p: id.clone(),
+                name,
+                mime: e.mime.into(),
+                size: e.bytes.len() as u64,
+            },
         );
     }
     let index_id = Sealer::new_id();
     let index_json = serde_json::to_vec(&index).map_err(|e| e.to_string())?;
-    let mut written: Vec<Written> = pages.into_iter().chain(attachments).chain(exports).map(|(_, w)| w).collect();
-    written.push(write_payload(&index_id, &sealer.seal(&index_id, "k0", &index_json, true))?);
+    let mut written: Vec<Written> = pages
+        .into_iter()
+        .chain(attachments)
+        .chain(exports)
+        .map(|(_, w)| w)
+        .collect();
+    written.push(write_payload(
+        &index_id,
+        &sealer.seal(&index_id, "k0", &index_json, true),
+    )?);
 
     let header = sealer.header_js(&index_id);
     let io = |e: std::io::Error| format!("cannot write the site: {e}");
-    written.push(Written { path: "data/header.js".into(), sha256: staging.write("site/data/header.js", &header).map_err(io)? });
+    written.push(Written {
+        path: "data/header.js".into(),
+        sha256: staging.write("site/data/header.js", &header).map_err(io)?,
+    });
     let shell = engine.shell(public_title).map_err(|d| d.message)?;
-    written.push(Written { path: "index.html".into(), sha256: staging.write("site/index.html", shell.as_bytes()).map_err(io)? });
+    written.push(Written {
+        path: "index.html".into(),
+        sha256: staging
+            .write("site/index.html", shell.as_bytes())
+            .map_err(io)?,
+    });
     written.extend(write_static(theme, staging)?);
     Ok(written)
 }
 
 /// The unencrypted site (training only): one HTML file per page.
-fn plain_site(site: &Site, theme: &Theme, engine: &Engine, site_id: &str, staging: &Staging) -> Result<Vec<Written>, String> {
+fn plain_site(
+    site: &Site,
+    theme: &Theme,
+    engine: &Engine,
+    site_id: &str,
+    staging: &Staging,
+) -> Result<Vec<Written>, String> {
     let mut written: Vec<Written> = site
         .pages
         .par_iter()
         .map(|page| {
-            let html = engine.standalone(page, &site.nav, &site.title, site_id).map_err(|d| d.message)?;
+            let html = engine
+                .standalone(page, &site.nav, &site.title, site_id)
+                .map_err(|d| d.message)?;
             let path = render::route_file(&page.route);
             let sha256 = staging
                 .write(&format!("site/{path}"), html.as_bytes())
@@ -372,27 +473,47 @@ pub fn restore(
             report.signature_error.as_deref().map(|e| format!(", signature: {e}")).unwrap_or_default()
         ));
     }
-    let header_js = files.read("data/header.js").ok_or("data/header.js is missing: not a sealed room")?;
-    let header = seal::parse_header(&String::from_utf8_lossy(&header_js)).map_err(|e| e.to_string())?;
+    let header_js = files
+        .read("data/header.js")
+        .ok_or("data/header.js is missing: not a sealed room")?;
+    let header =
+        seal::parse_header(&String::from_utf8_lossy(&header_js)).map_err(|e| e.to_string())?;
     let index_id = header.index.clone();
     let opener = seal::Opener::unlock(header, password).map_err(|e| e.to_string())?;
     let open = |id: &str| -> Result<Vec<u8>, String> {
-        let js = files.read(&format!("data/{id}.js")).ok_or(format!("payload {id} is missing"))?;
+        let js = files
+            .read(&format!("data/{id}.js"))
+            .ok_or(format!("payload {id} is missing"))?;
         opener.open(id, &js).map_err(|e| e.to_string())
     };
-    let index: SealedIndex = serde_json::from_slice(&open(&index_id)?).map_err(|e| format!("the index is unreadable: {e}"))?;
+    let index: SealedIndex = serde_json::from_slice(&open(&index_id)?)
+        .map_err(|e| format!("the index is unreadable: {e}"))?;
 
-    let lang = if index.lang == "en" { room::Language::En } else { room::Language::ZhCn };
+    let lang = if index.lang == "en" {
+        room::Language::En
+    } else {
+        room::Language::ZhCn
+    };
     let theme = Theme::load(None).map_err(|d| d.message)?;
     let engine = Engine::new(&theme, lang).map_err(|d| d.message)?;
-    let staging = Staging::begin(out).map_err(|e| format!("cannot prepare {}: {e}", out.display()))?;
+    let staging =
+        Staging::begin(out).map_err(|e| format!("cannot prepare {}: {e}", out.display()))?;
     let mut fragments: BTreeMap<String, String> = BTreeMap::new();
     for (route, entry) in &index.routes {
-        let html = String::from_utf8(open(&entry.p)?).map_err(|_| format!("page {route} is not UTF-8"))?;
-        let page = render::Page { route: route.clone(), title: entry.t.clone(), html };
-        let doc = engine.standalone(&page, &index.nav, &index.title, &opener.header.room).map_err(|d| d.message)?;
+        let html =
+            String::from_utf8(open(&entry.p)?).map_err(|_| format!("page {route} is not UTF-8"))?;
+        let page = render::Page {
+            route: route.clone(),
+            title: entry.t.clone(),
+            html,
+        };
+        let doc = engine
+            .standalone(&page, &index.nav, &index.title, &opener.header.room)
+            .map_err(|d| d.message)?;
         safe_relative(route)?;
-        staging.write(&render::route_file(route), doc.as_bytes()).map_err(|e| e.to_string())?;
+        staging
+            .write(&render::route_file(route), doc.as_bytes())
+            .map_err(|e| e.to_string())?;
         fragments.insert(route.clone(), page.html);
     }
     let mut restored_files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
@@ -403,9 +524,13 @@ pub fn restore(
         restored_files.insert(path.clone(), bytes);
     }
     for (name, bytes) in theme.under("static/") {
-        staging.write(&format!("static/{name}"), bytes).map_err(|e| e.to_string())?;
+        staging
+            .write(&format!("static/{name}"), bytes)
+            .map_err(|e| e.to_string())?;
     }
-    staging.commit().map_err(|e| format!("cannot move the restored room into {}: {e}", out.display()))?;
+    staging
+        .commit()
+        .map_err(|e| format!("cannot move the restored room into {}: {e}", out.display()))?;
 
     let mut result = RestoreReport {
         verify: report,
@@ -415,7 +540,19 @@ pub fn restore(
         different: Vec::new(),
     };
     if let Some(source) = compare {
-        compare_with_source(source, &fragments, &restored_files, &mut result)?;
+        let signing = render::SigningInfo {
+            key_id: result.verify.key_id.clone(),
+            fingerprint: result.verify.fingerprint.clone(),
+        };
+        let iterations = opener.header.kdf.iterations;
+        compare_with_source(
+            source,
+            signing,
+            iterations,
+            &fragments,
+            &restored_files,
+            &mut result,
+        )?;
     }
     Ok(result)
 }
@@ -424,9 +561,13 @@ fn safe_relative(path: &str) -> Result<(), String> {
     let bad = path.is_empty()
         || path.starts_with('/')
         || path.contains('\\')
-        || path.split('/').any(|p| p.is_empty() || p == "." || p == "..");
+        || path
+            .split('/')
+            .any(|p| p.is_empty() || p == "." || p == "..");
     if bad {
-        Err(format!("refusing to write `{path}`: not a plain relative path"))
+        Err(format!(
+            "refusing to write `{path}`: not a plain relative path"
+        ))
     } else {
         Ok(())
     }
@@ -436,16 +577,27 @@ fn safe_relative(path: &str) -> Result<(), String> {
 /// with what was restored.
 fn compare_with_source(
     source: &Path,
+    signing: render::SigningInfo,
+    kdf_iterations: u32,
     fragments: &BTreeMap<String, String>,
     files: &BTreeMap<String, Vec<u8>>,
     result: &mut RestoreReport,
 ) -> Result<(), String> {
     let loaded = check(source, false);
-    let room = loaded
-        .room
-        .ok_or_else(|| format!("the source room {} has errors; run `dataroom check` on it", source.display()))?;
+    let findings: Vec<Diagnostic> = loaded.diagnostics.warnings().cloned().collect();
+    let room = loaded.room.ok_or_else(|| {
+        format!(
+            "the source room {} has errors; run `dataroom check` on it",
+            source.display()
+        )
+    })?;
     let theme = Theme::load(room.theme_dir.as_deref()).map_err(|d| d.message)?;
-    let site = render::render(&room, &theme, Selection::All).map_err(|d| d.message)?;
+    let extras = render::Extras {
+        findings: &findings,
+        signing: Some(signing),
+        kdf_iterations,
+    };
+    let site = render::render(&room, &theme, Selection::All, &extras).map_err(|d| d.message)?;
     for page in &site.pages {
         match fragments.get(&page.route) {
             None => result.missing.push(page.route.clone()),
@@ -457,7 +609,9 @@ fn compare_with_source(
         match files.get(&a.path) {
             None => result.missing.push(a.path.clone()),
             Some(bytes) => {
-                if std::fs::read(&a.abs_path).map_err(|e| format!("cannot read {}: {e}", a.path))? != *bytes {
+                if std::fs::read(&a.abs_path).map_err(|e| format!("cannot read {}: {e}", a.path))?
+                    != *bytes
+                {
                     result.different.push(a.path.clone());
                 }
             }
@@ -472,4 +626,3 @@ fn compare_with_source(
     }
     Ok(())
 }
-

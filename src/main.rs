@@ -95,6 +95,18 @@ enum Command {
         #[arg(long)]
         timings: bool,
     },
+    /// List the records due for destruction (归档与销毁) on a date.
+    ///
+    /// Uses the `retention` rules of dataroom.yaml and each record's
+    /// `retain_until`. Prints record ids and categories only.
+    Retention {
+        room: PathBuf,
+        /// The date to check, YYYY-MM-DD (default: today)
+        #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
     /// Create a small example room to start from.
     Init {
         /// The new room folder (must not exist or be empty)
@@ -140,7 +152,11 @@ fn color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
 }
 
-fn print_diagnostics(diags: &Diagnostics, sources: &dataroom::room::diagnostic::Sources, root: &Path) {
+fn print_diagnostics(
+    diags: &Diagnostics,
+    sources: &dataroom::room::diagnostic::Sources,
+    root: &Path,
+) {
     let renderer = Renderer::new(color());
     for d in &diags.items {
         eprint!("{}", renderer.render(d, sources, root));
@@ -165,7 +181,11 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
-        Command::Check { room, strict, format } => {
+        Command::Check {
+            room,
+            strict,
+            format,
+        } => {
             let loaded = dataroom::check(&room, strict);
             match format {
                 Format::Human => {
@@ -181,10 +201,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                         "warnings": loaded.diagnostics.warning_count(),
                         "findings": loaded.diagnostics.items,
                     });
-                    println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&json).unwrap_or_default()
+                    );
                 }
             }
-            Ok(ExitCode::from(u8::from(loaded.diagnostics.error_count() > 0)))
+            Ok(ExitCode::from(u8::from(
+                loaded.diagnostics.error_count() > 0,
+            )))
         }
         Command::Build {
             room,
@@ -198,7 +223,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             timings,
         } => {
             if kdf_iterations < dataroom::seal::MIN_ITERATIONS {
-                return Err(format!("--kdf-iterations must be at least {}", dataroom::seal::MIN_ITERATIONS));
+                return Err(format!(
+                    "--kdf-iterations must be at least {}",
+                    dataroom::seal::MIN_ITERATIONS
+                ));
             }
             let selection = match only {
                 Some(Only::Training) => Selection::TrainingOnly,
@@ -236,8 +264,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let progress = if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() {
                 let bar = indicatif::ProgressBar::new(0);
                 bar.set_style(
-                    indicatif::ProgressStyle::with_template("{spinner} sealing {pos}/{len} [{bar:30}] {eta}")
-                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                    indicatif::ProgressStyle::with_template(
+                        "{spinner} sealing {pos}/{len} [{bar:30}] {eta}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
                 );
                 bar
             } else {
@@ -259,9 +289,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                         print_diagnostics(&report.warnings, &report.sources, &room);
                     }
                     let s = &report.sealed;
-                    println!("built {} pages, {} attachments, {} files", report.pages, report.attachments, s.file_count);
-                    println!("  site:      {}", out.join("site").join("index.html").display());
-                    println!("  archive:   {} (+ .minisig)", out.join(&s.zip_name).display());
+                    println!(
+                        "built {} pages, {} attachments, {} files",
+                        report.pages, report.attachments, s.file_count
+                    );
+                    println!(
+                        "  site:      {}",
+                        out.join("site").join("index.html").display()
+                    );
+                    println!(
+                        "  archive:   {} (+ .minisig)",
+                        out.join(&s.zip_name).display()
+                    );
                     println!("  manifest:  SHA256SUMS sha256 {}", s.manifest_sha256);
                     println!("  signed by: key id {}", s.key_id);
                     println!("             fingerprint {}", s.fingerprint);
@@ -287,13 +326,58 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     eprintln!("nothing was built; {} is unchanged", out.display());
                     Ok(ExitCode::from(1))
                 }
-                Err(BuildError::Output(msg)) => Err(format!("{msg}\nthe previous {} is unchanged", out.display())),
+                Err(BuildError::Output(msg)) => Err(format!(
+                    "{msg}\nthe previous {} is unchanged",
+                    out.display()
+                )),
             }
+        }
+        Command::Retention {
+            room,
+            as_of,
+            format,
+        } => {
+            let as_of = match as_of {
+                Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                    .map_err(|_| format!("--as-of `{d}` is not a date; write YYYY-MM-DD"))?,
+                None => chrono::Local::now().date_naive(),
+            };
+            let loaded = dataroom::check(&room, false);
+            let Some(r) = loaded.room else {
+                print_diagnostics(&loaded.diagnostics, &loaded.sources, &room);
+                return Ok(ExitCode::from(1));
+            };
+            let due = dataroom::room::retention::due_as_of(&r, as_of);
+            match format {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({"as_of": as_of.to_string(), "due": due})
+                    )
+                    .unwrap_or_default()
+                ),
+                Format::Human => {
+                    for d in &due {
+                        println!(
+                            "{}  {:<12} {:<10} {}",
+                            d.due, d.client_id, d.category, d.basis
+                        );
+                    }
+                    println!(
+                        "{} item(s) due for destruction on or before {as_of}",
+                        due.len()
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Init { dir } => {
             init::scaffold(&dir)?;
             println!("created a new room in {}", dir.display());
-            println!("next: edit the files, then `dataroom check {}`", dir.display());
+            println!(
+                "next: edit the files, then `dataroom check {}`",
+                dir.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Keygen { out } => {
@@ -302,7 +386,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 None => signing::default_key_path().ok_or("no config folder; pass --out PATH")?,
             };
             let (pk, pub_path) = signing::generate(&path)?;
-            println!("secret key: {} (mode 0600; keep it private)", path.display());
+            println!(
+                "secret key: {} (mode 0600; keep it private)",
+                path.display()
+            );
             println!("public key: {}", pub_path.display());
             println!("key id:     {}", signing::key_id(&pk));
             println!("fingerprint {}", signing::fingerprint(&pk));
@@ -322,9 +409,20 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             password_file,
         } => {
             let pw = password::obtain(password_file.as_deref(), false, false)?;
-            let report = dataroom::restore(&target, pubkey.as_deref(), &pw.secret, &out, compare.as_deref())?;
+            let report = dataroom::restore(
+                &target,
+                pubkey.as_deref(),
+                &pw.secret,
+                &out,
+                compare.as_deref(),
+            )?;
             print_verify(&report.verify);
-            println!("restored {} pages and {} files into {}", report.pages, report.files, out.display());
+            println!(
+                "restored {} pages and {} files into {}",
+                report.pages,
+                report.files,
+                out.display()
+            );
             if compare.is_some() {
                 for m in &report.missing {
                     println!("missing:   {m}");
@@ -335,7 +433,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 if report.missing.is_empty() && report.different.is_empty() {
                     println!("compare: every record, document and attachment of the source is present and identical");
                 } else {
-                    println!("compare: {} missing, {} different", report.missing.len(), report.different.len());
+                    println!(
+                        "compare: {} missing, {} different",
+                        report.missing.len(),
+                        report.different.len()
+                    );
                     return Ok(ExitCode::from(1));
                 }
             }
@@ -371,7 +473,10 @@ fn print_verify(r: &verify::Report) {
         println!("malformed:  {p}");
     }
     if r.ok() {
-        println!("OK: {} files match SHA256SUMS and the signature is valid", r.checked);
+        println!(
+            "OK: {} files match SHA256SUMS and the signature is valid",
+            r.checked
+        );
     } else {
         println!(
             "NOT OK: {} changed, {} missing, {} extra",

@@ -8,8 +8,16 @@ use common::*;
 fn assert_points_at(r: &Run, file: &str, line: usize, code: &str) {
     assert_eq!(r.code, 1, "expected exit 1:\n{}", r.all());
     let needle = format!("{file}:{line}:");
-    assert!(r.stderr.contains(&needle), "expected `{needle}` in:\n{}", r.stderr);
-    assert!(r.stderr.contains(&format!("[{code}]:")), "expected [{code}] in:\n{}", r.stderr);
+    assert!(
+        r.stderr.contains(&needle),
+        "expected `{needle}` in:\n{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(&format!("[{code}]:")),
+        "expected [{code}] in:\n{}",
+        r.stderr
+    );
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
 }
 
@@ -18,20 +26,30 @@ fn valid_room_passes() {
     let room = Room::valid();
     let r = room.check(&[]);
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(r.stderr.contains("0 error(s), 0 warning(s)"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("0 error(s), 0 warning(s)"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn yaml_syntax_error() {
     let room = Room::valid();
-    room.write("clients/HX-1.yaml", "id: HX-1\nname: \"张伟\ncontact: {phone: 1\n");
+    room.write(
+        "clients/HX-1.yaml",
+        "id: HX-1\nname: \"张伟\ncontact: {phone: 1\n",
+    );
     assert_points_at(&room.check(&[]), "clients/HX-1.yaml", 2, "yaml-syntax");
 }
 
 #[test]
 fn unknown_field() {
     let room = Room::valid();
-    room.write("clients/HX-1.yaml", CLIENT.replace("kind: individual", "kind: individual\nphonee: \"1\""));
+    room.write(
+        "clients/HX-1.yaml",
+        CLIENT.replace("kind: individual", "kind: individual\nphonee: \"1\""),
+    );
     let r = room.check(&[]);
     assert_points_at(&r, "clients/HX-1.yaml", 4, "unknown-field");
     assert!(r.stderr.contains("phonee"));
@@ -50,7 +68,10 @@ fn missing_required_field() {
 #[test]
 fn wrong_type_amount() {
     let room = Room::valid();
-    room.write("clients/HX-1.yaml", CLIENT.replace("amount: 600.25", "amount: abc"));
+    room.write(
+        "clients/HX-1.yaml",
+        CLIENT.replace("amount: 600.25", "amount: abc"),
+    );
     let r = room.check(&[]);
     assert_points_at(&r, "clients/HX-1.yaml", 12, "invalid-amount");
     assert!(r.stderr.contains("`abc` is not a valid amount"));
@@ -59,17 +80,27 @@ fn wrong_type_amount() {
 #[test]
 fn wrong_type_list_for_text() {
     let room = Room::valid();
-    room.write("clients/HX-1.yaml", CLIENT.replace("name: 张伟", "name: [张, 伟]"));
+    room.write(
+        "clients/HX-1.yaml",
+        CLIENT.replace("name: 张伟", "name: [张, 伟]"),
+    );
     assert_points_at(&room.check(&[]), "clients/HX-1.yaml", 2, "wrong-type");
 }
 
 #[test]
 fn impossible_date() {
     let room = Room::valid();
-    room.write("clients/HX-1.yaml", CLIENT.replace("date: 2026-02-01", "date: 2024-13-45"));
+    room.write(
+        "clients/HX-1.yaml",
+        CLIENT.replace("date: 2026-02-01", "date: 2024-13-45"),
+    );
     let r = room.check(&[]);
     assert_points_at(&r, "clients/HX-1.yaml", 12, "invalid-date");
-    assert!(r.stderr.contains("clients/HX-1.yaml:12:12"), "column: {}", r.stderr);
+    assert!(
+        r.stderr.contains("clients/HX-1.yaml:12:12"),
+        "column: {}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -80,7 +111,11 @@ fn duplicate_client_id_names_both_files() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("[duplicate-id]"), "{}", r.stderr);
     assert!(r.stderr.contains("clients/HX-1.yaml:1:5"), "{}", r.stderr);
-    assert!(r.stderr.contains("clients/HX-1-copy.yaml:1:5"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("clients/HX-1-copy.yaml:1:5"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -94,14 +129,26 @@ fn unsafe_id() {
 fn attachment_missing() {
     let room = Room::valid();
     std::fs::remove_file(room.path().join("attachments/c1.pdf")).expect("rm");
-    assert_points_at(&room.check(&[]), "clients/HX-1.yaml", 10, "attachment-missing");
+    assert_points_at(
+        &room.check(&[]),
+        "clients/HX-1.yaml",
+        10,
+        "attachment-missing",
+    );
 }
 
 #[test]
 fn attachment_leaving_the_room() {
-    for bad in ["../../etc/passwd", "/etc/passwd", "attachments/../../secret.pdf"] {
+    for bad in [
+        "../../etc/passwd",
+        "/etc/passwd",
+        "attachments/../../secret.pdf",
+    ] {
         let room = Room::valid();
-        room.write("clients/HX-1.yaml", CLIENT.replace("attachments/c1.pdf", bad));
+        room.write(
+            "clients/HX-1.yaml",
+            CLIENT.replace("attachments/c1.pdf", bad),
+        );
         let r = room.check(&[]);
         assert_points_at(&r, "clients/HX-1.yaml", 10, "attachment-outside-room");
     }
@@ -115,7 +162,10 @@ fn symlinks_pointing_outside_are_never_read() {
     std::fs::write(&secret, "TOP-SECRET-OUTSIDE").expect("write");
     let room = Room::valid();
     std::os::unix::fs::symlink(&secret, room.path().join("attachments/link.pdf")).expect("symlink");
-    room.write("clients/HX-1.yaml", CLIENT.replace("attachments/c1.pdf", "attachments/link.pdf"));
+    room.write(
+        "clients/HX-1.yaml",
+        CLIENT.replace("attachments/c1.pdf", "attachments/link.pdf"),
+    );
     let r = room.check(&[]);
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(r.stderr.contains("attachments/link.pdf"), "{}", r.stderr);
@@ -131,7 +181,10 @@ fn symlinks_pointing_outside_are_never_read() {
 #[test]
 fn invalid_utf8() {
     let room = Room::valid();
-    room.write("clients/HX-1.yaml", b"id: HX-1\nname: \xd5\xc5\xce\xb0\n".as_slice());
+    room.write(
+        "clients/HX-1.yaml",
+        b"id: HX-1\nname: \xd5\xc5\xce\xb0\n".as_slice(),
+    );
     let r = room.check(&[]);
     assert_points_at(&r, "clients/HX-1.yaml", 2, "invalid-utf8");
     assert!(r.stderr.contains("clients/HX-1.yaml:2:7"), "{}", r.stderr);
@@ -148,7 +201,12 @@ fn empty_file() {
 fn unterminated_front_matter() {
     let room = Room::valid();
     room.write("policies/nda.md", "---\ntitle: 保密协议\n\n# 正文\n");
-    assert_points_at(&room.check(&[]), "policies/nda.md", 1, "unterminated-front-matter");
+    assert_points_at(
+        &room.check(&[]),
+        "policies/nda.md",
+        1,
+        "unterminated-front-matter",
+    );
 }
 
 #[test]
@@ -168,19 +226,33 @@ fn missing_settings() {
 #[test]
 fn broken_settings() {
     let room = Room::valid();
-    room.write("dataroom.yaml", SETTINGS.replace("handover_date: 2026-12-15", "handover_date: 2026-02-30"));
+    room.write(
+        "dataroom.yaml",
+        SETTINGS.replace("handover_date: 2026-12-15", "handover_date: 2026-02-30"),
+    );
     assert_points_at(&room.check(&[]), "dataroom.yaml", 6, "invalid-date");
-    room.write("dataroom.yaml", SETTINGS.replace("seller: {name: 测试保洁有限公司, contact: 王经理}\n", ""));
+    room.write(
+        "dataroom.yaml",
+        SETTINGS.replace("seller: {name: 测试保洁有限公司, contact: 王经理}\n", ""),
+    );
     let r = room.check(&[]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("dataroom.yaml:") && r.stderr.contains("missing field `seller`"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("dataroom.yaml:") && r.stderr.contains("missing field `seller`"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn room_that_does_not_exist() {
     let r = run(bin().arg("check").arg("/nonexistent/room-xyz"));
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("/nonexistent/room-xyz") && r.stderr.contains("does not exist"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("/nonexistent/room-xyz") && r.stderr.contains("does not exist"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -193,21 +265,40 @@ fn invalid_quiz_is_an_error_with_its_line() {
     let r = room.check(&[]);
     assert_eq!(r.code, 1);
     for line in [8, 13, 21] {
-        assert!(r.stderr.contains(&format!("training/01.md:{line}:")), "line {line}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("training/01.md:{line}:")),
+            "line {line}: {}",
+            r.stderr
+        );
     }
-    assert_eq!(r.stderr.matches("[invalid-quiz]").count(), 3, "{}", r.stderr);
+    assert_eq!(
+        r.stderr.matches("[invalid-quiz]").count(),
+        3,
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn all_problems_of_a_run_are_reported_at_once() {
     let room = Room::valid();
-    room.write("clients/HX-1.yaml", CLIENT.replace("date: 2026-02-01", "date: 2024-13-45").replace("amount: 1200.50", "amount: 12x"));
+    room.write(
+        "clients/HX-1.yaml",
+        CLIENT
+            .replace("date: 2026-02-01", "date: 2024-13-45")
+            .replace("amount: 1200.50", "amount: 12x"),
+    );
     room.write("clients/HX-2.yaml", "id: HX-2\nname: 李四\nbogus: 1\n");
     room.write("policies/nda.md", "no front matter\n");
     let r = room.check(&[]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("4 error(s)"), "{}", r.stderr);
-    for needle in ["clients/HX-1.yaml:12:", "clients/HX-1.yaml:10:", "clients/HX-2.yaml:3:", "policies/nda.md:1:"] {
+    for needle in [
+        "clients/HX-1.yaml:12:",
+        "clients/HX-1.yaml:10:",
+        "clients/HX-2.yaml:3:",
+        "policies/nda.md:1:",
+    ] {
         assert!(r.stderr.contains(needle), "{needle}: {}", r.stderr);
     }
 }
@@ -225,12 +316,32 @@ fn data_quality_findings_are_warnings_unless_strict() {
     );
     let r = room.check(&[]);
     assert_eq!(r.code, 0, "{}", r.all());
-    for code in ["phone-invalid", "id-number-invalid", "credit-code-invalid", "consent-missing", "phone-shared", "email-shared"] {
-        assert!(r.stderr.contains(&format!("[{code}]:")), "{code}: {}", r.stderr);
+    for code in [
+        "phone-invalid",
+        "id-number-invalid",
+        "credit-code-invalid",
+        "consent-missing",
+        "phone-shared",
+        "email-shared",
+    ] {
+        assert!(
+            r.stderr.contains(&format!("[{code}]:")),
+            "{code}: {}",
+            r.stderr
+        );
     }
     // The +86 phone is valid and is the same number as HX-1's.
-    assert!(r.stderr.contains("client HX-3 shares its contact.phone with HX-1"), "{}", r.stderr);
-    assert!(!r.stderr.contains("phone `+86 138 1234 5678`"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("client HX-3 shares its contact.phone with HX-1"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("phone `+86 138 1234 5678`"),
+        "{}",
+        r.stderr
+    );
     let strict = room.check(&["--strict"]);
     assert_eq!(strict.code, 1, "{}", strict.all());
 }
@@ -238,12 +349,18 @@ fn data_quality_findings_are_warnings_unless_strict() {
 #[test]
 fn json_format_for_tools() {
     let room = Room::valid();
-    room.write("clients/HX-2.yaml", "id: HX-2\nname: 李四\ncontact: {phone: \"12345\"}\n");
+    room.write(
+        "clients/HX-2.yaml",
+        "id: HX-2\nname: 李四\ncontact: {phone: \"12345\"}\n",
+    );
     let r = room.check(&["--format", "json"]);
     assert_eq!(r.code, 0, "{}", r.all());
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
     let findings = v["findings"].as_array().expect("findings");
-    let phone = findings.iter().find(|f| f["code"] == "phone-invalid").expect("phone finding");
+    let phone = findings
+        .iter()
+        .find(|f| f["code"] == "phone-invalid")
+        .expect("phone finding");
     assert_eq!(phone["client"], "HX-2");
     assert_eq!(phone["field"], "contact.phone");
     assert_eq!(phone["line"], 3);
@@ -258,7 +375,11 @@ fn init_makes_a_room_that_checks_clean() {
     assert_eq!(r.code, 0, "{}", r.all());
     let r = run(bin().arg("check").arg(&dir));
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(r.stderr.contains("0 error(s), 0 warning(s)"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("0 error(s), 0 warning(s)"),
+        "{}",
+        r.stderr
+    );
     // init refuses to overwrite.
     assert_eq!(run(bin().arg("init").arg(&dir)).code, 1);
 }

@@ -21,7 +21,9 @@ fn require_tool(name: &str) -> bool {
     if which(name) {
         return true;
     }
-    if std::env::var("CI").as_deref() == Ok("true") || std::env::var_os("DATAROOM_SKIP_STOCK_TOOLS").is_none() {
+    if std::env::var("CI").as_deref() == Ok("true")
+        || std::env::var_os("DATAROOM_SKIP_STOCK_TOOLS").is_none()
+    {
         panic!("`{name}` is not installed; run scripts/test (it installs it) or set DATAROOM_SKIP_STOCK_TOOLS=1 outside CI");
     }
     eprintln!("SKIPPING the {name} interop check: DATAROOM_SKIP_STOCK_TOOLS is set");
@@ -49,7 +51,13 @@ fn build_example(extra_env: &[(&str, &str)]) -> Built {
     let key = test_key(tmp.path());
     let out = tmp.path().join("handover");
     let mut cmd = bin();
-    cmd.arg("build").arg(example()).arg("--out").arg(&out).arg("--sign-key").arg(&key).env("DATAROOM_PASSWORD", PASSWORD);
+    cmd.arg("build")
+        .arg(example())
+        .arg("--out")
+        .arg(&out)
+        .arg("--sign-key")
+        .arg(&key)
+        .env("DATAROOM_PASSWORD", PASSWORD);
     for (k, v) in extra_env {
         cmd.env(k, v);
     }
@@ -61,7 +69,12 @@ fn build_example(extra_env: &[(&str, &str)]) -> Built {
         .map(|e| e.path())
         .find(|p| p.extension().is_some_and(|e| e == "zip"))
         .expect("a zip");
-    Built { _tmp: tmp, out, key, zip }
+    Built {
+        _tmp: tmp,
+        out,
+        key,
+        zip,
+    }
 }
 
 fn all_files(dir: &Path) -> Vec<PathBuf> {
@@ -107,7 +120,16 @@ fn secrets() -> Vec<(String, String)> {
     let mut encoded = Vec::new();
     for (what, v) in values {
         encoded.push((format!("{what} (raw)"), v.clone()));
-        let json: String = v.chars().map(|c| if c.is_ascii() { c.to_string() } else { format!("\\u{:04x}", c as u32) }).collect();
+        let json: String = v
+            .chars()
+            .map(|c| {
+                if c.is_ascii() {
+                    c.to_string()
+                } else {
+                    format!("\\u{:04x}", c as u32)
+                }
+            })
+            .collect();
         if json != v {
             encoded.push((format!("{what} (json)"), json));
         }
@@ -126,14 +148,19 @@ fn secrets() -> Vec<(String, String)> {
 
 /// One distinctive line of each policy or checklist (policy text is confidential too).
 fn push_line(values: &mut Vec<(String, String)>, title: &str, body: &str) {
-    if let Some(line) = body.lines().map(str::trim).find(|l| l.chars().count() >= 12 && !l.starts_with(['#', '|', '-', '['])) {
+    if let Some(line) = body
+        .lines()
+        .map(str::trim)
+        .find(|l| l.chars().count() >= 12 && !l.starts_with(['#', '|', '-', '[']))
+    {
         let line: String = line.chars().take(20).collect();
         values.push((format!("document {title}"), line));
     }
 }
 
 fn zip_entries(zip: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut archive = zip::ZipArchive::new(std::fs::File::open(zip).expect("zip")).expect("zip reads");
+    let mut archive =
+        zip::ZipArchive::new(std::fs::File::open(zip).expect("zip")).expect("zip reads");
     let mut out = BTreeMap::new();
     for i in 0..archive.len() {
         let mut f = archive.by_index(i).expect("entry");
@@ -148,7 +175,11 @@ fn zip_entries(zip: &Path) -> BTreeMap<String, Vec<u8>> {
 fn nothing_confidential_in_plaintext() {
     let built = build_example(&[]);
     let secrets = secrets();
-    assert!(secrets.len() > 200, "the leak test must look for many values, found {}", secrets.len());
+    assert!(
+        secrets.len() > 200,
+        "the leak test must look for many values, found {}",
+        secrets.len()
+    );
     let mut haystacks: Vec<(String, Vec<u8>)> = all_files(&built.out)
         .into_iter()
         .map(|p| (p.display().to_string(), std::fs::read(&p).expect("read")))
@@ -157,7 +188,11 @@ fn nothing_confidential_in_plaintext() {
         haystacks.push((format!("zip:{name}"), bytes));
     }
     // File names are data too.
-    let names: String = haystacks.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>().join("\n");
+    let names: String = haystacks
+        .iter()
+        .map(|(n, _)| n.clone())
+        .collect::<Vec<_>>()
+        .join("\n");
     haystacks.push(("file names".into(), names.into_bytes()));
     let mut leaks = Vec::new();
     for (file, bytes) in &haystacks {
@@ -168,10 +203,18 @@ fn nothing_confidential_in_plaintext() {
             }
         }
     }
-    assert!(leaks.is_empty(), "{} leaks, e.g. {:?}", leaks.len(), &leaks[..leaks.len().min(10)]);
+    assert!(
+        leaks.is_empty(),
+        "{} leaks, e.g. {:?}",
+        leaks.len(),
+        &leaks[..leaks.len().min(10)]
+    );
     // Attachments are encrypted too: no PDF header anywhere.
     for (file, bytes) in &haystacks {
-        assert!(!bytes.windows(5).any(|w| w == b"%PDF-"), "plaintext PDF in {file}");
+        assert!(
+            !bytes.windows(5).any(|w| w == b"%PDF-"),
+            "plaintext PDF in {file}"
+        );
     }
 }
 
@@ -180,14 +223,26 @@ fn stock_tools_accept_the_signatures() {
     let built = build_example(&[]);
     let site = built.out.join("site");
     if require_tool("sha256sum") {
-        let r = run(std::process::Command::new("sha256sum").args(["-c", "--quiet", "SHA256SUMS"]).current_dir(&site));
+        let r = run(std::process::Command::new("sha256sum")
+            .args(["-c", "--quiet", "SHA256SUMS"])
+            .current_dir(&site));
         assert_eq!(r.code, 0, "sha256sum -c: {}", r.all());
     }
     if require_tool("minisign") {
-        let r = run(std::process::Command::new("minisign").args(["-Vm", "SHA256SUMS", "-p", "dataroom.pub"]).current_dir(&site));
+        let r = run(std::process::Command::new("minisign")
+            .args(["-Vm", "SHA256SUMS", "-p", "dataroom.pub"])
+            .current_dir(&site));
         assert_eq!(r.code, 0, "minisign: {}", r.all());
-        assert!(r.all().contains("dataroom room=example-dataroom files="), "{}", r.all());
-        let r = run(std::process::Command::new("minisign").arg("-Vm").arg(&built.zip).arg("-p").arg(site.join("dataroom.pub")));
+        assert!(
+            r.all().contains("dataroom room=example-dataroom files="),
+            "{}",
+            r.all()
+        );
+        let r = run(std::process::Command::new("minisign")
+            .arg("-Vm")
+            .arg(&built.zip)
+            .arg("-p")
+            .arg(site.join("dataroom.pub")));
         assert_eq!(r.code, 0, "minisign zip: {}", r.all());
     }
     // The public key in the room is the signing key's.
@@ -211,9 +266,18 @@ fn verify_passes_then_catches_every_flipped_byte() {
     let r = run(bin().arg("verify").arg(&built.out));
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(r.stdout.contains("signature:  good"), "{}", r.stdout);
-    let key_id_line = r.stdout.lines().find(|l| l.starts_with("key id:")).expect("key id").to_string();
+    let key_id_line = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("key id:"))
+        .expect("key id")
+        .to_string();
     // With the buyer's copy of the key.
-    let r = run(bin().arg("verify").arg(&built.zip).arg("--pubkey").arg(format!("{}.pub", built.key.display())));
+    let r = run(bin()
+        .arg("verify")
+        .arg(&built.zip)
+        .arg("--pubkey")
+        .arg(format!("{}.pub", built.key.display())));
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(r.stdout.contains("zip signature: good"), "{}", r.stdout);
     assert!(r.stdout.contains(&key_id_line));
@@ -229,18 +293,29 @@ fn verify_passes_then_catches_every_flipped_byte() {
         std::fs::write(f, &tampered).expect("write");
         let files = dataroom::publish::verify::SiteFiles::open(&site).expect("open");
         let report = dataroom::publish::verify::verify(&files, None).expect("verify runs");
-        assert!(!report.ok(), "flipping a byte of {} went unnoticed", f.display());
+        assert!(
+            !report.ok(),
+            "flipping a byte of {} went unnoticed",
+            f.display()
+        );
         std::fs::write(f, &original).expect("restore");
     }
     // The binary reports a changed and an extra file by name, exit 1.
-    let victim = files.iter().find(|p| p.to_string_lossy().contains("/data/")).expect("a payload");
+    let victim = files
+        .iter()
+        .find(|p| p.to_string_lossy().contains("/data/"))
+        .expect("a payload");
     let mut bytes = std::fs::read(victim).expect("read");
     bytes[20] ^= 0x01;
     std::fs::write(victim, &bytes).expect("write");
     std::fs::write(site.join("extra.html"), "x").expect("extra");
     let r = run(bin().arg("verify").arg(&site));
     assert_eq!(r.code, 1, "{}", r.all());
-    assert!(r.stdout.contains("changed:") && r.stdout.contains("extra:      extra.html"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("changed:") && r.stdout.contains("extra:      extra.html"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -248,7 +323,11 @@ fn tampered_zip_fails_verification() {
     let built = build_example(&[]);
     let mut bytes = std::fs::read(&built.zip).expect("zip");
     // Flip a byte inside a stored payload (stored entries are not compressed).
-    let pos = bytes.windows(16).position(|w| w == b"dataroomPayload(").expect("stored payload") + 60;
+    let pos = bytes
+        .windows(16)
+        .position(|w| w == b"dataroomPayload(")
+        .expect("stored payload")
+        + 60;
     bytes[pos] ^= 0x01;
     let tampered = built.out.join("tampered.zip");
     std::fs::write(&tampered, &bytes).expect("write");
@@ -269,32 +348,65 @@ fn restore_round_trip_and_compare() {
         .arg(example())
         .env("DATAROOM_PASSWORD", PASSWORD));
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(r.stdout.contains("every record, document and attachment of the source is present and identical"), "{}", r.stdout);
-    let page = std::fs::read_to_string(restored.join("clients/HX-00010.html")).expect("client page");
+    assert!(
+        r.stdout.contains(
+            "every record, document and attachment of the source is present and identical"
+        ),
+        "{}",
+        r.stdout
+    );
+    let page =
+        std::fs::read_to_string(restored.join("clients/HX-00010.html")).expect("client page");
     assert!(page.contains("HX-00010"));
     let original = std::fs::read(example().join("attachments/contracts/C-2024-001.pdf"));
     if let Ok(original) = original {
-        assert_eq!(std::fs::read(restored.join("attachments/contracts/C-2024-001.pdf")).expect("attachment"), original);
+        assert_eq!(
+            std::fs::read(restored.join("attachments/contracts/C-2024-001.pdf"))
+                .expect("attachment"),
+            original
+        );
     }
     let csv = std::fs::read(restored.join("exports/clients.csv")).expect("csv");
     assert!(csv.starts_with("\u{feff}id,name".as_bytes()));
 
     // A wrong password restores nothing.
-    let r = run(bin().arg("restore").arg(&built.zip).arg("--out").arg(built.out.parent().expect("p").join("r2")).env("DATAROOM_PASSWORD", "wrong password entirely"));
+    let r = run(bin()
+        .arg("restore")
+        .arg(&built.zip)
+        .arg("--out")
+        .arg(built.out.parent().expect("p").join("r2"))
+        .env("DATAROOM_PASSWORD", "wrong password entirely"));
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("wrong password"), "{}", r.stderr);
 
     // A changed source is reported: a changed record and a missing document.
     let changed_source = tempfile::tempdir().expect("tmp");
     copy_dir(&example(), changed_source.path());
-    let client = changed_source.path().join("clients/individuals/HX-00010.yaml");
+    let client = changed_source
+        .path()
+        .join("clients/individuals/HX-00010.yaml");
     let text = std::fs::read_to_string(&client).expect("client");
     std::fs::write(&client, text.replacen("name: ", "name: 改", 1)).expect("write");
     std::fs::remove_file(changed_source.path().join("policies/nda.md")).expect("nda exists");
-    let r = run(bin().arg("restore").arg(&built.zip).arg("--out").arg(built.out.parent().expect("p").join("r3")).arg("--compare").arg(changed_source.path()).env("DATAROOM_PASSWORD", PASSWORD));
+    let r = run(bin()
+        .arg("restore")
+        .arg(&built.zip)
+        .arg("--out")
+        .arg(built.out.parent().expect("p").join("r3"))
+        .arg("--compare")
+        .arg(changed_source.path())
+        .env("DATAROOM_PASSWORD", PASSWORD));
     assert_eq!(r.code, 1, "{}", r.all());
-    assert!(r.stdout.contains("different: clients/HX-00010"), "{}", r.stdout);
-    assert!(r.stdout.contains("different: exports/clients.json"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("different: clients/HX-00010"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("different: exports/clients.json"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -304,7 +416,12 @@ fn restore_refuses_a_tampered_room() {
     let header = site.join("data/header.js");
     let text = std::fs::read_to_string(&header).expect("header");
     std::fs::write(&header, text.replace("600000", "1000")).expect("write");
-    let r = run(bin().arg("restore").arg(&built.out).arg("--out").arg(built.out.parent().expect("p").join("r")).env("DATAROOM_PASSWORD", PASSWORD));
+    let r = run(bin()
+        .arg("restore")
+        .arg(&built.out)
+        .arg("--out")
+        .arg(built.out.parent().expect("p").join("r"))
+        .env("DATAROOM_PASSWORD", PASSWORD));
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(r.stderr.contains("failed verification"), "{}", r.stderr);
     assert!(!built.out.parent().expect("p").join("r").exists());
@@ -320,7 +437,10 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    all_files(dir).into_iter().map(|p| (p.clone(), std::fs::read(&p).expect("read"))).collect()
+    all_files(dir)
+        .into_iter()
+        .map(|p| (p.clone(), std::fs::read(&p).expect("read")))
+        .collect()
 }
 
 #[test]
@@ -329,7 +449,11 @@ fn failed_build_leaves_previous_output_intact() {
     let before = snapshot(&built.out);
     let broken = tempfile::tempdir().expect("tmp");
     copy_dir(&example(), broken.path());
-    std::fs::write(broken.path().join("clients/individuals/HX-00010.yaml"), "id: [oops\n").expect("write");
+    std::fs::write(
+        broken.path().join("clients/individuals/HX-00010.yaml"),
+        "id: [oops\n",
+    )
+    .expect("write");
     let r = build(broken.path(), &built.out, &built.key, &[]);
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(r.stderr.contains("HX-00010.yaml:1:"), "{}", r.stderr);
@@ -344,10 +468,15 @@ fn killed_build_leaves_previous_output_intact() {
     // A larger room takes long enough to be killed mid-way.
     let big = tempfile::tempdir().expect("tmp");
     copy_dir(&example(), big.path());
-    let template = std::fs::read_to_string(example().join("clients/individuals/HX-00010.yaml")).expect("client");
+    let template = std::fs::read_to_string(example().join("clients/individuals/HX-00010.yaml"))
+        .expect("client");
     for i in 0..3000 {
         let id = format!("ZZ-{i:05}");
-        std::fs::write(big.path().join(format!("clients/{id}.yaml")), template.replace("HX-00010", &id)).expect("write");
+        std::fs::write(
+            big.path().join(format!("clients/{id}.yaml")),
+            template.replace("HX-00010", &id),
+        )
+        .expect("write");
     }
     for delay_ms in [150u64, 400, 900] {
         let mut child = bin()
@@ -368,9 +497,15 @@ fn killed_build_leaves_previous_output_intact() {
         let _ = child.wait();
         if finished {
             // Too fast to kill on this machine: rebuild the original and try a shorter delay next.
-            panic!("the big build finished within {delay_ms} ms; the kill test needs a bigger room");
+            panic!(
+                "the big build finished within {delay_ms} ms; the kill test needs a bigger room"
+            );
         }
-        assert_eq!(before, snapshot(&built.out), "output changed after a kill at {delay_ms} ms");
+        assert_eq!(
+            before,
+            snapshot(&built.out),
+            "output changed after a kill at {delay_ms} ms"
+        );
     }
     // The next build cleans up the leftovers and succeeds.
     let r = build(&example(), &built.out, &built.key, &[]);
@@ -388,31 +523,63 @@ fn zip_is_deterministic() {
     let a = build_example(&[("SOURCE_DATE_EPOCH", "1765756800")]);
     let b = build_example(&[("SOURCE_DATE_EPOCH", "1765756800")]);
     let layout = |zip: &Path| -> Vec<(String, u32, String, Option<u32>)> {
-        let mut archive = zip::ZipArchive::new(std::fs::File::open(zip).expect("zip")).expect("zip");
+        let mut archive =
+            zip::ZipArchive::new(std::fs::File::open(zip).expect("zip")).expect("zip");
         (0..archive.len())
             .map(|i| {
                 let f = archive.by_index(i).expect("entry");
                 let name = f.name().expect("name").to_string();
                 let method = format!("{:?}", f.compression());
-                (name, f.last_modified().map(|t| t.timepart() as u32 + ((t.datepart() as u32) << 16)).unwrap_or(0), method, f.unix_mode())
+                (
+                    name,
+                    f.last_modified()
+                        .map(|t| t.timepart() as u32 + ((t.datepart() as u32) << 16))
+                        .unwrap_or(0),
+                    method,
+                    f.unix_mode(),
+                )
             })
             .collect()
     };
     let (la, lb) = (layout(&a.zip), layout(&b.zip));
     // Payload names are random per build; everything else is fixed.
-    let shape = |l: &[(String, u32, String, Option<u32>)]| -> Vec<(String, u32, String, Option<u32>)> {
-        l.iter()
-            .map(|(n, t, m, p)| (if n.starts_with("site/data/") && n != "site/data/header.js" { "payload".into() } else { n.clone() }, *t, m.clone(), *p))
-            .collect()
-    };
+    let shape =
+        |l: &[(String, u32, String, Option<u32>)]| -> Vec<(String, u32, String, Option<u32>)> {
+            l.iter()
+                .map(|(n, t, m, p)| {
+                    (
+                        if n.starts_with("site/data/") && n != "site/data/header.js" {
+                            "payload".into()
+                        } else {
+                            n.clone()
+                        },
+                        *t,
+                        m.clone(),
+                        *p,
+                    )
+                })
+                .collect()
+        };
     assert_eq!(shape(&la), shape(&lb));
     let names: Vec<&String> = la.iter().map(|e| &e.0).collect();
     let mut sorted = names.clone();
     sorted.sort();
     assert_eq!(names, sorted, "entries are sorted");
-    assert!(la.iter().all(|e| e.3 == Some(0o100644)), "fixed permissions: {:?}", la.iter().map(|e| e.3).collect::<Vec<_>>());
-    assert!(la.iter().filter(|e| e.0.starts_with("site/data/")).all(|e| e.2 == "Stored"), "payloads are stored");
-    assert_eq!(a.zip.file_name(), Some(std::ffi::OsStr::new("example-dataroom-2026-12-15.zip")));
+    assert!(
+        la.iter().all(|e| e.3 == Some(0o100644)),
+        "fixed permissions: {:?}",
+        la.iter().map(|e| e.3).collect::<Vec<_>>()
+    );
+    assert!(
+        la.iter()
+            .filter(|e| e.0.starts_with("site/data/"))
+            .all(|e| e.2 == "Stored"),
+        "payloads are stored"
+    );
+    assert_eq!(
+        a.zip.file_name(),
+        Some(std::ffi::OsStr::new("example-dataroom-2026-12-15.zip"))
+    );
 }
 
 #[test]
@@ -421,25 +588,62 @@ fn weak_passwords_are_refused_and_generated_ones_printed_once() {
     let key = test_key(tmp.path());
     let room = Room::valid();
     let out = tmp.path().join("out");
-    let r = run(bin().arg("build").arg(room.path()).arg("--out").arg(&out).arg("--sign-key").arg(&key).env("DATAROOM_PASSWORD", "password123"));
+    let r = run(bin()
+        .arg("build")
+        .arg(room.path())
+        .arg("--out")
+        .arg(&out)
+        .arg("--sign-key")
+        .arg(&key)
+        .env("DATAROOM_PASSWORD", "password123"));
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(r.stderr.contains("too weak"), "{}", r.stderr);
     assert!(!out.exists());
-    let r = run(bin().arg("build").arg(room.path()).arg("--out").arg(&out).arg("--sign-key").arg(&key).arg("--allow-weak-password").env("DATAROOM_PASSWORD", "password123"));
+    let r = run(bin()
+        .arg("build")
+        .arg(room.path())
+        .arg("--out")
+        .arg(&out)
+        .arg("--sign-key")
+        .arg(&key)
+        .arg("--allow-weak-password")
+        .env("DATAROOM_PASSWORD", "password123"));
     assert_eq!(r.code, 0, "{}", r.all());
     // No password at all: one is generated, printed once, and opens the room.
     let out2 = tmp.path().join("out2");
-    let r = run(bin().arg("build").arg(room.path()).arg("--out").arg(&out2).arg("--sign-key").arg(&key));
+    let r = run(bin()
+        .arg("build")
+        .arg(room.path())
+        .arg("--out")
+        .arg(&out2)
+        .arg("--sign-key")
+        .arg(&key));
     assert_eq!(r.code, 0, "{}", r.all());
-    let generated = r.stdout.lines().map(str::trim).find(|l| l.len() == 29 && l.matches('-').count() == 5).expect("generated password").to_string();
+    let generated = r
+        .stdout
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 29 && l.matches('-').count() == 5)
+        .expect("generated password")
+        .to_string();
     assert_eq!(r.stdout.matches(&generated).count(), 1);
     assert!(r.stdout.contains("separate channel"));
     let pwfile = tmp.path().join("pw");
     std::fs::write(&pwfile, format!("{generated}\n")).expect("write");
-    let r = run(bin().arg("restore").arg(&out2).arg("--out").arg(tmp.path().join("r")).arg("--password-file").arg(&pwfile));
+    let r = run(bin()
+        .arg("restore")
+        .arg(&out2)
+        .arg("--out")
+        .arg(tmp.path().join("r"))
+        .arg("--password-file")
+        .arg(&pwfile));
     assert_eq!(r.code, 0, "{}", r.all());
     for f in all_files(&out2) {
-        assert!(!String::from_utf8_lossy(&std::fs::read(&f).expect("read")).contains(&generated), "password in {}", f.display());
+        assert!(
+            !String::from_utf8_lossy(&std::fs::read(&f).expect("read")).contains(&generated),
+            "password in {}",
+            f.display()
+        );
     }
 }
 
@@ -448,14 +652,30 @@ fn training_only_site_is_public_and_has_no_client_data() {
     let tmp = tempfile::tempdir().expect("tmp");
     let key = test_key(tmp.path());
     let out = tmp.path().join("training");
-    let r = run(bin().arg("build").arg(example()).arg("--only").arg("training").arg("--out").arg(&out).arg("--sign-key").arg(&key));
+    let r = run(bin()
+        .arg("build")
+        .arg(example())
+        .arg("--only")
+        .arg("training")
+        .arg("--out")
+        .arg(&out)
+        .arg("--sign-key")
+        .arg(&key));
     assert_eq!(r.code, 0, "{}", r.all());
     let site = out.join("site");
     let index = std::fs::read_to_string(site.join("index.html")).expect("index");
-    let lessons = std::fs::read_dir(site.join("training")).expect("training dir").count();
+    let lessons = std::fs::read_dir(site.join("training"))
+        .expect("training dir")
+        .count();
     assert_eq!(lessons, 6, "six lessons");
-    assert!(index.contains("class=\"lesson-progress\""), "the index lists lessons");
-    let lesson = all_files(&site.join("training")).into_iter().next().expect("a lesson");
+    assert!(
+        index.contains("class=\"lesson-progress\""),
+        "the index lists lessons"
+    );
+    let lesson = all_files(&site.join("training"))
+        .into_iter()
+        .next()
+        .expect("a lesson");
     let lesson = std::fs::read_to_string(lesson).expect("lesson");
     assert!(lesson.contains("class=\"quiz\"") && lesson.contains("quiz-question"));
     assert!(!site.join("data").exists(), "no sealed payloads");
@@ -466,7 +686,11 @@ fn training_only_site_is_public_and_has_no_client_data() {
             assert!(!text.contains(needle.as_str()), "{what} in {}", f.display());
         }
         for forbidden in ["clients/", "policies/", "checklists/", "attachments/"] {
-            assert!(!text.contains(&format!("href=\"{forbidden}")), "link to {forbidden} in {}", f.display());
+            assert!(
+                !text.contains(&format!("href=\"{forbidden}")),
+                "link to {forbidden} in {}",
+                f.display()
+            );
         }
     }
     let r = run(bin().arg("verify").arg(&out));

@@ -27,12 +27,18 @@ pub fn zip_time(epoch_seconds: i64) -> DateTime {
 
 /// Zips the folder `site` as `site/…` into `zip_path`.
 pub fn write_zip(site: &Path, zip_path: &Path, epoch_seconds: i64) -> Result<(), String> {
-    let err = |e: &dyn std::fmt::Display| format!("cannot write the zip {}: {e}", zip_path.display());
+    let err =
+        |e: &dyn std::fmt::Display| format!("cannot write the zip {}: {e}", zip_path.display());
     let mut paths: Vec<String> = WalkDir::new(site)
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
-        .filter_map(|e| e.path().strip_prefix(site).ok().map(|p| p.to_string_lossy().replace('\\', "/")))
+        .filter_map(|e| {
+            e.path()
+                .strip_prefix(site)
+                .ok()
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+        })
         .collect();
     paths.sort();
     let file = File::create(zip_path).map_err(|e| err(&e))?;
@@ -41,10 +47,15 @@ pub fn write_zip(site: &Path, zip_path: &Path, epoch_seconds: i64) -> Result<(),
     for rel in paths {
         let stored = rel.starts_with("data/") || rel.ends_with(".minisig");
         let options = SimpleFileOptions::default()
-            .compression_method(if stored { CompressionMethod::Stored } else { CompressionMethod::Deflated })
+            .compression_method(if stored {
+                CompressionMethod::Stored
+            } else {
+                CompressionMethod::Deflated
+            })
             .last_modified_time(time)
             .unix_permissions(0o644);
-        zip.start_file(format!("site/{rel}"), options).map_err(|e| err(&e))?;
+        zip.start_file(format!("site/{rel}"), options)
+            .map_err(|e| err(&e))?;
         let mut f = File::open(site.join(&rel)).map_err(|e| err(&e))?;
         io::copy(&mut f, &mut zip).map_err(|e| err(&e))?;
     }

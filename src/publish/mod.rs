@@ -26,6 +26,20 @@ pub struct Written {
 pub const SUMS: &str = "SHA256SUMS";
 pub const SUMS_SIG: &str = "SHA256SUMS.minisig";
 pub const PUBKEY: &str = "dataroom.pub";
+/// A copy of SHA256SUMS the browser can load (file:// forbids reading it
+/// directly), so the handover confirmation can show the manifest hash. It
+/// cannot be listed in the manifest it contains; verify checks it equals
+/// [`manifest_js`] of SHA256SUMS instead.
+pub const MANIFEST_JS: &str = "data/manifest.js";
+
+pub fn manifest_js(sums: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(sums);
+    format!(
+        "dataroomManifest({});\n",
+        serde_json::to_string(&text).unwrap_or_default()
+    )
+    .into_bytes()
+}
 
 /// What the seller and the buyer compare against the paper confirmation.
 #[derive(Clone, Debug)]
@@ -56,6 +70,8 @@ pub struct Finish<'a> {
     pub zip_time: i64,
     pub build_time: &'a str,
     pub signer: &'a Signer,
+    /// Sealed rooms carry `data/manifest.js` for the handover confirmation.
+    pub manifest_js: bool,
 }
 
 /// Adds the public key, the manifest and its signature to `site/`, then zips
@@ -65,25 +81,43 @@ pub fn finish(staging: &Staging, mut files: Vec<Written>, f: &Finish) -> Result<
     let pub_text = f.signer.public_box();
     files.push(Written {
         path: PUBKEY.into(),
-        sha256: staging.write(&format!("site/{PUBKEY}"), pub_text.as_bytes()).map_err(io)?,
+        sha256: staging
+            .write(&format!("site/{PUBKEY}"), pub_text.as_bytes())
+            .map_err(io)?,
     });
     let sums = manifest(&files);
-    let manifest_hash = staging.write(&format!("site/{SUMS}"), sums.as_bytes()).map_err(io)?;
+    let manifest_hash = staging
+        .write(&format!("site/{SUMS}"), sums.as_bytes())
+        .map_err(io)?;
     let trusted_comment = format!(
         "dataroom room={} files={} built={}",
         f.slug,
         files.len(),
         f.build_time
     );
+    if f.manifest_js {
+        staging
+            .write(
+                &format!("site/{MANIFEST_JS}"),
+                &manifest_js(sums.as_bytes()),
+            )
+            .map_err(io)?;
+    }
     let sig = f.signer.sign(sums.as_bytes(), &trusted_comment)?;
-    staging.write(&format!("site/{SUMS_SIG}"), sig.as_bytes()).map_err(io)?;
+    staging
+        .write(&format!("site/{SUMS_SIG}"), sig.as_bytes())
+        .map_err(io)?;
 
     let zip_name = format!("{}-{}.zip", f.slug, f.date.format("%Y-%m-%d"));
     let zip_path = staging.path().join(&zip_name);
     archive::write_zip(&staging.path().join("site"), &zip_path, f.zip_time)?;
     let zip_bytes = std::fs::read(&zip_path).map_err(io)?;
-    let zip_sig = f.signer.sign(&zip_bytes, &format!("{trusted_comment} archive={zip_name}"))?;
-    staging.write(&format!("{zip_name}.minisig"), zip_sig.as_bytes()).map_err(io)?;
+    let zip_sig = f
+        .signer
+        .sign(&zip_bytes, &format!("{trusted_comment} archive={zip_name}"))?;
+    staging
+        .write(&format!("{zip_name}.minisig"), zip_sig.as_bytes())
+        .map_err(io)?;
     Ok(Sealed {
         file_count: files.len(),
         manifest_sha256: hex(&manifest_hash),
@@ -120,8 +154,14 @@ mod tests {
     #[test]
     fn manifest_is_sorted_coreutils_format() {
         let files = vec![
-            Written { path: "b.js".into(), sha256: [1; 32] },
-            Written { path: "a.html".into(), sha256: [0; 32] },
+            Written {
+                path: "b.js".into(),
+                sha256: [1; 32],
+            },
+            Written {
+                path: "a.html".into(),
+                sha256: [0; 32],
+            },
         ];
         let m = manifest(&files);
         let lines: Vec<&str> = m.lines().collect();

@@ -54,7 +54,10 @@ impl Staging {
             fs::remove_dir_all(&dir)?;
         }
         fs::create_dir_all(&dir)?;
-        fs::write(dir.join(MARKER), b"made by dataroom; replaced by every build\n")?;
+        fs::write(
+            dir.join(MARKER),
+            b"made by dataroom; replaced by every build\n",
+        )?;
         Ok(Staging {
             final_dir: out.to_path_buf(),
             dir,
@@ -116,9 +119,15 @@ fn remove_leftovers(out: &Path) {
     let (Some(parent), Some(name)) = (out.parent(), out.file_name()) else {
         return;
     };
-    let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
     let name = name.to_string_lossy();
-    let Ok(entries) = fs::read_dir(parent) else { return };
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
     for e in entries.flatten() {
         let n = e.file_name().to_string_lossy().into_owned();
         if n.starts_with(&format!(".{name}.staging-")) {

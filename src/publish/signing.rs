@@ -44,7 +44,10 @@ pub fn fingerprint(pk: &PublicKey) -> String {
 /// Writes a new unencrypted key pair (`path`, `path.pub`), secret key mode 0600.
 pub fn generate(path: &Path) -> Result<(PublicKey, PathBuf), String> {
     if path.exists() {
-        return Err(format!("{} already exists; not overwriting a signing key", path.display()));
+        return Err(format!(
+            "{} already exists; not overwriting a signing key",
+            path.display()
+        ));
     }
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -57,7 +60,8 @@ pub fn generate(path: &Path) -> Result<(PublicKey, PathBuf), String> {
     write_private(path, sk_box.to_string().as_bytes())?;
     let pub_path = public_path_for(path);
     let pk_box = kp.pk.to_box().map_err(|e| e.to_string())?;
-    fs::write(&pub_path, pk_box.to_string()).map_err(|e| format!("cannot write {}: {e}", pub_path.display()))?;
+    fs::write(&pub_path, pk_box.to_string())
+        .map_err(|e| format!("cannot write {}: {e}", pub_path.display()))?;
     Ok((kp.pk, pub_path))
 }
 
@@ -76,8 +80,11 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-    f.write_all(bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let mut f = opts
+        .open(path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    f.write_all(bytes)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// The key given with --sign-key / DATAROOM_SIGN_KEY, else the per-user key,
@@ -88,7 +95,8 @@ pub fn load_signer(explicit: Option<&Path>) -> Result<Signer, String> {
         None => match std::env::var_os(KEY_ENV).filter(|v| !v.is_empty()) {
             Some(p) => (PathBuf::from(p), false),
             None => (
-                default_key_path().ok_or("no config folder for a signing key; pass --sign-key FILE")?,
+                default_key_path()
+                    .ok_or("no config folder for a signing key; pass --sign-key FILE")?,
                 true,
             ),
         },
@@ -105,8 +113,10 @@ pub fn load_signer(explicit: Option<&Path>) -> Result<Signer, String> {
         generate(&path)?;
         created = true;
     }
-    let text = fs::read_to_string(&path).map_err(|e| format!("cannot read signing key {}: {e}", path.display()))?;
-    let sk_box = SecretKeyBox::from_string(&text).map_err(|e| format!("{} is not a minisign secret key: {e}", path.display()))?;
+    let text = fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read signing key {}: {e}", path.display()))?;
+    let sk_box = SecretKeyBox::from_string(&text)
+        .map_err(|e| format!("{} is not a minisign secret key: {e}", path.display()))?;
     let unencrypted = SecretKeyBox::from_string(&text)
         .and_then(|b| b.into_unencrypted_secret_key())
         .ok()
@@ -168,7 +178,8 @@ pub fn parse_public(text: &str) -> Result<PublicKey, String> {
 
 /// Checks `sig_text` over `data`; returns the trusted comment.
 pub fn verify(pk: &PublicKey, data: &[u8], sig_text: &str) -> Result<String, String> {
-    let sig = SignatureBox::from_string(sig_text).map_err(|e| format!("unreadable signature: {e}"))?;
+    let sig =
+        SignatureBox::from_string(sig_text).map_err(|e| format!("unreadable signature: {e}"))?;
     minisign::verify(pk, &sig, Cursor::new(data), true, false, false).map_err(|e| e.to_string())?;
     sig.trusted_comment().map_err(|e| e.to_string())
 }

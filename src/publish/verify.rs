@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use walkdir::WalkDir;
 
 use super::signing;
-use super::{PUBKEY, SUMS, SUMS_SIG};
+use super::{manifest_js, MANIFEST_JS, PUBKEY, SUMS, SUMS_SIG};
 use crate::seal::hex;
 
 /// The files of a built site, from a folder or from a zip.
@@ -32,19 +32,29 @@ impl SiteFiles {
                 target.to_path_buf()
             };
             if !site.join(SUMS).exists() {
-                return Err(format!("{} has no {SUMS}: not a dataroom site", target.display()));
+                return Err(format!(
+                    "{} has no {SUMS}: not a dataroom site",
+                    target.display()
+                ));
             }
             return Ok(SiteFiles::Dir(site));
         }
-        let file = fs::File::open(target).map_err(|e| format!("cannot open {}: {e}", target.display()))?;
-        let mut zip = zip::ZipArchive::new(file).map_err(|e| format!("{} is not a readable zip: {e}", target.display()))?;
+        let file =
+            fs::File::open(target).map_err(|e| format!("cannot open {}: {e}", target.display()))?;
+        let mut zip = zip::ZipArchive::new(file)
+            .map_err(|e| format!("{} is not a readable zip: {e}", target.display()))?;
         let mut entries = BTreeMap::new();
         for i in 0..zip.len() {
-            let mut entry = zip.by_index(i).map_err(|e| format!("damaged zip entry {i}: {e}"))?;
+            let mut entry = zip
+                .by_index(i)
+                .map_err(|e| format!("damaged zip entry {i}: {e}"))?;
             if entry.is_dir() {
                 continue;
             }
-            let name = entry.name().map_err(|e| format!("damaged zip entry {i}: {e}"))?.into_owned();
+            let name = entry
+                .name()
+                .map_err(|e| format!("damaged zip entry {i}: {e}"))?
+                .into_owned();
             let mut bytes = Vec::with_capacity(entry.size() as usize);
             entry
                 .read_to_end(&mut bytes)
@@ -64,7 +74,12 @@ impl SiteFiles {
                 .into_iter()
                 .filter_map(Result::ok)
                 .filter(|e| !e.file_type().is_dir())
-                .filter_map(|e| e.path().strip_prefix(root).ok().map(|p| p.to_string_lossy().replace('\\', "/")))
+                .filter_map(|e| {
+                    e.path()
+                        .strip_prefix(root)
+                        .ok()
+                        .map(|p| p.to_string_lossy().replace('\\', "/"))
+                })
                 .collect(),
             SiteFiles::Zip { entries, .. } => entries.keys().cloned().collect(),
         }
@@ -169,8 +184,16 @@ pub fn verify(files: &SiteFiles, pubkey: Option<&Path>) -> Result<Report, String
             }
         }
     }
+    match files.read(MANIFEST_JS) {
+        Some(copy) if copy != manifest_js(&sums) => report.changed.push(MANIFEST_JS.into()),
+        _ => {}
+    }
     for path in files.list() {
-        if path != SUMS && path != SUMS_SIG && !listed_paths.contains(path.as_str()) {
+        if path != SUMS
+            && path != SUMS_SIG
+            && path != MANIFEST_JS
+            && !listed_paths.contains(path.as_str())
+        {
             report.extra.push(path);
         }
     }
@@ -179,7 +202,8 @@ pub fn verify(files: &SiteFiles, pubkey: Option<&Path>) -> Result<Report, String
         let mut sig_path = path.as_os_str().to_owned();
         sig_path.push(".minisig");
         if let Ok(sig) = fs::read_to_string(&sig_path) {
-            let zip_bytes = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let zip_bytes =
+                fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
             report.zip_signature = Some(signing::verify(&pk, &zip_bytes, &sig));
         }
     }

@@ -23,7 +23,29 @@ pub struct Rendered {
 /// `checklist_id` names the document's task lists so the browser can keep their
 /// ticks; each checkbox gets a stable `data-item` number.
 pub fn render(markdown: &str, checklist_id: &str) -> Rendered {
-    let events: Vec<Event> = Parser::new_ext(markdown, options()).collect();
+    render_titled(markdown, checklist_id, None)
+}
+
+/// As [`render`]; a leading `# heading` equal to `title` is dropped, since the
+/// page template already shows the title.
+pub fn render_titled(markdown: &str, checklist_id: &str, title: Option<&str>) -> Rendered {
+    let mut events: Vec<Event> = Parser::new_ext(markdown, options()).collect();
+    if let (
+        Some(title),
+        Some(Event::Start(Tag::Heading {
+            level: pulldown_cmark::HeadingLevel::H1,
+            ..
+        })),
+    ) = (title, events.first())
+    {
+        if heading_text(&events[1..]).trim() == title.trim() {
+            let end = events
+                .iter()
+                .position(|e| matches!(e, Event::End(TagEnd::Heading(_))))
+                .unwrap_or(0);
+            events.drain(..=end);
+        }
+    }
     let mut out: Vec<Event> = Vec::with_capacity(events.len());
     let mut list_is_checklist: Vec<bool> = Vec::new();
     let mut used_ids = HashSet::new();
@@ -41,10 +63,7 @@ pub fn render(markdown: &str, checklist_id: &str) -> Rendered {
             Event::End(TagEnd::CodeBlock) if in_quiz => in_quiz = false,
             _ if in_quiz => {}
             Event::Start(Tag::List(None)) => {
-                let is_tasks = matches!(
-                    (events.get(i + 1), events.get(i + 2)),
-                    (Some(Event::Start(Tag::Item)), Some(Event::TaskListMarker(_)))
-                );
+                let is_tasks = has_own_task_items(&events[i + 1..]);
                 list_is_checklist.push(is_tasks);
                 if is_tasks {
                     out.push(Event::Html(CowStr::from(format!(
@@ -110,6 +129,22 @@ pub fn render(markdown: &str, checklist_id: &str) -> Rendered {
     }
 }
 
+/// Whether the list that starts just before `rest` has task items of its own
+/// (not only in lists nested inside it).
+fn has_own_task_items(rest: &[Event]) -> bool {
+    let mut depth = 0usize;
+    for e in rest {
+        match e {
+            Event::Start(Tag::List(_)) => depth += 1,
+            Event::End(TagEnd::List(_)) if depth == 0 => return false,
+            Event::End(TagEnd::List(_)) => depth -= 1,
+            Event::TaskListMarker(_) if depth == 0 => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
 fn heading_text(rest: &[Event]) -> String {
     let mut text = String::new();
     for e in rest {
@@ -133,7 +168,11 @@ fn unique_slug(text: &str, used: &mut HashSet<String>) -> String {
         }
     }
     let base = slug.trim_end_matches('-').to_string();
-    let base = if base.is_empty() { "section".to_string() } else { base };
+    let base = if base.is_empty() {
+        "section".to_string()
+    } else {
+        base
+    };
     let mut candidate = base.clone();
     let mut n = 1;
     while !used.insert(candidate.clone()) {
@@ -177,16 +216,45 @@ mod tests {
 
     #[test]
     fn task_lists_become_checklists() {
-        let r = render("- [x] one\n- [ ] two\n\n- plain\n", "checklists/a");
-        assert_eq!((r.tasks_total, r.tasks_done), (2, 1));
-        assert!(r.html.contains("<ul class=\"checklist\" data-checklist=\"checklists/a\">"));
+        let r = render(
+            "- [x] one\n- [ ] two\n\ntext\n\n- plain\n\n- [ ] loose\n\n- [x] list\n\n  - nested\n",
+            "checklists/a",
+        );
+        assert_eq!((r.tasks_total, r.tasks_done), (4, 2));
+        assert_eq!(
+            r.html.matches("<ul class=\"checklist\"").count(),
+            2,
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("<ul>\n<li>nested</li>"), "{}", r.html);
+        assert!(
+            r.html
+                .contains("<ul class=\"checklist\" data-checklist=\"checklists/a\">"),
+            "{}",
+            r.html
+        );
         assert!(r.html.contains("data-item=\"0\" checked"));
-        assert!(r.html.contains("<ul>\n<li>plain"));
+    }
+
+    #[test]
+    fn a_heading_repeating_the_title_is_dropped() {
+        assert!(
+            !render_titled("# 保密协议\n\ntext\n", "x", Some("保密协议"))
+                .html
+                .contains("<h1")
+        );
+        assert!(render_titled("# 其他\n\ntext\n", "x", Some("保密协议"))
+            .html
+            .contains("<h1"));
     }
 
     #[test]
     fn raw_html_and_quizzes_are_not_output() {
-        let r = render("<script>alert(1)</script>\n\n```quiz\nquestion: q\n```\n", "x");
+        let r = render(
+            "<script>alert(1)</script>\n\n```quiz\nquestion: q\n```\n",
+            "x",
+        );
         assert!(!r.html.contains("<script>"));
         assert!(!r.html.contains("question"));
     }

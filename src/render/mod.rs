@@ -5,6 +5,7 @@
 //! nothing. Every page is a fragment whose links are `#/route`; the seal and
 //! publish stages decide how fragments reach the disk.
 
+pub mod handover;
 pub mod markdown;
 pub mod theme;
 mod views;
@@ -25,6 +26,21 @@ pub enum Selection {
     All,
     /// Only the training lessons and their index: the public training site.
     TrainingOnly,
+}
+
+/// What the handover documents need besides the room: the data-quality
+/// findings of the check and the protection this build applies.
+#[derive(Clone, Debug, Default)]
+pub struct Extras<'a> {
+    pub findings: &'a [Diagnostic],
+    pub signing: Option<SigningInfo>,
+    pub kdf_iterations: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct SigningInfo {
+    pub key_id: String,
+    pub fingerprint: String,
 }
 
 /// One rendered page: a route such as `clients/HX-00010`, its title and an HTML fragment.
@@ -77,13 +93,22 @@ impl Engine {
         let mut tera = Tera::default();
         let templates: Vec<(String, String)> = theme
             .under("templates/")
-            .map(|(name, bytes)| (name.to_string(), String::from_utf8_lossy(bytes).into_owned()))
+            .map(|(name, bytes)| {
+                (
+                    name.to_string(),
+                    String::from_utf8_lossy(bytes).into_owned(),
+                )
+            })
             .collect();
         tera.add_raw_templates(templates)
             .map_err(|e| theme_error("a theme template does not parse", &e))?;
         tera.register_function("url", url_function);
         let strings = load_strings(theme, lang)?;
-        Ok(Engine { tera, strings, lang })
+        Ok(Engine {
+            tera,
+            strings,
+            lang,
+        })
     }
 
     pub fn render(&self, template: &str, mut ctx: Context) -> Result<String, Diagnostic> {
@@ -101,7 +126,10 @@ fn url_function(args: &HashMap<String, tera::Value>) -> tera::Result<tera::Value
         return Ok(tera::Value::String(format!("#/{}", encode_route(route))));
     }
     if let Some(file) = args.get("file").and_then(|v| v.as_str()) {
-        return Ok(tera::Value::String(format!("#/file/{}", encode_route(file))));
+        return Ok(tera::Value::String(format!(
+            "#/file/{}",
+            encode_route(file)
+        )));
     }
     Err(tera::Error::msg("url() needs route= or file="))
 }
@@ -111,7 +139,7 @@ pub fn encode_route(route: &str) -> String {
     let mut out = String::with_capacity(route.len());
     for c in route.chars() {
         match c {
-            ' ' | '"' | '<' | '>' | '`' | '#' | '%' | '?' | '\'' => {
+            ' ' | '"' | '<' | '>' | '`' | '#' | '%' | '?' | '\'' | '&' => {
                 let mut buf = [0u8; 4];
                 for b in c.encode_utf8(&mut buf).bytes() {
                     out.push_str(&format!("%{b:02X}"));
@@ -126,7 +154,12 @@ pub fn encode_route(route: &str) -> String {
 fn load_strings(theme: &Theme, lang: Language) -> Result<HashMap<String, String>, Diagnostic> {
     let name = format!("i18n/{}.yaml", lang.code());
     let bytes = theme.files.get(&name).ok_or_else(|| {
-        Diagnostic::error("theme-error", "theme", Loc::START, format!("the theme has no {name}"))
+        Diagnostic::error(
+            "theme-error",
+            "theme",
+            Loc::START,
+            format!("the theme has no {name}"),
+        )
     })?;
     let text = String::from_utf8_lossy(bytes);
     crate::room::yaml::parse_yaml::<HashMap<String, String>>(
@@ -138,9 +171,14 @@ fn load_strings(theme: &Theme, lang: Language) -> Result<HashMap<String, String>
 }
 
 /// Renders every page of the selection. Pages render in parallel.
-pub fn render(room: &Room, theme: &Theme, selection: Selection) -> Result<Site, Diagnostic> {
+pub fn render(
+    room: &Room,
+    theme: &Theme,
+    selection: Selection,
+    extras: &Extras,
+) -> Result<Site, Diagnostic> {
     let engine = Engine::new(theme, room.settings.language)?;
-    let view = views::RoomView::new(room, &engine.strings, selection);
+    let view = views::RoomView::new(room, &engine.strings, selection, extras);
     let jobs = view.jobs();
     let pages: Vec<Page> = jobs
         .par_iter()
@@ -148,7 +186,11 @@ pub fn render(room: &Room, theme: &Theme, selection: Selection) -> Result<Site, 
         .collect::<Result<_, _>>()?;
     let nav = view.nav(&engine)?;
     let exports = match selection {
-        Selection::All => views::exports(room),
+        Selection::All => {
+            let mut e = views::exports(room);
+            e.push(handover::notices_csv(room, &engine.strings));
+            e
+        }
         Selection::TrainingOnly => Vec::new(),
     };
     Ok(Site {
@@ -178,14 +220,22 @@ impl Engine {
         ctx.insert("public_title", public_title);
         ctx.insert(
             "i18n_json",
-            &serde_json::to_string(&self.strings).unwrap_or_else(|_| "{}".into()).replace('<', "\\u003c"),
+            &serde_json::to_string(&self.strings)
+                .unwrap_or_else(|_| "{}".into())
+                .replace('<', "\\u003c"),
         );
         self.render("shell.html", ctx)
     }
 
     /// A complete HTML document for one page, for the unencrypted training site
     /// and for restored rooms: `#/route` links become relative file links.
-    pub fn standalone(&self, page: &Page, nav: &str, site_title: &str, site_id: &str) -> Result<String, Diagnostic> {
+    pub fn standalone(
+        &self,
+        page: &Page,
+        nav: &str,
+        site_title: &str,
+        site_id: &str,
+    ) -> Result<String, Diagnostic> {
         let depth = page.route.matches('/').count();
         let mut ctx = Context::new();
         ctx.insert("title", &page.title);
@@ -252,6 +302,9 @@ mod tests {
 
     #[test]
     fn routes_are_encoded_for_fragments() {
-        assert_eq!(encode_route("policies/保密 协议#1"), "policies/保密%20协议%231");
+        assert_eq!(
+            encode_route("policies/保密 协议#1"),
+            "policies/保密%20协议%231"
+        );
     }
 }

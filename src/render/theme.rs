@@ -26,7 +26,12 @@ impl Theme {
         if let Some(dir) = override_dir {
             for entry in WalkDir::new(dir).follow_links(false).sort_by_file_name() {
                 let entry = entry.map_err(|e| {
-                    Diagnostic::error("read-failed", "theme", Loc::START, format!("cannot read the theme folder: {e}"))
+                    Diagnostic::error(
+                        "read-failed",
+                        "theme",
+                        Loc::START,
+                        format!("cannot read the theme folder: {e}"),
+                    )
                 })?;
                 if !entry.file_type().is_file() {
                     continue;
@@ -34,7 +39,12 @@ impl Theme {
                 let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
                 let rel = rel.to_string_lossy().replace('\\', "/");
                 let bytes = std::fs::read(entry.path()).map_err(|e| {
-                    Diagnostic::error("read-failed", Path::new("theme").join(&rel), Loc::START, format!("cannot read: {e}"))
+                    Diagnostic::error(
+                        "read-failed",
+                        Path::new("theme").join(&rel),
+                        Loc::START,
+                        format!("cannot read: {e}"),
+                    )
                 })?;
                 files.insert(rel, Cow::Owned(bytes));
             }

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use tera::Context;
 
 use super::markdown;
-use super::{doc_kind_label, Engine, Export, Page, Selection};
+use super::{doc_kind_label, handover, Engine, Export, Extras, Page, Selection};
 use crate::room::diagnostic::Diagnostic;
 use crate::room::{Client, ClientKind, DocKind, Document, Room};
 
@@ -27,6 +27,9 @@ pub fn money(d: Decimal) -> String {
     format!("{sign}{grouped}.{frac}")
 }
 
+/// A numbered section of the room index: title, its own page, its items (route, title).
+type Section = (String, Option<String>, Vec<(String, String)>);
+
 pub enum Job {
     Home,
     Clients,
@@ -37,12 +40,14 @@ pub enum Job {
     Doc(usize),
     TrainingIndex,
     RoomIndex,
+    Handover(&'static str),
 }
 
 pub struct RoomView<'a> {
     room: &'a Room,
     strings: &'a HashMap<String, String>,
     selection: Selection,
+    extras: &'a Extras<'a>,
 }
 
 fn t<'a>(strings: &'a HashMap<String, String>, key: &'a str) -> &'a str {
@@ -50,11 +55,17 @@ fn t<'a>(strings: &'a HashMap<String, String>, key: &'a str) -> &'a str {
 }
 
 impl<'a> RoomView<'a> {
-    pub fn new(room: &'a Room, strings: &'a HashMap<String, String>, selection: Selection) -> Self {
+    pub fn new(
+        room: &'a Room,
+        strings: &'a HashMap<String, String>,
+        selection: Selection,
+        extras: &'a Extras<'a>,
+    ) -> Self {
         RoomView {
             room,
             strings,
             selection,
+            extras,
         }
     }
 
@@ -81,7 +92,14 @@ impl<'a> RoomView<'a> {
     pub fn jobs(&self) -> Vec<Job> {
         let mut jobs = vec![Job::Home, Job::TrainingIndex];
         if self.selection == Selection::All {
-            jobs.extend([Job::Clients, Job::Contracts, Job::Payments, Job::Services, Job::RoomIndex]);
+            jobs.extend([
+                Job::Clients,
+                Job::Contracts,
+                Job::Payments,
+                Job::Services,
+                Job::RoomIndex,
+            ]);
+            jobs.extend(handover::ROUTES.iter().map(|r| Job::Handover(r)));
             jobs.extend((0..self.room.clients.len()).map(Job::Client));
         }
         jobs.extend(self.docs().map(|(i, _)| Job::Doc(i)));
@@ -96,22 +114,80 @@ impl<'a> RoomView<'a> {
                     ..p
                 })
             }
-            Job::Home => ("index".to_string(), self.t("home").to_string(), "home.html", self.home()),
-            Job::Clients => ("clients".into(), self.t("clients").into(), "clients.html", self.clients()),
+            Job::Home => (
+                "index".to_string(),
+                self.t("home").to_string(),
+                "home.html",
+                self.home(),
+            ),
+            Job::Clients => (
+                "clients".into(),
+                self.t("clients").into(),
+                "clients.html",
+                self.clients(),
+            ),
             Job::Client(i) => {
                 let c = &self.room.clients[*i];
-                (format!("clients/{}", c.id), format!("{} {}", c.id, c.name), "client.html", self.client(c))
+                (
+                    format!("clients/{}", c.id),
+                    format!("{} {}", c.id, c.name),
+                    "client.html",
+                    self.client(c),
+                )
             }
-            Job::Contracts => ("contracts".into(), self.t("contracts").into(), "contracts.html", self.contracts()),
-            Job::Payments => ("payments".into(), self.t("payments").into(), "payments.html", self.payments()),
-            Job::Services => ("services".into(), self.t("services").into(), "services.html", self.services()),
+            Job::Contracts => (
+                "contracts".into(),
+                self.t("contracts").into(),
+                "contracts.html",
+                self.contracts(),
+            ),
+            Job::Payments => (
+                "payments".into(),
+                self.t("payments").into(),
+                "payments.html",
+                self.payments(),
+            ),
+            Job::Services => (
+                "services".into(),
+                self.t("services").into(),
+                "services.html",
+                self.services(),
+            ),
             Job::Doc(i) => {
                 let d = &self.room.documents[*i];
-                let template = if d.kind == DocKind::Training { "lesson.html" } else { "document.html" };
+                let template = if d.kind == DocKind::Training {
+                    "lesson.html"
+                } else {
+                    "document.html"
+                };
                 (d.route(), d.title.clone(), template, self.document(d))
             }
-            Job::TrainingIndex => ("training".into(), self.t("training").into(), "training.html", self.training()),
-            Job::RoomIndex => ("dataroom-index".into(), self.t("room_index").into(), "room_index.html", self.room_index()),
+            Job::TrainingIndex => (
+                "training".into(),
+                self.t("training").into(),
+                "training.html",
+                self.training(),
+            ),
+            Job::RoomIndex => (
+                "dataroom-index".into(),
+                self.t("room_index").into(),
+                "room_index.html",
+                self.room_index(),
+            ),
+            Job::Handover(route) => {
+                let (template, title, ctx) =
+                    handover::page(route, self.room, self.extras, self.strings).ok_or_else(
+                        || {
+                            Diagnostic::error(
+                                "theme-error",
+                                "theme",
+                                crate::room::diagnostic::Loc::START,
+                                format!("no handover page {route}"),
+                            )
+                        },
+                    )?;
+                (route.to_string(), title, template, ctx)
+            }
         };
         let mut ctx = Context::from_value(ctx).unwrap_or_default();
         ctx.insert("title", &title);
@@ -161,7 +237,7 @@ impl<'a> RoomView<'a> {
             total += r.tasks_total;
             done += r.tasks_done;
         }
-        let percent = if total == 0 { 0 } else { done * 100 / total };
+        let percent = (done * 100).checked_div(total).unwrap_or(0);
         json!({"total": total, "done": done, "percent": percent})
     }
 
@@ -283,7 +359,9 @@ impl<'a> RoomView<'a> {
                 let m = by_method.entry(p.method.as_str()).or_default();
                 m.0 += 1;
                 m.1 += p.amount;
-                let month = by_month.entry(p.date.format("%Y-%m").to_string()).or_default();
+                let month = by_month
+                    .entry(p.date.format("%Y-%m").to_string())
+                    .or_default();
                 month.0 += 1;
                 month.1 += p.amount;
                 total += p.amount;
@@ -292,7 +370,9 @@ impl<'a> RoomView<'a> {
         }
         rows.sort_by(|a, b| (a.0, &a.1.id).cmp(&(b.0, &b.1.id)));
         let sums = |m: BTreeMap<String, (usize, Decimal)>| -> Vec<Value> {
-            m.into_iter().map(|(k, (n, s))| json!({"key": k, "count": n, "total": money(s)})).collect()
+            m.into_iter()
+                .map(|(k, (n, s))| json!({"key": k, "count": n, "total": money(s)}))
+                .collect()
         };
         json!({
             "payments": rows.iter().map(|(_, c, p)| json!({
@@ -324,7 +404,7 @@ impl<'a> RoomView<'a> {
     }
 
     fn document(&self, d: &Document) -> Value {
-        let r = markdown::render(&d.body, &d.route());
+        let r = markdown::render_titled(&d.body, &d.route(), Some(&d.title));
         json!({
             "doc": {
                 "kind": d.kind, "kind_label": doc_kind_label(d.kind, self.strings), "route": d.route(),
@@ -361,12 +441,15 @@ impl<'a> RoomView<'a> {
     /// their folders: 1, 1.1, 1.2, 2 …
     fn room_index(&self) -> Value {
         let r = self.room;
-        let mut sections: Vec<(String, Option<String>, Vec<(String, String)>)> = vec![
+        let mut sections: Vec<Section> = vec![
             (self.t("home").into(), Some("index".into()), vec![]),
             (
                 self.t("clients").into(),
                 Some("clients".into()),
-                r.clients.iter().map(|c| (format!("clients/{}", c.id), format!("{} {}", c.id, c.name))).collect(),
+                r.clients
+                    .iter()
+                    .map(|c| (format!("clients/{}", c.id), format!("{} {}", c.id, c.name)))
+                    .collect(),
             ),
             (self.t("contracts").into(), Some("contracts".into()), vec![]),
             (self.t("payments").into(), Some("payments".into()), vec![]),
@@ -377,13 +460,31 @@ impl<'a> RoomView<'a> {
             sections.push((
                 doc_kind_label(kind, self.strings),
                 route,
-                r.documents_of(kind).map(|d| (d.route(), d.title.clone())).collect(),
+                r.documents_of(kind)
+                    .map(|d| (d.route(), d.title.clone()))
+                    .collect(),
             ));
         }
         sections.push((
+            self.t("handover_documents").into(),
+            None,
+            handover::ROUTES
+                .iter()
+                .map(|r| {
+                    (
+                        r.to_string(),
+                        t(self.strings, &r.replace("handover/", "handover_")).to_string(),
+                    )
+                })
+                .collect(),
+        ));
+        sections.push((
             self.t("attachments").into(),
             None,
-            r.attachments.iter().map(|a| (format!("file/{}", a.path), a.path.clone())).collect(),
+            r.attachments
+                .iter()
+                .map(|a| (format!("file/{}", a.path), a.path.clone()))
+                .collect(),
         ));
         let sections: Vec<Value> = sections
             .into_iter()
@@ -423,7 +524,10 @@ pub fn exports(room: &Room) -> Vec<Export> {
             c.contact.address.clone().unwrap_or_default(),
             c.id_number.clone().unwrap_or_default(),
             c.credit_code.clone().unwrap_or_default(),
-            c.consent.as_ref().map_or("", |k| if k.given { "yes" } else { "no" }).into(),
+            c.consent
+                .as_ref()
+                .map_or("", |k| if k.given { "yes" } else { "no" })
+                .into(),
             c.tags.join(";"),
             c.services.len().to_string(),
             c.contracts.len().to_string(),

@@ -5,6 +5,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
+use sha2::Digest;
 
 use super::diagnostic::{Diagnostic, Loc};
 use super::files::normalize_reference;
@@ -109,9 +110,10 @@ impl FieldChecker<'_> {
 
     pub fn amount(&mut self, v: &S<String>, field: &str) -> Option<Decimal> {
         let text = v.value.trim().replace(['_', ','], "");
-        let parsed = text.parse::<Decimal>().ok().filter(|d| {
-            d.scale() <= 2 && !d.is_sign_negative() && !text.contains(['e', 'E'])
-        });
+        let parsed = text
+            .parse::<Decimal>()
+            .ok()
+            .filter(|d| d.scale() <= 2 && !d.is_sign_negative() && !text.contains(['e', 'E']));
         if parsed.is_none() {
             self.problems.push(
                 Diagnostic::error(
@@ -156,18 +158,34 @@ pub fn parse_client(rel: &Path, text: &str) -> Result<Client, Vec<Diagnostic>> {
     }
     if raw.name.value.trim().is_empty() {
         check.problems.push(
-            Diagnostic::error("missing-name", rel, Loc::from(&raw.name.referenced), "the client name is empty")
-                .help("write the client's full name or company name"),
+            Diagnostic::error(
+                "missing-name",
+                rel,
+                Loc::from(&raw.name.referenced),
+                "the client name is empty",
+            )
+            .help("write the client's full name or company name"),
         );
     }
     let kind = match raw.kind.as_ref().map(|k| k.value.as_str()) {
         None | Some("individual") => ClientKind::Individual,
         Some("company") => ClientKind::Company,
         Some(other) => {
-            let loc = raw.kind.as_ref().map(|k| Loc::from(&k.referenced)).unwrap_or_default();
+            let loc = raw
+                .kind
+                .as_ref()
+                .map(|k| Loc::from(&k.referenced))
+                .unwrap_or_default();
             check.problems.push(
-                Diagnostic::error("invalid-kind", rel, loc, format!("unknown client kind `{other}`"))
-                    .help("write `kind: individual` for a person or `kind: company` for an organisation"),
+                Diagnostic::error(
+                    "invalid-kind",
+                    rel,
+                    loc,
+                    format!("unknown client kind `{other}`"),
+                )
+                .help(
+                    "write `kind: individual` for a person or `kind: company` for an organisation",
+                ),
             );
             ClientKind::Individual
         }
@@ -244,6 +262,7 @@ pub fn parse_client(rel: &Path, text: &str) -> Result<Client, Vec<Diagnostic>> {
         retain_until,
         notes: raw.notes,
         file: rel.to_path_buf(),
+        sha256: super::document::hex(&sha2::Sha256::digest(text.as_bytes())),
     })
 }
 
@@ -259,7 +278,10 @@ fn contract(check: &mut FieldChecker, c: &RawContract) -> Option<Contract> {
                     "contract-ends-before-start",
                     check.file,
                     Loc::from(&end_v.referenced),
-                    format!("contract `{}` ends ({e}) before it starts ({s})", c.id.value),
+                    format!(
+                        "contract `{}` ends ({e}) before it starts ({s})",
+                        c.id.value
+                    ),
                 )
                 .help("check the start and end dates of the contract"),
             );
@@ -284,7 +306,11 @@ fn contract(check: &mut FieldChecker, c: &RawContract) -> Option<Contract> {
         },
     };
     Some(Contract {
-        file_loc: c.file.as_ref().map(|f| Loc::from(&f.referenced)).unwrap_or_default(),
+        file_loc: c
+            .file
+            .as_ref()
+            .map(|f| Loc::from(&f.referenced))
+            .unwrap_or_default(),
         id: c.id.value.clone(),
         signed,
         start,

@@ -46,7 +46,10 @@ impl Loc {
             .iter()
             .rposition(|b| *b == b'\n')
             .map_or(0, |p| p + 1);
-        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        let column = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
         Loc {
             line,
             column,

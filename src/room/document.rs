@@ -92,8 +92,13 @@ pub fn parse_document(
     let at = |s: &serde_saphyr::Location| Loc::from(s).shifted(1, split.front_offset);
     if fm.title.value.trim().is_empty() {
         problems.push(
-            Diagnostic::error("missing-title", rel, at(&fm.title.referenced), "the title is empty")
-                .help("write the document's title after `title:`"),
+            Diagnostic::error(
+                "missing-title",
+                rel,
+                at(&fm.title.referenced),
+                "the title is empty",
+            )
+            .help("write the document's title after `title:`"),
         );
     }
     if kind != DocKind::Training {
@@ -259,7 +264,10 @@ fn parse_quizzes(
                     "invalid-quiz",
                     rel,
                     at(&raw.answer.referenced),
-                    format!("the answer must name choices from 0 to {} (there are {n} choices)", n - 1),
+                    format!(
+                        "the answer must name choices from 0 to {} (there are {n} choices)",
+                        n - 1
+                    ),
                 )
                 .help("answers count from 0: the first choice is 0, the second 1, …"),
             );
@@ -281,7 +289,12 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Document, Vec<Diagnostic>> {
-        parse_document(DocKind::Training, "l".into(), Path::new("training/l.md"), text)
+        parse_document(
+            DocKind::Training,
+            "l".into(),
+            Path::new("training/l.md"),
+            text,
+        )
     }
 
     #[test]
@@ -313,7 +326,9 @@ mod tests {
 
     #[test]
     fn front_matter_errors_have_file_lines() {
-        let errs = parse("---\ntitle: T\ncolour: red\n---\n").err().unwrap_or_default();
+        let errs = parse("---\ntitle: T\ncolour: red\n---\n")
+            .err()
+            .unwrap_or_default();
         assert_eq!((errs[0].code, errs[0].loc.line), ("unknown-field", 3));
     }
 }

@@ -10,6 +10,7 @@ pub mod document;
 pub mod files;
 pub mod model;
 pub mod quality;
+pub mod retention;
 pub mod settings;
 pub mod yaml;
 
@@ -30,6 +31,9 @@ pub struct Loaded {
     pub diagnostics: Diagnostics,
     pub sources: Sources,
 }
+
+/// A parsed file: its path, its text (for snippets) and the result.
+type Parsed<T> = (PathBuf, Option<Arc<String>>, Result<T, Vec<Diagnostic>>);
 
 /// A source file found under one of the room's folders.
 struct Found {
@@ -70,10 +74,17 @@ fn walk(fs: &RoomFs, dir: &str, diags: &mut Diagnostics) -> Vec<Found> {
                 });
             }
             Err(err) => {
-                let rel = err.path().map_or_else(|| PathBuf::from(dir), |p| fs.relative(p));
+                let rel = err
+                    .path()
+                    .map_or_else(|| PathBuf::from(dir), |p| fs.relative(p));
                 diags.push(
-                    Diagnostic::error("read-failed", rel, Loc::START, format!("cannot read: {err}"))
-                        .help("check the folder's permissions"),
+                    Diagnostic::error(
+                        "read-failed",
+                        rel,
+                        Loc::START,
+                        format!("cannot read: {err}"),
+                    )
+                    .help("check the folder's permissions"),
                 );
             }
         }
@@ -137,8 +148,13 @@ pub fn load(root: &Path) -> Loaded {
             let keep = has_ext(&f.path, &["yaml", "yml"]);
             if !keep {
                 diags.push(
-                    Diagnostic::warning("ignored-file", &f.rel, Loc::START, "not a .yaml file; ignored")
-                        .help("client records are .yaml files; move other files to attachments/"),
+                    Diagnostic::warning(
+                        "ignored-file",
+                        &f.rel,
+                        Loc::START,
+                        "not a .yaml file; ignored",
+                    )
+                    .help("client records are .yaml files; move other files to attachments/"),
                 );
             }
             keep
@@ -151,14 +167,19 @@ pub fn load(root: &Path) -> Loaded {
                 doc_files.push((kind, f));
             } else {
                 diags.push(
-                    Diagnostic::warning("ignored-file", &f.rel, Loc::START, "not a Markdown (.md) file; ignored")
-                        .help("documents are .md files; put scans and other files in attachments/"),
+                    Diagnostic::warning(
+                        "ignored-file",
+                        &f.rel,
+                        Loc::START,
+                        "not a Markdown (.md) file; ignored",
+                    )
+                    .help("documents are .md files; put scans and other files in attachments/"),
                 );
             }
         }
     }
 
-    let parsed_clients: Vec<(PathBuf, Option<Arc<String>>, Result<Client, Vec<Diagnostic>>)> = client_files
+    let parsed_clients: Vec<Parsed<Client>> = client_files
         .par_iter()
         .map(|f| match fs.read_text(&f.path) {
             Ok(text) => {
@@ -168,7 +189,7 @@ pub fn load(root: &Path) -> Loaded {
             Err(d) => (f.rel.clone(), None, Err(vec![d])),
         })
         .collect();
-    let parsed_docs: Vec<(PathBuf, Option<Arc<String>>, Result<Document, Vec<Diagnostic>>)> = doc_files
+    let parsed_docs: Vec<Parsed<Document>> = doc_files
         .par_iter()
         .map(|(kind, f)| {
             let slug = f
@@ -211,17 +232,35 @@ pub fn load(root: &Path) -> Loaded {
 
     check_unique_ids(&clients, &mut diags);
 
-    let attachments: Vec<Attachment> = walk(&fs, "attachments", &mut diags)
-        .into_iter()
-        .filter_map(|f| {
-            let size = std::fs::metadata(&f.path).ok()?.len();
-            Some(Attachment {
+    // Attachments are hashed once here (in parallel, streaming) for the handover
+    // checklist and the restore comparison.
+    let hashed: Vec<Result<Attachment, Diagnostic>> = walk(&fs, "attachments", &mut diags)
+        .into_par_iter()
+        .map(|f| {
+            let (size, sha256) = hash_file(&f.path).map_err(|e| {
+                Diagnostic::error(
+                    "read-failed",
+                    &f.rel,
+                    Loc::START,
+                    format!("cannot read: {e}"),
+                )
+                .help("check that the file exists and that you may read it")
+            })?;
+            Ok(Attachment {
                 path: f.rel.to_string_lossy().replace('\\', "/"),
                 size,
+                sha256,
                 abs_path: f.path,
             })
         })
         .collect();
+    let mut attachments = Vec::with_capacity(hashed.len());
+    for a in hashed {
+        match a {
+            Ok(a) => attachments.push(a),
+            Err(d) => diags.push(d),
+        }
+    }
     check_references(&fs, &clients, &attachments, &mut diags);
 
     if let Some(s) = &settings {
@@ -257,6 +296,14 @@ pub fn load(root: &Path) -> Loaded {
     }
 }
 
+fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
+    use sha2::{Digest, Sha256};
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let size = std::io::copy(&mut file, &mut hasher)?;
+    Ok((size, document::hex(&hasher.finalize())))
+}
+
 fn check_unique_ids(clients: &[Client], diags: &mut Diagnostics) {
     let mut first: HashMap<&str, &Client> = HashMap::with_capacity(clients.len());
     for c in clients {
@@ -282,8 +329,14 @@ fn check_unique_ids(clients: &[Client], diags: &mut Diagnostics) {
     }
 }
 
-fn check_references(fs: &RoomFs, clients: &[Client], attachments: &[Attachment], diags: &mut Diagnostics) {
-    let known: BTreeMap<&str, &Attachment> = attachments.iter().map(|a| (a.path.as_str(), a)).collect();
+fn check_references(
+    fs: &RoomFs,
+    clients: &[Client],
+    attachments: &[Attachment],
+    diags: &mut Diagnostics,
+) {
+    let known: BTreeMap<&str, &Attachment> =
+        attachments.iter().map(|a| (a.path.as_str(), a)).collect();
     for c in clients {
         for contract in &c.contracts {
             let Some(file) = &contract.file else { continue };
@@ -305,7 +358,10 @@ fn check_references(fs: &RoomFs, clients: &[Client], attachments: &[Attachment],
                     "attachment-missing",
                     &c.file,
                     contract.file_loc,
-                    format!("attachment `{file}` of contract {} does not exist", contract.id),
+                    format!(
+                        "attachment `{file}` of contract {} does not exist",
+                        contract.id
+                    ),
                 )
                 .help("put the file at that path under the room folder, or correct the path")
             };

@@ -150,6 +150,9 @@ pub struct Client {
     /// Source file, relative to the room root.
     #[serde(skip)]
     pub file: PathBuf,
+    /// SHA-256 of the source file, hex.
+    #[serde(skip)]
+    pub sha256: String,
     #[serde(skip)]
     pub locs: ClientLocs,
 }
@@ -241,6 +244,8 @@ pub struct Attachment {
     /// Path relative to the room root, with `/` separators: `attachments/contracts/a.pdf`.
     pub path: String,
     pub size: u64,
+    /// SHA-256 of the content, hex.
+    pub sha256: String,
     #[serde(skip)]
     pub abs_path: PathBuf,
 }

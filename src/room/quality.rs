@@ -69,7 +69,9 @@ const CREDIT_ALPHABET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 /// GB 32100 check character of an 18-character unified social credit code.
 pub fn credit_code_check_char(first17: &str) -> Option<char> {
-    const WEIGHTS: [usize; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    const WEIGHTS: [usize; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
     if first17.chars().count() != 17 {
         return None;
     }
@@ -109,11 +111,20 @@ pub fn check_quality(clients: &[Client], today: NaiveDate) -> Vec<Diagnostic> {
                 let expected = id
                     .get(..17)
                     .and_then(id_number_check_char)
-                    .map(|ch| format!("; with these first 17 digits the last character would be {ch}"))
+                    .map(|ch| {
+                        format!("; with these first 17 digits the last character would be {ch}")
+                    })
                     .unwrap_or_default();
-                out.push(warn("id-number-invalid", "id_number", c.locs.id_number,
-                    format!("身份证 number of client {} fails the GB 11643 check{expected}", c.id),
-                    "compare the number with the ID card: one digit is probably mistyped"));
+                out.push(warn(
+                    "id-number-invalid",
+                    "id_number",
+                    c.locs.id_number,
+                    format!(
+                        "身份证 number of client {} fails the GB 11643 check{expected}",
+                        c.id
+                    ),
+                    "compare the number with the ID card: one digit is probably mistyped",
+                ));
             }
         }
         if let Some(code) = &c.credit_code {
@@ -133,9 +144,16 @@ pub fn check_quality(clients: &[Client], today: NaiveDate) -> Vec<Diagnostic> {
             _ => {}
         }
         if c.kind == ClientKind::Individual && c.credit_code.is_some() {
-            out.push(warn("kind-mismatch", "credit_code", c.locs.credit_code,
-                format!("client {} is an individual but has a 统一社会信用代码", c.id),
-                "write `kind: company` if the client is an organisation"));
+            out.push(warn(
+                "kind-mismatch",
+                "credit_code",
+                c.locs.credit_code,
+                format!(
+                    "client {} is an individual but has a 统一社会信用代码",
+                    c.id
+                ),
+                "write `kind: company` if the client is an organisation",
+            ));
         }
         match c.last_service() {
             Some(last) if last < year_ago => out.push(warn("no-recent-service", "services", c.locs.services,
@@ -145,10 +163,20 @@ pub fn check_quality(clients: &[Client], today: NaiveDate) -> Vec<Diagnostic> {
         }
     }
     duplicates(clients, &mut out, "contact.phone", "phone-shared", |c| {
-        c.contact.phone.as_deref().map(normalize_phone).filter(|p| !p.is_empty()).map(|p| (p, c.locs.phone))
+        c.contact
+            .phone
+            .as_deref()
+            .map(normalize_phone)
+            .filter(|p| !p.is_empty())
+            .map(|p| (p, c.locs.phone))
     });
     duplicates(clients, &mut out, "contact.email", "email-shared", |c| {
-        c.contact.email.as_deref().map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty()).map(|e| (e, c.locs.email))
+        c.contact
+            .email
+            .as_deref()
+            .map(|e| e.trim().to_lowercase())
+            .filter(|e| !e.is_empty())
+            .map(|e| (e, c.locs.email))
     });
     out
 }
@@ -174,9 +202,19 @@ fn duplicates(
                     code,
                     &c.file,
                     loc.unwrap_or(c.locs.id),
-                    format!("client {} shares its {field} with {}", c.id, ids.iter().filter(|i| **i != c.id).copied().collect::<Vec<_>>().join(", ")),
+                    format!(
+                        "client {} shares its {field} with {}",
+                        c.id,
+                        ids.iter()
+                            .filter(|i| **i != c.id)
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 )
-                .help("check whether these are the same client entered twice (merge them) or a typo")
+                .help(
+                    "check whether these are the same client entered twice (merge them) or a typo",
+                )
                 .about(&c.id, field),
             );
         }

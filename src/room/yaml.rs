@@ -71,7 +71,10 @@ fn classify(message: &str) -> (&'static str, String) {
             "this value has the wrong shape: a text, a number, a list [..] or a mapping {..} was expected here".into(),
         )
     } else if message.contains("duplicate") {
-        ("duplicate-key", "a key appears twice in the same mapping; keep one".into())
+        (
+            "duplicate-key",
+            "a key appears twice in the same mapping; keep one".into(),
+        )
     } else {
         (
             "yaml-syntax",

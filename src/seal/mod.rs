@@ -44,7 +44,9 @@ impl std::fmt::Display for SealError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SealError::WrongPassword => f.write_str("wrong password: no key slot opens with it"),
-            SealError::Tampered(id) => write!(f, "payload {id} has been tampered with or is damaged"),
+            SealError::Tampered(id) => {
+                write!(f, "payload {id} has been tampered with or is damaged")
+            }
             SealError::Malformed(what) => write!(f, "not a dataroom sealed file: {what}"),
         }
     }
@@ -77,6 +79,10 @@ pub struct Slot {
 pub struct Header {
     pub format: String,
     pub room: String,
+    /// Stable across rebuilds of the same room by the same seller, so checklist
+    /// ticks and quiz progress kept in the browser survive a rebuild.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub site: String,
     pub kdf: Kdf,
     pub slots: Vec<Slot>,
     /// Payload id of the encrypted index (routes, titles, navigation).
@@ -105,9 +111,13 @@ pub fn hex(bytes: &[u8]) -> String {
     crate::room::document::hex(bytes)
 }
 
+/// The password is NFC-normalized first (as the browser does), so a Chinese
+/// password typed with another input method still opens the room.
 pub fn derive_kek(password: &str, salt: &[u8], iterations: u32) -> [u8; 32] {
+    use unicode_normalization::UnicodeNormalization;
+    let normalized: String = password.nfc().collect();
     let mut kek = [0u8; 32];
-    pbkdf2::pbkdf2_hmac::<Sha256>(password.as_bytes(), salt, iterations, &mut kek);
+    pbkdf2::pbkdf2_hmac::<Sha256>(normalized.as_bytes(), salt, iterations, &mut kek);
     kek
 }
 
@@ -116,7 +126,13 @@ fn encrypt(key: &[u8; 32], plaintext: &[u8], aad: &[u8]) -> ([u8; 12], Vec<u8>) 
     let cipher = Aes256Gcm::new(key.into());
     // Encryption with a valid key and nonce cannot fail for inputs this size.
     let ct = cipher
-        .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad })
+        .encrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
         .unwrap_or_default();
     (nonce, ct)
 }
@@ -149,7 +165,13 @@ pub struct Audience<'a> {
 impl Sealer {
     /// A sealer with one content key `k0` and one slot for `password`.
     pub fn new(password: &str, iterations: u32) -> Sealer {
-        Sealer::with_audiences(&[Audience { password, kids: &["k0"] }], iterations)
+        Sealer::with_audiences(
+            &[Audience {
+                password,
+                kids: &["k0"],
+            }],
+            iterations,
+        )
     }
 
     /// Several passwords, each with a slot holding only its content keys.
@@ -164,7 +186,9 @@ impl Sealer {
                 .kids
                 .iter()
                 .map(|kid| {
-                    let key = *keys.entry(kid.to_string()).or_insert_with(random_bytes::<32>);
+                    let key = *keys
+                        .entry(kid.to_string())
+                        .or_insert_with(random_bytes::<32>);
                     let (nonce, ct) = encrypt(&kek, &key, &slot_aad(&room, kid));
                     WrappedKey {
                         kid: kid.to_string(),
@@ -179,6 +203,7 @@ impl Sealer {
             header: Header {
                 format: FORMAT.into(),
                 room,
+                site: String::new(),
                 kdf: Kdf {
                     name: "PBKDF2".into(),
                     hash: "SHA-256".into(),
@@ -190,6 +215,10 @@ impl Sealer {
             },
             keys,
         }
+    }
+
+    pub fn set_site(&mut self, site: String) {
+        self.header.site = site;
     }
 
     pub fn room_id(&self) -> &str {
@@ -212,7 +241,11 @@ impl Sealer {
             // Only programming errors reach here: kids come from this module.
             panic!("content key {kid} was never created")
         });
-        let body = if compress { gzip(plaintext) } else { plaintext.to_vec() };
+        let body = if compress {
+            gzip(plaintext)
+        } else {
+            plaintext.to_vec()
+        };
         let (nonce, ct) = encrypt(&key, &body, id.as_bytes());
         let file = PayloadFile {
             id: id.into(),
@@ -234,14 +267,19 @@ impl Sealer {
 }
 
 fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(data.len() / 3), flate2::Compression::new(6));
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(data.len() / 3),
+        flate2::Compression::new(6),
+    );
     let _ = enc.write_all(data);
     enc.finish().unwrap_or_default()
 }
 
 fn gunzip(data: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::new();
-    flate2::read::GzDecoder::new(data).read_to_end(&mut out).ok()?;
+    flate2::read::GzDecoder::new(data)
+        .read_to_end(&mut out)
+        .ok()?;
     Some(out)
 }
 
@@ -251,16 +289,26 @@ pub struct Opener {
     keys: HashMap<String, [u8; 32]>,
 }
 
+impl std::fmt::Debug for Opener {
+    /// Never prints the content keys.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Opener").field("room", &self.header.room).field("keys", &self.keys.len()).finish()
+    }
+}
+
 pub fn parse_header(js: &str) -> Result<Header, SealError> {
     let json = js
         .trim()
         .strip_prefix(HEADER_PREFIX)
         .and_then(|s| s.strip_suffix(';'))
         .ok_or_else(|| SealError::Malformed("data/header.js has an unexpected shape".into()))?;
-    let header: Header =
-        serde_json::from_str(json).map_err(|e| SealError::Malformed(format!("data/header.js: {e}")))?;
+    let header: Header = serde_json::from_str(json)
+        .map_err(|e| SealError::Malformed(format!("data/header.js: {e}")))?;
     if header.format != FORMAT {
-        return Err(SealError::Malformed(format!("unknown format {}", header.format)));
+        return Err(SealError::Malformed(format!(
+            "unknown format {}",
+            header.format
+        )));
     }
     Ok(header)
 }
@@ -334,7 +382,10 @@ mod tests {
         // RFC 7914 §11, PBKDF2-HMAC-SHA256 ("passwd", "salt", c = 1), first 32 bytes.
         let mut out = [0u8; 32];
         pbkdf2::pbkdf2_hmac::<Sha256>(b"passwd", b"salt", 1, &mut out);
-        assert_eq!(hex(&out), "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc");
+        assert_eq!(
+            hex(&out),
+            "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
+        );
     }
 
     #[test]
@@ -345,8 +396,28 @@ mod tests {
         let ct = cipher
             .encrypt(Nonce::from_slice(&[0u8; 12]), &[0u8; 16][..])
             .unwrap_or_default();
-        assert_eq!(hex(&ct), "cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919");
-        assert_eq!(decrypt(&key, &[0u8; 12], &unhex("cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919"), b""), Some(vec![0u8; 16]));
+        assert_eq!(
+            hex(&ct),
+            "cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919"
+        );
+        assert_eq!(
+            decrypt(
+                &key,
+                &[0u8; 12],
+                &unhex("cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919"),
+                b""
+            ),
+            Some(vec![0u8; 16])
+        );
+    }
+
+    #[test]
+    fn passwords_are_nfc_normalized() {
+        // "é" precomposed and decomposed derive the same key.
+        assert_eq!(
+            derive_kek("caf\u{e9}-long-pass", b"salt", 10),
+            derive_kek("cafe\u{301}-long-pass", b"salt", 10)
+        );
     }
 
     #[test]
@@ -356,29 +427,54 @@ mod tests {
         let file = sealer.seal(&id, "k0", "客户 张伟".as_bytes(), true);
         let header = parse_header(std::str::from_utf8(&sealer.header_js(&id)).unwrap_or("")).ok();
         let header = header.expect("header parses");
-        assert!(matches!(Opener::unlock(header.clone(), "wrong"), Err(SealError::WrongPassword)));
-        let opener = Opener::unlock(header, "correct horse battery staple").ok().expect("unlocks");
-        assert_eq!(opener.open(&id, &file).ok(), Some("客户 张伟".as_bytes().to_vec()));
+        assert!(matches!(
+            Opener::unlock(header.clone(), "wrong"),
+            Err(SealError::WrongPassword)
+        ));
+        let opener = Opener::unlock(header, "correct horse battery staple")
+            .expect("unlocks");
+        assert_eq!(
+            opener.open(&id, &file).ok(),
+            Some("客户 张伟".as_bytes().to_vec())
+        );
         // Swapped ids and flipped bytes are tampering.
-        assert!(matches!(opener.open(&Sealer::new_id(), &file), Err(SealError::Tampered(_))));
+        assert!(matches!(
+            opener.open(&Sealer::new_id(), &file),
+            Err(SealError::Tampered(_))
+        ));
         let mut flipped = file.clone();
         let pos = flipped.len() - 10;
         flipped[pos] = if flipped[pos] == b'A' { b'B' } else { b'A' };
-        assert!(matches!(opener.open(&id, &flipped), Err(SealError::Tampered(_))));
+        assert!(matches!(
+            opener.open(&id, &flipped),
+            Err(SealError::Tampered(_))
+        ));
     }
 
     #[test]
     fn audiences_hold_only_their_keys() {
         let sealer = Sealer::with_audiences(
-            &[Audience { password: "a-long-password-1", kids: &["k0", "k1"] }, Audience { password: "b-long-password-2", kids: &["k1"] }],
+            &[
+                Audience {
+                    password: "a-long-password-1",
+                    kids: &["k0", "k1"],
+                },
+                Audience {
+                    password: "b-long-password-2",
+                    kids: &["k1"],
+                },
+            ],
             1000,
         );
         let id = Sealer::new_id();
         let only_k0 = sealer.seal(&id, "k0", b"secret", false);
         let mut s = sealer;
-        let header = parse_header(std::str::from_utf8(&s.header_js(&id)).unwrap_or("")).ok().expect("header");
-        let a = Opener::unlock(header.clone(), "a-long-password-1").ok().expect("a opens");
-        let b = Opener::unlock(header, "b-long-password-2").ok().expect("b opens");
+        let header = parse_header(std::str::from_utf8(&s.header_js(&id)).unwrap_or(""))
+            .expect("header");
+        let a = Opener::unlock(header.clone(), "a-long-password-1")
+            .expect("a opens");
+        let b = Opener::unlock(header, "b-long-password-2")
+            .expect("b opens");
         assert_eq!(a.open(&id, &only_k0).ok(), Some(b"secret".to_vec()));
         assert!(b.open(&id, &only_k0).is_err());
     }

@@ -56,7 +56,11 @@ pub fn weakness(password: &str) -> Option<String> {
 
 /// Reads the password: `--password-file`, then `DATAROOM_PASSWORD`, then a prompt on
 /// a terminal; `generate_if_missing` makes one when none of these is available.
-pub fn obtain(file: Option<&Path>, confirm: bool, generate_if_missing: bool) -> Result<Password, String> {
+pub fn obtain(
+    file: Option<&Path>,
+    confirm: bool,
+    generate_if_missing: bool,
+) -> Result<Password, String> {
     if let Some(file) = file {
         let text = std::fs::read_to_string(file)
             .map_err(|e| format!("cannot read the password file {}: {e}", file.display()))?;
@@ -64,11 +68,17 @@ pub fn obtain(file: Option<&Path>, confirm: bool, generate_if_missing: bool) -> 
         if secret.is_empty() {
             return Err(format!("the password file {} is empty", file.display()));
         }
-        return Ok(Password { secret, source: Source::File });
+        return Ok(Password {
+            secret,
+            source: Source::File,
+        });
     }
     if let Ok(secret) = std::env::var(ENV_VAR) {
         if !secret.is_empty() {
-            return Ok(Password { secret, source: Source::Env });
+            return Ok(Password {
+                secret,
+                source: Source::Env,
+            });
         }
     }
     if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
@@ -82,12 +92,21 @@ pub fn obtain(file: Option<&Path>, confirm: bool, generate_if_missing: bool) -> 
             }
         }
         if secret.is_empty() && generate_if_missing {
-            return Ok(Password { secret: generate(), source: Source::Generated });
+            return Ok(Password {
+                secret: generate(),
+                source: Source::Generated,
+            });
         }
-        return Ok(Password { secret, source: Source::Prompt });
+        return Ok(Password {
+            secret,
+            source: Source::Prompt,
+        });
     }
     if generate_if_missing {
-        return Ok(Password { secret: generate(), source: Source::Generated });
+        return Ok(Password {
+            secret: generate(),
+            source: Source::Generated,
+        });
     }
     Err(format!(
         "no password: set {ENV_VAR}, pass --password-file FILE, or run in a terminal to be asked"

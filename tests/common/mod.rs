@@ -9,7 +9,9 @@ pub const PASSWORD: &str = "洁净家政-移交-2026-蓝色海豚";
 
 pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_dataroom"));
-    c.env("NO_COLOR", "1").env_remove("DATAROOM_PASSWORD").env_remove("DATAROOM_SIGN_KEY");
+    c.env("NO_COLOR", "1")
+        .env_remove("DATAROOM_PASSWORD")
+        .env_remove("DATAROOM_SIGN_KEY");
     c
 }
 
@@ -26,7 +28,11 @@ impl Run {
 }
 
 pub fn run(cmd: &mut Command) -> Run {
-    let Output { status, stdout, stderr } = cmd.output().expect("the dataroom binary runs");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("the dataroom binary runs");
     Run {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -49,8 +55,14 @@ impl Room {
         room.write("dataroom.yaml", SETTINGS);
         room.write("clients/HX-1.yaml", CLIENT);
         room.write("attachments/c1.pdf", "%PDF-1.4 test contract\n");
-        room.write("policies/nda.md", "---\ntitle: 保密协议\n---\n\n# 保密\n\n保密条款正文。\n");
-        room.write("checklists/a.md", "---\ntitle: 移交清单\n---\n\n- [x] 一\n- [ ] 二\n");
+        room.write(
+            "policies/nda.md",
+            "---\ntitle: 保密协议\n---\n\n# 保密\n\n保密条款正文。\n",
+        );
+        room.write(
+            "checklists/a.md",
+            "---\ntitle: 移交清单\n---\n\n- [x] 一\n- [ ] 二\n",
+        );
         room.write(
             "training/01.md",
             "---\ntitle: 基础课\norder: 1\nduration: 15\naudience: 新员工\npass_mark: 80\n---\n\n课程正文。\n\n```quiz\nquestion: 如何存储？\nchoices: [明文, 加密]\nanswer: 1\n```\n",
@@ -59,7 +71,9 @@ impl Room {
     }
 
     pub fn empty() -> Room {
-        Room { dir: tempfile::tempdir().expect("temp dir") }
+        Room {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     pub fn path(&self) -> &Path {

@@ -1,0 +1,334 @@
+//! The handover documents, generated from the records so they are always complete
+//! and agree with the signed manifest: 移交清单, 移交确认书, PIPL Art. 22 notices,
+//! the data-quality report, the retention schedule and destruction certificate,
+//! the impact assessment, and the buyer's exports.
+
+use std::collections::BTreeMap;
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::{Export, Extras};
+use crate::room::document::hex;
+use crate::room::retention;
+use crate::room::{Client, ClientKind, DocKind, Room};
+
+pub const ROUTES: [&str; 8] = [
+    "handover/checklist",
+    "handover/confirmation",
+    "handover/notices",
+    "handover/quality",
+    "handover/retention",
+    "handover/destruction",
+    "handover/impact",
+    "handover/exports",
+];
+
+fn t<'a>(strings: &'a HashMap<String, String>, key: &'a str) -> &'a str {
+    strings.get(key).map_or(key, String::as_str)
+}
+
+fn json_hash(v: &impl serde::Serialize) -> String {
+    hex(&Sha256::digest(serde_json::to_vec(v).unwrap_or_default()))
+}
+
+/// Template name, title key and context of one handover page.
+pub fn page(
+    route: &str,
+    room: &Room,
+    extras: &Extras,
+    strings: &HashMap<String, String>,
+) -> Option<(&'static str, String, Value)> {
+    let (template, title_key, ctx) = match route {
+        "handover/checklist" => (
+            "handover_checklist.html",
+            "handover_checklist",
+            checklist(room),
+        ),
+        "handover/confirmation" => (
+            "handover_confirmation.html",
+            "handover_confirmation",
+            confirmation(room, extras),
+        ),
+        "handover/notices" => (
+            "handover_notices.html",
+            "handover_notices",
+            json!({"notices": notices(room, strings)}),
+        ),
+        "handover/quality" => (
+            "handover_quality.html",
+            "handover_quality",
+            quality(extras, strings),
+        ),
+        "handover/retention" => (
+            "handover_retention.html",
+            "handover_retention",
+            retention_view(room),
+        ),
+        "handover/destruction" => (
+            "handover_destruction.html",
+            "handover_destruction",
+            destruction(room),
+        ),
+        "handover/impact" => (
+            "handover_impact.html",
+            "handover_impact",
+            impact(room, extras),
+        ),
+        "handover/exports" => ("handover_exports.html", "handover_exports", json!({})),
+        _ => return None,
+    };
+    Some((template, t(strings, title_key).to_string(), ctx))
+}
+
+fn checklist(room: &Room) -> Value {
+    let clients: Vec<Value> = room
+        .clients
+        .iter()
+        .map(|c| json!({"id": c.id, "name": c.name, "sha256": c.sha256, "file": c.file.to_string_lossy().replace('\\', "/")}))
+        .collect();
+    let part = |f: &dyn Fn(&Client) -> (usize, String)| -> Vec<Value> {
+        room.clients
+            .iter()
+            .filter_map(|c| {
+                let (n, hash) = f(c);
+                (n > 0).then(|| json!({"id": c.id, "name": c.name, "count": n, "sha256": hash}))
+            })
+            .collect()
+    };
+    let services = part(&|c| (c.services.len(), json_hash(&c.services)));
+    let contracts = part(&|c| (c.contracts.len(), json_hash(&c.contracts)));
+    let payments = part(&|c| (c.payments.len(), json_hash(&c.payments)));
+    let docs: Vec<Value> = room
+        .documents
+        .iter()
+        .map(|d| json!({"route": d.route(), "title": d.title, "kind": d.kind, "sha256": d.sha256, "file": d.file.to_string_lossy().replace('\\', "/")}))
+        .collect();
+    let attachments: Vec<Value> = room
+        .attachments
+        .iter()
+        .map(|a| json!({"path": a.path, "size": a.size, "sha256": a.sha256}))
+        .collect();
+    let sum = |f: &dyn Fn(&Client) -> usize| room.clients.iter().map(f).sum::<usize>();
+    json!({
+        "clients": clients,
+        "parts": [
+            {"key": "services", "items": services},
+            {"key": "contracts", "items": contracts},
+            {"key": "payments", "items": payments},
+        ],
+        "documents": docs, "attachments": attachments,
+        "counts": {
+            "clients": room.clients.len(), "services": sum(&|c| c.services.len()),
+            "contracts": sum(&|c| c.contracts.len()), "payments": sum(&|c| c.payments.len()),
+            "documents": room.documents.len(), "attachments": room.attachments.len(),
+        },
+    })
+}
+
+fn confirmation(room: &Room, extras: &Extras) -> Value {
+    let s = &room.settings;
+    let sum = |f: &dyn Fn(&Client) -> usize| room.clients.iter().map(f).sum::<usize>();
+    let docs = |k: DocKind| room.documents_of(k).count();
+    json!({
+        "room": {"title": s.title, "seller": s.seller, "buyer": s.buyer, "supervisor": s.supervisor, "handover_date": s.handover_date.to_string()},
+        "counts": [
+            ["basic_info", room.clients.len()],
+            ["services", sum(&|c| c.services.len())],
+            ["contracts", sum(&|c| c.contracts.len())],
+            ["payments", sum(&|c| c.payments.len())],
+            ["policies", docs(DocKind::Policy)],
+            ["checklists", docs(DocKind::Checklist)],
+            ["training", docs(DocKind::Training)],
+            ["attachments", room.attachments.len()],
+        ],
+        "key_id": extras.signing.as_ref().map(|k| k.key_id.clone()),
+        "fingerprint": extras.signing.as_ref().map(|k| k.fingerprint.clone()),
+    })
+}
+
+/// The categories of personal information a client's record holds, in words.
+fn categories(c: &Client, strings: &HashMap<String, String>) -> String {
+    let mut parts = vec![t(strings, "notice_cat_basic").to_string()];
+    if c.id_number.is_some() {
+        parts.push(t(strings, "id_number").into());
+    }
+    for (present, key) in [
+        (!c.services.is_empty(), "services"),
+        (!c.contracts.is_empty(), "contracts"),
+        (!c.payments.is_empty(), "payments"),
+    ] {
+        if present {
+            parts.push(t(strings, key).into());
+        }
+    }
+    parts.join(t(strings, "list_separator"))
+}
+
+pub struct Notice {
+    pub client_id: String,
+    pub name: String,
+    pub phone: String,
+    pub address: String,
+    pub text: String,
+}
+
+/// One PIPL Art. 22 notice per client, as text (also the mail-merge column).
+pub fn notice_texts(room: &Room, strings: &HashMap<String, String>) -> Vec<Notice> {
+    let s = &room.settings;
+    room.clients
+        .iter()
+        .map(|c| {
+            let text = t(strings, "notice_body")
+                .replace("{client}", &c.name)
+                .replace("{seller}", &s.seller.name)
+                .replace("{buyer}", &s.buyer.name)
+                .replace("{buyer_contact}", &s.buyer.contact)
+                .replace("{categories}", &categories(c, strings))
+                .replace("{date}", &s.handover_date.to_string());
+            Notice {
+                client_id: c.id.clone(),
+                name: c.name.clone(),
+                phone: c.contact.phone.clone().unwrap_or_default(),
+                address: c.contact.address.clone().unwrap_or_default(),
+                text,
+            }
+        })
+        .collect()
+}
+
+fn notices(room: &Room, strings: &HashMap<String, String>) -> Vec<Value> {
+    notice_texts(room, strings)
+        .into_iter()
+        .map(|n| {
+            json!({
+                "client_id": n.client_id, "name": n.name, "address": n.address,
+                "paragraphs": n.text.split("\n\n").collect::<Vec<_>>(),
+            })
+        })
+        .collect()
+}
+
+pub fn notices_csv(room: &Room, strings: &HashMap<String, String>) -> Export {
+    let mut csv = String::from("\u{feff}client_id,name,phone,address,notice\r\n");
+    for n in notice_texts(room, strings) {
+        let row = [
+            n.client_id,
+            n.name,
+            n.phone,
+            n.address,
+            n.text.replace("\n\n", "\n"),
+        ];
+        csv.push_str(
+            &row.iter()
+                .map(|f| super::views::csv_field(f))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        csv.push_str("\r\n");
+    }
+    Export {
+        path: "exports/notices.csv".into(),
+        mime: "text/csv",
+        bytes: csv.into_bytes(),
+    }
+}
+
+fn quality(extras: &Extras, strings: &HashMap<String, String>) -> Value {
+    let mut groups: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    for d in extras.findings {
+        groups.entry(d.code).or_default().push(json!({
+            "client": d.client, "field": d.field, "message": d.message, "help": d.help,
+            "file": d.file.to_string_lossy().replace('\\', "/"), "line": d.loc.line,
+        }));
+    }
+    let groups: Vec<Value> = groups
+        .into_iter()
+        .map(|(code, items)| {
+            let key = format!("finding_{}", code.replace('-', "_"));
+            json!({"code": code, "title": strings.get(&key).cloned().unwrap_or_else(|| code.to_string()), "items": items})
+        })
+        .collect();
+    json!({"groups": groups, "total": extras.findings.len()})
+}
+
+fn retention_view(room: &Room) -> Value {
+    let today = room.settings.handover_date;
+    let rows: Vec<Value> = retention::schedule(room)
+        .into_iter()
+        .map(|d| json!({"client_id": d.client_id, "category": d.category, "basis": d.basis, "due": d.due.to_string(), "overdue": d.due <= today}))
+        .collect();
+    let rules: Vec<Value> = room
+        .settings
+        .retention
+        .iter()
+        .map(|r| json!({"category": r.category, "years_after": r.years_after, "years": r.years}))
+        .collect();
+    json!({"rows": rows, "rules": rules, "as_of": today.to_string()})
+}
+
+fn destruction(room: &Room) -> Value {
+    let as_of = room.settings.handover_date;
+    let mut by_client: BTreeMap<String, Vec<&'static str>> = BTreeMap::new();
+    for d in retention::due_as_of(room, as_of) {
+        by_client.entry(d.client_id).or_default().push(d.category);
+    }
+    // Record ids and categories only: a destruction certificate carries no personal data.
+    let rows: Vec<Value> = by_client
+        .into_iter()
+        .map(|(id, cats)| json!({"client_id": id, "categories": cats}))
+        .collect();
+    json!({"rows": rows, "as_of": as_of.to_string(), "seller": room.settings.seller.name})
+}
+
+fn impact(room: &Room, extras: &Extras) -> Value {
+    let individuals: Vec<&Client> = room
+        .clients
+        .iter()
+        .filter(|c| c.kind == ClientKind::Individual)
+        .collect();
+    let n = room.clients.len().max(1);
+    let consented = room
+        .clients
+        .iter()
+        .filter(|c| c.consent.as_ref().is_some_and(|k| k.given))
+        .count();
+    let with_schedule = room
+        .clients
+        .iter()
+        .filter(|c| c.contact.address.is_some() && !c.services.is_empty())
+        .count();
+    let past_retention = {
+        let mut ids: Vec<String> = retention::due_as_of(room, room.settings.handover_date)
+            .into_iter()
+            .map(|d| d.client_id)
+            .collect();
+        ids.dedup();
+        ids.sort();
+        ids.dedup();
+        ids.len()
+    };
+    let assessment = room
+        .documents_of(DocKind::Policy)
+        .find(|d| d.slug == "impact-assessment")
+        .map(|d| super::markdown::render(&d.body, &d.route()).html);
+    json!({
+        "individuals": individuals.len(),
+        "companies": room.clients.len() - individuals.len(),
+        "id_numbers": room.clients.iter().filter(|c| c.id_number.is_some()).count(),
+        "addresses": room.clients.iter().filter(|c| c.contact.address.is_some()).count(),
+        "addresses_with_schedule": with_schedule,
+        "phones": room.clients.iter().filter(|c| c.contact.phone.is_some()).count(),
+        "consented": consented,
+        "consent_percent": consented * 100 / n,
+        "past_retention": past_retention,
+        "findings": extras.findings.len(),
+        "cipher": "AES-256-GCM",
+        "kdf": format!("PBKDF2-HMAC-SHA256, {} iterations", extras.kdf_iterations),
+        "key_id": extras.signing.as_ref().map(|k| k.key_id.clone()),
+        "assessment": assessment,
+        "handover_date": room.settings.handover_date.to_string(),
+        "keep_until": room.settings.handover_date.checked_add_months(chrono::Months::new(36)).map(|d| d.to_string()),
+    })
+}

@@ -1,0 +1,321 @@
+//! The generated handover documents, read back by decrypting the built room
+//! with `restore`, checked against the example room's records.
+
+mod common;
+use common::*;
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("example-dataroom")
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+struct Restored {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    build_stdout: String,
+}
+
+impl Restored {
+    fn page(&self, route: &str) -> String {
+        std::fs::read_to_string(self.dir.join(format!("{route}.html")))
+            .unwrap_or_else(|e| panic!("{route}: {e}"))
+    }
+}
+
+fn restored_example() -> Restored {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let key = test_key(tmp.path());
+    let out = tmp.path().join("out");
+    let r = build(&example(), &out, &key, &[]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let dir = tmp.path().join("restored");
+    let r = run(bin()
+        .arg("restore")
+        .arg(&out)
+        .arg("--out")
+        .arg(&dir)
+        .env("DATAROOM_PASSWORD", PASSWORD));
+    assert_eq!(r.code, 0, "{}", r.all());
+    Restored {
+        _tmp: tmp,
+        dir,
+        build_stdout: String::new() + &r.stdout,
+    }
+}
+
+fn clients() -> Vec<dataroom::room::Client> {
+    dataroom::check(&example(), false)
+        .room
+        .expect("example loads")
+        .clients
+}
+
+#[test]
+fn handover_checklist_lists_every_item_with_its_hash() {
+    let r = restored_example();
+    let page = r.page("handover/checklist");
+    let clients = clients();
+    for c in &clients {
+        let text = std::fs::read(example().join(&c.file)).expect("client file");
+        assert!(
+            page.contains(&hex(&Sha256::digest(&text))),
+            "hash of {} missing",
+            c.id
+        );
+        assert!(
+            page.contains(&format!("data-item=\"c-{}\"", c.id)),
+            "tick box of {}",
+            c.id
+        );
+    }
+    for entry in walkdir::WalkDir::new(example().join("attachments"))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+    {
+        let bytes = std::fs::read(entry.path()).expect("attachment");
+        assert!(
+            page.contains(&hex(&Sha256::digest(&bytes))),
+            "hash of {}",
+            entry.path().display()
+        );
+    }
+    for entry in walkdir::WalkDir::new(example().join("policies"))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+    {
+        let bytes = std::fs::read(entry.path()).expect("policy");
+        assert!(
+            page.contains(&hex(&Sha256::digest(&bytes))),
+            "hash of {}",
+            entry.path().display()
+        );
+    }
+    let services: usize = clients.iter().map(|c| c.services.len()).sum();
+    assert!(
+        page.contains(&format!("<td class=\"num\">{services}</td>")),
+        "service count {services}"
+    );
+    assert!(
+        page.contains("class=\"checklist handover-items\" data-checklist=\"handover/checklist\"")
+    );
+}
+
+#[test]
+fn confirmation_names_parties_counts_and_keys() {
+    let r = restored_example();
+    let page = r.page("handover/confirmation");
+    for needle in [
+        "上海洁净家政服务有限公司",
+        "上海悦宁物业服务有限公司",
+        "2026-12-15",
+        "data-manifest-hash",
+        "signature-lines",
+    ] {
+        assert!(page.contains(needle), "{needle} missing");
+    }
+    let verify = run(bin()
+        .arg("verify")
+        .arg(r.dir.parent().expect("p").join("out")));
+    let key_id = verify
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("key id:"))
+        .expect("key id")
+        .trim()
+        .to_string();
+    let fp = verify
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("fingerprint"))
+        .expect("fp")
+        .trim()
+        .to_string();
+    assert!(
+        page.contains(&key_id),
+        "key id {key_id} not on the confirmation"
+    );
+    assert!(page.contains(&fp), "fingerprint not on the confirmation");
+    assert!(page.contains(&format!("<td class=\"num\">{}</td>", clients().len())));
+    let _ = r.build_stdout;
+}
+
+#[test]
+fn one_notice_per_client_and_a_mail_merge_csv() {
+    let r = restored_example();
+    let page = r.page("handover/notices");
+    let clients = clients();
+    assert_eq!(
+        page.matches("<section class=\"notice page-break\"").count(),
+        clients.len()
+    );
+    for c in &clients {
+        assert!(page.contains(&format!("data-client=\"{}\"", c.id)));
+    }
+    assert!(
+        page.contains("上海悦宁物业服务有限公司"),
+        "the buyer is named"
+    );
+    let csv = std::fs::read_to_string(r.dir.join("exports/notices.csv")).expect("csv");
+    assert!(csv.starts_with('\u{feff}'));
+    assert!(csv.starts_with("\u{feff}client_id,name,phone,address,notice"));
+    let rows = csv.matches("\r\nHX-").count();
+    assert_eq!(rows, clients.len(), "one row per client");
+}
+
+#[test]
+fn quality_report_finds_the_planted_flaws() {
+    let r = restored_example();
+    let page = r.page("handover/quality");
+    let planted = [
+        ("phone-invalid", "HX-00040"),
+        ("phone-invalid", "HX-00090"),
+        ("id-number-invalid", "HX-00130"),
+        ("credit-code-invalid", "HX-20050"),
+        ("consent-missing", "HX-00060"),
+        ("consent-missing", "HX-00180"),
+        ("consent-missing", "HX-00220"),
+        ("phone-shared", "HX-00100"),
+        ("phone-shared", "HX-00200"),
+        ("email-shared", "HX-00120"),
+        ("email-shared", "HX-00240"),
+        ("no-recent-service", "HX-00070"),
+        ("no-recent-service", "HX-20100"),
+    ];
+    for (_, id) in planted {
+        assert!(
+            page.contains(&format!("href=\"../clients/{id}.html\"")),
+            "{id} not in the report"
+        );
+    }
+    // The valid +86 and landline numbers are not flagged.
+    assert!(!page.contains("clients/HX-00030.html"));
+    assert!(!page.contains("clients/HX-20030.html"));
+    // check --format json emits the same findings.
+    let json = run(bin()
+        .arg("check")
+        .arg(example())
+        .arg("--format")
+        .arg("json"));
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    let findings = v["findings"].as_array().expect("findings");
+    for (code, id) in planted {
+        assert!(
+            findings
+                .iter()
+                .any(|f| f["code"] == code && f["client"] == id),
+            "{code} {id} missing from json"
+        );
+    }
+    assert_eq!(findings.len(), planted.len());
+}
+
+#[test]
+fn retention_lists_due_records_on_the_right_date() {
+    let due = |date: &str| -> Vec<String> {
+        let r = run(bin()
+            .arg("retention")
+            .arg(example())
+            .arg("--as-of")
+            .arg(date)
+            .arg("--format")
+            .arg("json"));
+        assert_eq!(r.code, 0, "{}", r.all());
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+        v["due"]
+            .as_array()
+            .expect("due")
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {}",
+                    d["client_id"].as_str().unwrap_or(""),
+                    d["category"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    };
+    assert!(
+        !due("2025-12-30").iter().any(|d| d.starts_with("HX-00160")),
+        "not yet due the day before"
+    );
+    assert_eq!(due("2025-12-31"), vec!["HX-00160 record"]);
+    let at_handover = due("2026-12-15");
+    assert!(
+        at_handover.contains(&"HX-00160 record".to_string())
+            && at_handover.contains(&"HX-00250 record".to_string()),
+        "{at_handover:?}"
+    );
+    // Rules make contracts due three years after their end.
+    let later = due("2040-01-01");
+    assert!(
+        later.iter().filter(|d| d.ends_with(" contracts")).count() > 20,
+        "{later:?}"
+    );
+
+    let r = restored_example();
+    let cert = r.page("handover/destruction");
+    assert!(cert.contains("HX-00160") && cert.contains("HX-00250"));
+    // Ids and categories only: no name of those clients.
+    for c in clients()
+        .iter()
+        .filter(|c| c.id == "HX-00160" || c.id == "HX-00250")
+    {
+        assert!(
+            !cert.contains(&c.name),
+            "name of {} on the certificate",
+            c.id
+        );
+    }
+    let schedule = r.page("handover/retention");
+    assert!(schedule.contains("class=\"overdue\""));
+}
+
+#[test]
+fn impact_assessment_counts_and_measures() {
+    let r = restored_example();
+    let page = r.page("handover/impact");
+    let clients = clients();
+    let individuals = clients
+        .iter()
+        .filter(|c| c.kind == dataroom::room::ClientKind::Individual)
+        .count();
+    let ids = clients.iter().filter(|c| c.id_number.is_some()).count();
+    assert!(page.contains(&format!("<td class=\"num\">{individuals}</td>")));
+    assert!(page.contains(&format!("<td class=\"num\">{ids}</td>")));
+    assert!(page.contains("AES-256-GCM") && page.contains("600000 iterations"));
+    assert!(
+        page.contains("个人信息保护影响评估说明") || page.contains("评估"),
+        "the room's own assessment text"
+    );
+    assert!(page.contains("三年"));
+}
+
+#[test]
+fn exports_for_the_buyer() {
+    let r = restored_example();
+    let csv = std::fs::read(r.dir.join("exports/clients.csv")).expect("csv");
+    assert!(csv.starts_with(&[0xEF, 0xBB, 0xBF]), "UTF-8 BOM for Excel");
+    let text = String::from_utf8(csv).expect("utf8");
+    assert_eq!(text.lines().count(), clients().len() + 1);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(r.dir.join("exports/clients.json")).expect("json"))
+            .expect("parses");
+    let arr = json.as_array().expect("array");
+    assert_eq!(arr.len(), clients().len());
+    assert!(arr[0]["contracts"].is_array());
+    // Amounts keep exact cents.
+    assert!(
+        String::from_utf8_lossy(&std::fs::read(r.dir.join("exports/clients.json")).expect("json"))
+            .contains("\"amount\": \""),
+        "amounts are exact decimal strings"
+    );
+}
