@@ -1,0 +1,557 @@
+// The sealed shell + dataroom.js against a fixture sealed exactly as the Rust
+// sealer does (make-fixture.mjs), opened from file:// in headless Chromium
+// WITHOUT --allow-file-access-from-files and with the shell's CSP enforced.
+//
+//   node --test tests/browser/
+
+import { describe, test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { makeFixture, MARKER, PASSWORD, PASSWORD2, PUBLIC_TITLE, ROOM_TITLE } from './make-fixture.mjs';
+import { browserSkipReason, launchBrowser, newContext, openPage, unlock, waitForH1 } from './helpers.mjs';
+
+const skip = browserSkipReason();
+// make a skip visible in the runner's summary (a skipped suite alone is not counted)
+if (skip) test('browser tests (skipped: no Chromium)', { skip }, () => {});
+const T = { timeout: 120000 };
+
+let browser;
+let tmp;
+let fx;
+const contexts = [];
+
+before(async () => {
+  if (skip) return;
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dataroom-app-test-'));
+  browser = await launchBrowser();
+  fx = await makeFixture({ dir: path.join(tmp, 'main') });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+afterEach(async () => {
+  while (contexts.length) {
+    const { context, watch } = contexts.pop();
+    const csp = await watch.cspViolations();
+    await context.close();
+    assert.deepEqual(watch.offsite, [], 'no request may leave the computer');
+    assert.deepEqual(csp, [], 'the CSP must not block anything the app needs');
+    assert.deepEqual(watch.pageErrors, [], 'no uncaught page errors');
+  }
+});
+
+async function ctx(options) {
+  const c = await newContext(browser, options);
+  contexts.push(c);
+  return c.context;
+}
+
+const html = (page) => page.evaluate(() => document.documentElement.outerHTML + document.title);
+const storage = (page) => page.evaluate(() => ({
+  session: Object.fromEntries(Object.keys(sessionStorage).map((k) => [k, sessionStorage.getItem(k)])),
+  local: Object.fromEntries(Object.keys(localStorage).map((k) => [k, localStorage.getItem(k)])),
+}));
+const text = (page, sel) => page.$eval(sel, (e) => e.textContent.trim());
+
+function payloadPath(f, id) { return path.join(f.siteDir, 'data', `${id}.js`); }
+function flipCt(file) {
+  const src = fs.readFileSync(file, 'utf8');
+  const obj = JSON.parse(src.slice(src.indexOf('(') + 1, src.lastIndexOf(')')));
+  const i = Math.floor(obj.ct.length / 2);
+  obj.ct = obj.ct.slice(0, i) + (obj.ct[i] === 'A' ? 'B' : 'A') + obj.ct.slice(i + 1);
+  fs.writeFileSync(file, `dataroomPayload(${JSON.stringify(obj)});\n`);
+}
+
+describe('sealed shell in Chromium from file://', { skip, ...T }, () => {
+  test('lock screen shows only the public title and keeps the CSP', async () => {
+    const page = await openPage(await ctx(), fx.url);
+    assert.equal(await page.title(), PUBLIC_TITLE['zh-CN']);
+    assert.equal(await text(page, '.lock-title'), PUBLIC_TITLE['zh-CN']);
+    assert.equal(await page.$eval('#app', (a) => a.hidden), true);
+    assert.equal(await page.$eval('#lock', (a) => a.hidden), false);
+    const csp = await page.$eval('meta[http-equiv="Content-Security-Policy"]', (m) => m.content);
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /connect-src 'none'/);
+    assert.match(await text(page, '.lock-note'), /离线/);
+    const doc = await html(page);
+    assert.ok(!doc.includes(MARKER) && !doc.includes(ROOM_TITLE['zh-CN']), 'no room content in the shell');
+    // the app really ran under the CSP: the password field is enabled, no fatal error
+    assert.equal(await text(page, '#lock-error'), '');
+    assert.equal(await page.$eval('#password', (i) => i.disabled), false);
+  });
+
+  test('wrong password: error shown, nothing decrypted, nothing stored', async () => {
+    const page = await openPage(await ctx(), fx.url);
+    assert.equal(await unlock(page, 'not the password'), '密码错误');
+    assert.equal(await page.$eval('#content', (c) => c.innerHTML), '');
+    assert.equal(await page.$eval('#nav', (c) => c.innerHTML), '');
+    assert.ok(!(await html(page)).includes(MARKER), 'no room text in the DOM');
+    const st = await storage(page);
+    assert.deepEqual(st, { session: {}, local: {} });
+    assert.equal(await unlock(page, ''), '请输入密码');
+  });
+
+  test('right password: home, navigation, titles, reload keeps the session, only keys stored', async () => {
+    const page = await openPage(await ctx(), fx.url);
+    await page.evaluate(() => {
+      const b = document.querySelector('#unlock-form button[type=submit]');
+      window.__buttonTexts = [];
+      new MutationObserver(() => window.__buttonTexts.push(b.textContent))
+        .observe(b, { childList: true, characterData: true, subtree: true });
+    });
+    assert.equal(await unlock(page, PASSWORD), null);
+    assert.ok((await page.evaluate(() => window.__buttonTexts)).includes('正在解锁…'), 'shows the unlocking state');
+    await waitForH1(page, ROOM_TITLE['zh-CN']);
+    assert.equal(await page.title(), `首页 — ${ROOM_TITLE['zh-CN']} ${MARKER}`);
+    assert.equal(await text(page, '#room-title'), `${ROOM_TITLE['zh-CN']} ${MARKER}`);
+    assert.equal(await page.$eval('#lock', (l) => l.hidden), true);
+    assert.equal(await page.$eval('#nav a[href="#/index"]', (a) => a.getAttribute('aria-current')), 'page');
+
+    const st = await storage(page);
+    assert.deepEqual(Object.keys(st.session), [`dataroom:${fx.room}`]);
+    assert.deepEqual(st.local, {});
+    const keys = JSON.parse(st.session[`dataroom:${fx.room}`]);
+    assert.deepEqual(Object.keys(keys), ['k0']);
+    assert.equal(Buffer.from(keys.k0, 'base64').length, 32);
+    assert.deepEqual(Buffer.from(keys.k0, 'base64'), fx.contentKey);
+    assert.ok(!JSON.stringify(st).includes(PASSWORD), 'the password is never stored');
+
+    await page.click('#nav a[href="#/clients/HX-00010"]');
+    await waitForH1(page, 'HX-00010');
+    assert.equal(await page.title(), `HX-00010 张三 — ${ROOM_TITLE['zh-CN']} ${MARKER}`);
+    assert.match(page.url(), /#\/clients\/HX-00010$/);
+    assert.equal(await page.$eval('#nav a[href="#/clients/HX-00010"]', (a) => a.getAttribute('aria-current')), 'page');
+    assert.equal(await page.$eval('#nav a[href="#/index"]', (a) => a.getAttribute('aria-current')), null);
+
+    // link inside a page, then browser back
+    await page.click('#content a#attachment-link');
+    await waitForH1(page, 'logo.png');
+    await page.goBack();
+    await waitForH1(page, 'HX-00010');
+
+    // same tab reload: sessionStorage keeps the keys, no password asked
+    await page.reload();
+    await waitForH1(page, 'HX-00010');
+    assert.equal(await page.$eval('#lock', (l) => l.hidden), true);
+  });
+
+  test('deep link in a new tab asks for the password once, then shows that page', async () => {
+    const context = await ctx();
+    const first = await openPage(context, fx.url);
+    assert.equal(await unlock(first, PASSWORD), null);
+    // a new tab has its own sessionStorage: it must ask again
+    const page = await openPage(context, `${fx.url}#/clients/HX-00011`);
+    assert.equal(await page.$eval('#lock', (l) => l.hidden), false);
+    assert.ok(!(await html(page)).includes('client-11-body'));
+    assert.equal(await unlock(page, PASSWORD), null);
+    await waitForH1(page, 'HX-00011');
+    assert.ok((await text(page, '#content')).includes('client-11-body'));
+    await page.reload();
+    await waitForH1(page, 'HX-00011');
+    assert.equal(await page.$eval('#lock', (l) => l.hidden), true);
+  });
+
+  test('routes with non-ASCII names: nav link and deep link', async () => {
+    const page = await openPage(await ctx(), fx.url);
+    assert.equal(await unlock(page, PASSWORD), null);
+    await page.click('#nav a[href="#/policies/反洗钱制度"]');
+    await waitForH1(page, '反洗钱制度');
+    assert.equal(await page.$eval('#nav a[href="#/policies/反洗钱制度"]', (a) => a.getAttribute('aria-current')), 'page');
+    await page.goto(`${fx.url}#/policies/${encodeURIComponent('反洗钱制度')}`);
+    await page.reload();
+    await waitForH1(page, '反洗钱制度');
+    assert.equal(await page.title(), `反洗钱制度 — ${ROOM_TITLE['zh-CN']} ${MARKER}`);
+  });
+
+  test('<img data-file> in a page shows the decrypted attachment', async () => {
+    const page = await openPage(await ctx(), `${fx.url}#/clients/HX-00010`);
+    assert.equal(await unlock(page, PASSWORD), null);
+    await waitForH1(page, 'HX-00010');
+    // two images of the same attachment load it concurrently
+    await page.waitForFunction(() => ['inline-logo', 'inline-logo-2'].every((id) => {
+      const i = document.getElementById(id);
+      return i && i.src.startsWith('blob:') && i.complete && i.naturalWidth === 120;
+    }));
+  });
+
+  test('a second slot (another password) opens the room too', async () => {
+    const page = await openPage(await ctx(), `${fx.url}#/clients/HX-00010`);
+    assert.equal(await unlock(page, PASSWORD2), null);
+    await waitForH1(page, 'HX-00010');
+  });
+
+  test('remember on this device; logout clears storage, DOM and route', async () => {
+    const context = await ctx();
+    const page = await openPage(context, `${fx.url}#/clients/HX-00010`);
+    assert.equal(await unlock(page, PASSWORD, { remember: true }), null);
+    await waitForH1(page, 'HX-00010');
+    let st = await storage(page);
+    assert.ok(st.local[`dataroom:${fx.room}`], 'keys remembered in localStorage');
+    assert.equal(st.local[`dataroom:${fx.room}`], st.session[`dataroom:${fx.room}`]);
+
+    // another tab on this device opens without the password
+    const other = await openPage(context, `${fx.url}#/clients/HX-00011`);
+    await waitForH1(other, 'HX-00011');
+    assert.equal(await other.$eval('#lock', (l) => l.hidden), true);
+
+    await page.click('#logout');
+    // logging out forgets the remembered keys, and the other tab follows
+    await other.waitForSelector('#lock:not([hidden])');
+    assert.equal(await other.$eval('#content', (c) => c.innerHTML), '');
+    await other.close();
+    await page.waitForSelector('#lock:not([hidden])');
+    assert.equal(await page.$eval('#app', (a) => a.hidden), true);
+    assert.equal(await page.$eval('#content', (c) => c.innerHTML), '');
+    assert.equal(await page.$eval('#nav', (c) => c.innerHTML), '');
+    assert.equal(await page.title(), PUBLIC_TITLE['zh-CN']);
+    assert.ok(!(await html(page)).includes(MARKER), 'no room text left in the DOM');
+    assert.ok(!page.url().includes('HX-00010'), 'route removed from the address bar');
+    st = await storage(page);
+    assert.equal(st.session[`dataroom:${fx.room}`], undefined);
+    assert.equal(st.local[`dataroom:${fx.room}`], undefined);
+    // and a reload asks for the password again
+    await page.reload();
+    assert.equal(await page.$eval('#lock', (l) => l.hidden), false);
+    assert.equal(await unlock(page, PASSWORD), null);
+  });
+
+  test('attachment: image preview, download gives the original bytes, open, blob revoked on leave', async () => {
+    const context = await ctx();
+    const page = await openPage(context, `${fx.url}#/file/attachments/photos/logo.png`);
+    assert.equal(await unlock(page, PASSWORD), null);
+    await waitForH1(page, 'logo.png');
+    assert.equal(await page.title(), `logo.png — ${ROOM_TITLE['zh-CN']} ${MARKER}`);
+    await page.waitForFunction(() => {
+      const img = document.querySelector('#content img.file-preview-image');
+      return img && img.complete && img.naturalWidth > 0;
+    });
+    const img = await page.$eval('#content img.file-preview-image', (i) => ({ src: i.src, w: i.naturalWidth, h: i.naturalHeight }));
+    assert.match(img.src, /^blob:/);
+    assert.deepEqual([img.w, img.h], [120, 60]);
+    assert.ok((await text(page, '.file-size')).includes(`(${fx.png.length.toLocaleString('en-US')} 字节)`));
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('a.file-download')]);
+    assert.equal(download.suggestedFilename(), 'logo.png');
+    assert.deepEqual(fs.readFileSync(await download.path()), fx.png);
+
+    const [popup] = await Promise.all([context.waitForEvent('page'), page.click('button.file-open')]);
+    await popup.waitForLoadState();
+    assert.match(popup.url(), /^blob:/);
+    assert.equal(await popup.evaluate(() => document.images[0] && document.images[0].naturalWidth), 120);
+    await popup.close();
+
+    await page.click('#nav a[href="#/index"]');
+    await waitForH1(page, ROOM_TITLE['zh-CN']);
+    const stillLoads = await page.evaluate((u) => new Promise((res) => {
+      const i = new Image();
+      i.onload = () => res(true);
+      i.onerror = () => res(false);
+      i.src = u;
+    }), img.src);
+    assert.equal(stillLoads, false, 'blob URL revoked when leaving the attachment');
+  });
+
+  test('attachment: PDF preview in an iframe (blob:)', async () => {
+    const page = await openPage(await ctx(), `${fx.url}#/file/attachments/contracts/C-1.pdf`);
+    assert.equal(await unlock(page, PASSWORD), null);
+    await waitForH1(page, 'C-1.pdf');
+    const viewer = await page.evaluate(() => navigator.pdfViewerEnabled);
+    if (viewer) {
+      assert.match(await page.$eval('iframe.file-preview-frame', (f) => f.src), /^blob:/);
+    } else {
+      assert.ok(await page.$('.no-preview'));
+    }
+    assert.equal(await text(page, '.file-type'), 'application/pdf');
+  });
+
+  test('unknown route shows not found; #anchors inside a page do not leave it', async () => {
+    const page = await openPage(await ctx(), `${fx.url}#/clients/NO-SUCH`);
+    assert.equal(await unlock(page, PASSWORD), null);
+    await waitForH1(page, '找不到此页面');
+    assert.match(await text(page, '#content'), /clients\/NO-SUCH/);
+    await page.goto(`${fx.url}#/file/attachments/none.pdf`);
+    await waitForH1(page, '找不到此页面');
+    await page.click('#content a[href="#/"]');
+    await waitForH1(page, ROOM_TITLE['zh-CN']);
+    await page.click('#anchor-link');
+    await page.waitForTimeout(100);
+    assert.ok(await page.$('#content a#anchor-link'), 'still on the home page');
+    assert.ok(!page.url().endsWith('#lessons'));
+    // #/route#id: another page, scrolled to an element
+    await page.click('#route-anchor');
+    await waitForH1(page, 'HX-00011');
+    await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'payments-section');
+    assert.equal(await page.$$eval('#wrapped', (t) => t[0].parentElement.className), 'table-wrap', 'existing .table-wrap is not wrapped again');
+  });
+
+  test('sortable table sorts numbers (data-sort), text, and sets aria-sort', async () => {
+    const page = await openPage(await ctx(), `${fx.url}#/clients/HX-00010`);
+    assert.equal(await unlock(page, PASSWORD), null);
+    await waitForH1(page, 'HX-00010');
+    const col = (i) => page.$$eval(`#payments tbody tr td:nth-child(${i})`, (tds) => tds.map((td) => td.textContent.trim()));
+    const headers = await page.$$('#payments thead th');
+    assert.equal(headers.length, 3);
+    assert.ok(await page.$('#payments'), 'table present');
+    assert.ok(await page.$('.table-scroll > #payments'), 'table wrapped for horizontal scrolling');
+
+    await page.click('#payments thead th:nth-child(3) button.sort-button');
+    assert.deepEqual(await col(2), ['delta', 'alpha', 'Beta', 'Gamma']);
+    assert.equal(await page.$eval('#payments thead th:nth-child(3)', (th) => th.getAttribute('aria-sort')), 'ascending');
+    await page.click('#payments thead th:nth-child(3) button.sort-button');
+    assert.deepEqual(await col(2), ['Gamma', 'Beta', 'alpha', 'delta']);
+    assert.equal(await page.$eval('#payments thead th:nth-child(3)', (th) => th.getAttribute('aria-sort')), 'descending');
+
+    await page.click('#payments thead th:nth-child(2) button.sort-button');
+    assert.deepEqual(await col(2), ['alpha', 'Beta', 'delta', 'Gamma']);
+    assert.equal(await page.$eval('#payments thead th:nth-child(3)', (th) => th.getAttribute('aria-sort')), null);
+    await page.click('#payments thead th:nth-child(1) button.sort-button');
+    assert.deepEqual(await col(1), ['2023-12-31', '2024-01-15', '2024-02-10', '2024-03-01']);
+    assert.match(await text(page, '#payments tfoot'), /16,279\.50/);
+  });
+
+  test('checklist: clickable, progress shown, state persists across reload', async () => {
+    const page = await openPage(await ctx(), `${fx.url}#/training/lesson-1`);
+    assert.equal(await unlock(page, PASSWORD), null);
+    await waitForH1(page, '第一课');
+    const progress = () => text(page, '.checklist-progress[data-checklist="onboarding"]');
+    assert.equal(await progress(), '已完成 1/3');
+    assert.equal(await page.$eval('input[data-item="id-card"]', (i) => i.disabled), false);
+    await page.check('input[data-item="id-card"]');
+    await page.uncheck('input[data-item="signed"]');
+    await page.check('input[data-item="address"]');
+    assert.equal(await progress(), '已完成 2/3');
+    const st = await storage(page);
+    assert.deepEqual(JSON.parse(st.local[`dataroom:${fx.room}:check:onboarding`]), { 'id-card': true, signed: false, address: true });
+    await page.reload();
+    await waitForH1(page, '第一课');
+    assert.equal(await progress(), '已完成 2/3');
+    assert.equal(await page.isChecked('input[data-item="id-card"]'), true);
+    assert.equal(await page.isChecked('input[data-item="signed"]'), false);
+    assert.ok(await page.$('li.done input[data-item="address"]'));
+    // the home page shows the same progress from the stored ticks
+    await page.click('#nav a[href="#/index"]');
+    await waitForH1(page, ROOM_TITLE['zh-CN']);
+    assert.equal(await text(page, '#content .checklist-progress[data-checklist="onboarding"]'), '已完成 2/3');
+  });
+
+  test('checklist of tables (handover): rows tick, print button, ticks download as CSV', async () => {
+    const page = await openPage(await ctx(), `${fx.url}#/handover/checklist`);
+    assert.equal(await unlock(page, PASSWORD), null);
+    await waitForH1(page, '移交核对清单');
+    const progress = () => text(page, '.checklist-progress[data-checklist="handover/checklist"]');
+    assert.equal(await progress(), '已完成 0/3');
+    await page.check('input[data-item="c-HX-00011"]');
+    assert.equal(await progress(), '已完成 1/3');
+    assert.ok(await page.$('tr.done input[data-item="c-HX-00011"]'), 'the row is marked done');
+    assert.equal(await page.$$eval('li.group.done', (l) => l.length), 0, 'not the whole group');
+
+    await page.evaluate(() => { window.__printed = 0; window.print = () => { window.__printed++; }; });
+    await page.click('button.print-button');
+    assert.equal(await page.evaluate(() => window.__printed), 1);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button.download-ticks')]);
+    assert.match(download.suggestedFilename(), /^handover-checklist-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = fs.readFileSync(await download.path(), 'utf8');
+    const lines = csv.replace(/^\ufeff/, '').trim().split('\r\n');
+    assert.equal(lines[0], 'item,label,ticked,time');
+    assert.match(lines[1], /^c-HX-00010,HX-00010,no,\d{4}-/);
+    assert.match(lines[2], /^c-HX-00011,HX-00011,yes,/);
+    assert.match(lines[3], /^a-attachments\/photos\/logo\.png,attachments\/photos\/logo\.png,no,/);
+    assert.ok(csv.startsWith('\ufeff'), 'UTF-8 BOM for spreadsheet programs');
+  });
+
+  test('quiz: score, explanations, completion record, print, lesson progress', async () => {
+    const page = await openPage(await ctx(), `${fx.url}#/training/lesson-1`);
+    assert.equal(await unlock(page, PASSWORD), null);
+    await waitForH1(page, '第一课');
+    const q1 = '.quiz fieldset.quiz-question:nth-of-type(1)';
+    const q2 = '.quiz fieldset.quiz-question:nth-of-type(2)';
+    assert.equal(await page.$eval('.quiz .quiz-explanation', (e) => e.hidden), true);
+    await page.check(`${q1} input[value="0"]`);
+    await page.check(`${q2} input[value="0"]`);
+    await page.check(`${q2} input[value="2"]`);
+    await page.click('.quiz button.quiz-submit');
+    assert.equal(await text(page, '.quiz .quiz-result'), '得分 50%（及格线 80%） — 未通过');
+    assert.equal(await page.$eval(q1, (f) => f.className), 'quiz-question wrong');
+    assert.equal(await page.$eval(q2, (f) => f.className), 'quiz-question correct');
+    assert.equal(await page.$eval('.quiz .quiz-explanation', (e) => e.hidden), false);
+
+    await page.check(`${q1} input[value="1"]`);
+    await page.click('.quiz button.quiz-submit');
+    assert.equal(await text(page, '.quiz .quiz-result'), '得分 100%（及格线 80%） — 通过');
+    assert.equal(await page.$eval('.quiz-record-form', (e) => e.hidden), false);
+
+    await page.evaluate(() => { window.__printed = 0; window.print = () => { window.__printed++; }; });
+    await page.click('.quiz button.quiz-print');
+    assert.equal(await text(page, '.quiz-name-error'), '请先填写学员姓名。');
+    assert.equal(await page.evaluate(() => window.__printed), 0);
+    await page.fill('.quiz input.quiz-name', '王小明');
+    await page.click('.quiz button.quiz-print');
+    assert.equal(await page.evaluate(() => window.__printed), 1);
+    const rec = await text(page, '#content .completion-record');
+    for (const s of ['结业记录', '第一课：客户身份识别', '王小明', '100%', '通过', 'a1b2c3d4e5f60718', new Date().getFullYear() + '-']) {
+      assert.ok(rec.includes(s), `record contains ${s}: ${rec}`);
+    }
+    assert.equal(await page.$eval('#content .completion-record .record-name', (e) => e.textContent), '王小明');
+    assert.equal(await page.evaluate(() => document.body.classList.contains('printing-record')), true);
+    await page.emulateMedia({ media: 'print' });
+    const vis = await page.evaluate(() => ({
+      app: getComputedStyle(document.getElementById('app')).display,
+      record: getComputedStyle(document.getElementById('print-record')).display,
+      text: document.getElementById('print-record').textContent,
+    }));
+    assert.deepEqual([vis.app, vis.record], ['none', 'block']);
+    assert.ok(vis.text.includes('王小明'));
+    await page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
+    await page.emulateMedia({ media: 'screen' });
+    assert.equal(await page.evaluate(() => document.body.classList.contains('printing-record')), false);
+    assert.equal(await page.$('#print-record'), null);
+
+    const st = await storage(page);
+    const saved = JSON.parse(st.local[`dataroom:${fx.room}:quiz:lesson-1`]);
+    assert.equal(saved.score, 100);
+    assert.equal(saved.passed, true);
+    assert.equal(saved.hash, 'a1b2c3d4e5f60718');
+    assert.ok(!JSON.stringify(saved).includes('王小明'), 'trainee name is not stored');
+
+    await page.click('#nav a[href="#/index"]');
+    await waitForH1(page, ROOM_TITLE['zh-CN']);
+    assert.equal(await text(page, '.lesson-progress[data-quiz-id="lesson-1"]'), '已通过 100%');
+  });
+
+  test('print CSS: A4 pages, no navigation, one notice per page', async () => {
+    const page = await openPage(await ctx(), `${fx.url}#/notices/letters`);
+    assert.equal(await unlock(page, PASSWORD), null);
+    await waitForH1(page, '通知函');
+    await page.emulateMedia({ media: 'print' });
+    const hidden = await page.evaluate(() => ['.sidebar', '.topbar', '#logout'].map((s) => getComputedStyle(document.querySelector(s)).display));
+    assert.deepEqual(hidden, ['none', 'none', 'none']);
+    const pdf = (await page.pdf({ preferCSSPageSize: true, printBackground: false })).toString('latin1');
+    const pages = pdf.match(/\/Type\s*\/Page(?!s)/g) || [];
+    assert.equal(pages.length, 3, 'index page + one page per notice');
+    assert.match(pdf, /\/MediaBox\s*\[0 0 59[45](\.\d+)? 84[12](\.\d+)?\]/, 'A4 page size (595 x 842 pt)');
+  });
+
+  test('phone layout: collapsible navigation, no sideways page scroll', async () => {
+    const context = await ctx({ viewport: { width: 390, height: 800 }, isMobile: true, hasTouch: true });
+    const page = await openPage(context, `${fx.url}#/clients/HX-00010`);
+    assert.equal(await unlock(page, PASSWORD), null);
+    await waitForH1(page, 'HX-00010');
+    assert.equal(await page.$eval('.sidebar', (s) => getComputedStyle(s).display), 'none');
+    assert.equal(await page.isVisible('#nav-toggle'), true);
+    await page.click('#nav-toggle');
+    assert.equal(await page.$eval('#nav-toggle', (b) => b.getAttribute('aria-expanded')), 'true');
+    assert.equal(await page.isVisible('#nav a[href="#/clients/HX-00011"]'), true);
+    await page.click('#nav a[href="#/clients/HX-00011"]');
+    await waitForH1(page, 'HX-00011');
+    assert.equal(await page.$eval('.sidebar', (s) => getComputedStyle(s).display), 'none', 'menu closes after navigating');
+    const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(widths[0] <= widths[1], `page fits the phone width: ${widths}`);
+  });
+
+  test('navigation filter narrows the sidebar', async () => {
+    const page = await openPage(await ctx(), fx.url);
+    assert.equal(await unlock(page, PASSWORD), null);
+    await page.fill('#nav-filter', '李四');
+    assert.equal(await page.isVisible('#nav a[href="#/clients/HX-00011"]'), true);
+    assert.equal(await page.isVisible('#nav a[href="#/clients/HX-00010"]'), false);
+    assert.equal(await page.isVisible('#nav a[href="#/notices/letters"]'), false);
+    await page.fill('#nav-filter', '');
+    assert.equal(await page.isVisible('#nav a[href="#/notices/letters"]'), true);
+  });
+});
+
+describe('tampering and missing files', { skip, ...T }, () => {
+  let tf;
+  before(async () => {
+    if (skip) return;
+    tf = await makeFixture({ dir: path.join(tmp, 'tamper') });
+    flipCt(payloadPath(tf, tf.pageIds['clients/HX-00010']));
+    // data/<lesson id>.js now holds client 11's payload (valid, but the wrong id)
+    fs.copyFileSync(payloadPath(tf, tf.pageIds['clients/HX-00011']), payloadPath(tf, tf.pageIds['training/lesson-1']));
+    fs.rmSync(payloadPath(tf, tf.pageIds['notices/letters']));
+    flipCt(payloadPath(tf, tf.fileIds['attachments/photos/logo.png']));
+    fs.writeFileSync(payloadPath(tf, tf.fileIds['attachments/contracts/C-1.pdf']), '/* not a payload */\n');
+  });
+
+  async function show(hash) {
+    const page = await openPage(await ctx(), `${tf.url}${hash}`);
+    assert.equal(await unlock(page, PASSWORD), null);
+    await page.waitForSelector('#content .error-page');
+    return page;
+  }
+
+  test('one flipped base64 character in a page: tamper error with the payload id, no content', async () => {
+    const page = await show('#/clients/HX-00010');
+    assert.equal(await text(page, '#content .error-page h1'), '此文件已被篡改或损坏');
+    assert.equal(await text(page, '#content .error-page code'), tf.pageIds['clients/HX-00010']);
+    assert.ok(!(await html(page)).includes('client-10-body'));
+    assert.equal(await page.$$eval('#content > *', (n) => n.length), 1);
+    // the rest of the room still works
+    await page.click('#nav a[href="#/clients/HX-00011"]');
+    await waitForH1(page, 'HX-00011');
+  });
+
+  test('a payload file swapped for another one is tampering', async () => {
+    const page = await show('#/training/lesson-1');
+    assert.equal(await text(page, '#content .error-page h1'), '此文件已被篡改或损坏');
+    assert.equal(await text(page, '#content .error-page code'), tf.pageIds['training/lesson-1']);
+    assert.ok(!(await html(page)).includes('client-11-body'), 'the swapped-in content is not shown');
+  });
+
+  test('a missing payload file is reported as missing', async () => {
+    const page = await show('#/notices/letters');
+    assert.equal(await text(page, '#content .error-page h1'), '缺少文件');
+    assert.equal(await text(page, '#content .error-page code'), tf.pageIds['notices/letters']);
+  });
+
+  test('tampered attachment and a file that is not a payload', async () => {
+    let page = await show('#/file/attachments/photos/logo.png');
+    assert.equal(await text(page, '#content .error-page h1'), '此文件已被篡改或损坏');
+    assert.equal(await page.$('#content img'), null);
+    page = await show('#/file/attachments/contracts/C-1.pdf');
+    assert.equal(await text(page, '#content .error-page h1'), '此文件已被篡改或损坏');
+  });
+
+  test('a tampered index stops at the lock screen with a clear error', async () => {
+    const f = await makeFixture({ dir: path.join(tmp, 'tamper-index') });
+    flipCt(payloadPath(f, f.indexId));
+    const page = await openPage(await ctx(), f.url);
+    const err = await unlock(page, PASSWORD);
+    assert.equal(err, `此文件已被篡改或损坏 (文件编号: ${f.indexId})`);
+    assert.equal(await page.$eval('#app', (a) => a.hidden), true);
+    assert.ok(!(await html(page)).includes(MARKER));
+    assert.deepEqual((await storage(page)).session, {}, 'keys not kept when the index cannot be opened');
+  });
+
+  test('a missing header.js is explained on the lock screen', async () => {
+    const f = await makeFixture({ dir: path.join(tmp, 'no-header') });
+    fs.rmSync(path.join(f.siteDir, 'data', 'header.js'));
+    const page = await openPage(await ctx(), f.url);
+    assert.match(await text(page, '#lock-error'), /data\/header\.js/);
+    assert.equal(await page.$eval('#password', (i) => i.disabled), true);
+  });
+});
+
+describe('English UI', { skip, ...T }, () => {
+  test('lock screen, errors and enhancers speak English', async () => {
+    const f = await makeFixture({ dir: path.join(tmp, 'en'), lang: 'en' });
+    const page = await openPage(await ctx(), `${f.url}#/training/lesson-1`);
+    assert.equal(await page.$eval('html', (h) => h.lang), 'en');
+    assert.equal(await text(page, 'label[for=password]'), 'Password');
+    assert.equal(await text(page, 'label[for=remember]'), 'Remember on this device');
+    assert.equal(await text(page, '#unlock-form button[type=submit]'), 'Unlock');
+    assert.equal(await unlock(page, 'nope'), 'Wrong password');
+    assert.equal(await unlock(page, PASSWORD), null);
+    await waitForH1(page, 'Lesson 1');
+    assert.equal(await text(page, '#logout'), 'Log out');
+    assert.equal(await text(page, '.checklist-progress'), 'Done 1/3');
+    assert.equal(await text(page, '.quiz button.quiz-submit'), 'Submit');
+    assert.equal(await text(page, '.quiz button.quiz-print'), 'Print completion record');
+  });
+});

@@ -1,0 +1,161 @@
+// Shared helpers for the browser tests (fixture tests now, real Rust builds
+// later: DATAROOM_BIN=path/to/dataroom).
+//
+//   const browser = await launchBrowser();   // null only when skipping
+//   const { context, watch } = await newContext(browser) // network + CSP watchers
+//   const page = await openPage(context, url)
+//   await unlock(page, password)
+//
+// Chromium lookup: $CHROMIUM, else /usr/bin/chromium (Debian:
+// `apt-get install -y chromium fonts-noto-cjk`). When it is missing the
+// tests FAIL; with CI=true they always fail; otherwise they may be skipped
+// with DATAROOM_SKIP_BROWSER=1 (loudly).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+
+// Deliberately NOT --allow-file-access-from-files: the product must work without it.
+export const LAUNCH_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export function findChromium() {
+  if (process.env.CHROMIUM) {
+    return fs.existsSync(process.env.CHROMIUM) ? process.env.CHROMIUM : null;
+  }
+  return CHROMIUM_CANDIDATES.find((p) => fs.existsSync(p)) || null;
+}
+
+/** Why browser tests are skipped (string), or false. Throws when they must not be skipped. */
+export function browserSkipReason() {
+  if (findChromium()) return false;
+  const where = process.env.CHROMIUM ? `CHROMIUM=${process.env.CHROMIUM} does not exist` : `none of ${CHROMIUM_CANDIDATES.join(', ')} exists`;
+  const msg = `Chromium not found (${where}). Install it with: apt-get install -y chromium fonts-noto-cjk (or set CHROMIUM=/path/to/chromium).`;
+  if (process.env.CI === 'true') throw new Error(`${msg} CI=true: browser tests must run, failing.`);
+  if (process.env.DATAROOM_SKIP_BROWSER === '1') {
+    const bar = '!'.repeat(78);
+    console.error(`\n${bar}\n!!! SKIPPING BROWSER TESTS: ${msg}\n!!! (DATAROOM_SKIP_BROWSER=1)\n${bar}\n`);
+    return 'Chromium not found and DATAROOM_SKIP_BROWSER=1';
+  }
+  throw new Error(`${msg} Set DATAROOM_SKIP_BROWSER=1 to skip the browser tests on this machine.`);
+}
+
+/** Launch headless Chromium, or return null when the tests are being skipped. */
+export async function launchBrowser(options = {}) {
+  if (browserSkipReason()) return null;
+  let chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch (e) {
+    throw new Error(`playwright-core is not installed: run \`npm ci\` in ${path.dirname(fileURLToPath(import.meta.url))} (${e.message})`);
+  }
+  return chromium.launch({
+    executablePath: findChromium(),
+    headless: true,
+    args: LAUNCH_ARGS,
+    ...options,
+  });
+}
+
+export const fileUrl = (p) => pathToFileURL(p).href;
+
+/**
+ * Schemes that never leave the computer: the site itself (file:), decrypted
+ * attachments (blob:, data:) and the browser's own resources (chrome:,
+ * chrome-extension:, e.g. Chromium's built-in PDF viewer; about:).
+ */
+export const LOCAL_URL = /^(file|blob|data|about|chrome|chrome-extension|chrome-untrusted|devtools):/i;
+
+/**
+ * Watch a page or a whole browser context (then popups are covered too):
+ * every request URL that is not local (LOCAL_URL) goes to `offsite`; CSP
+ * violations (securitypolicyviolation events) and page errors are recorded.
+ * Call before navigating.
+ */
+export async function watch(target) {
+  const w = { offsite: [], requests: [], pageErrors: [], pages: [] };
+  const isContext = typeof target.pages === 'function';
+  target.on('request', (r) => {
+    const u = r.url();
+    w.requests.push(u);
+    if (!LOCAL_URL.test(u)) w.offsite.push(u);
+  });
+  const onPage = (p) => {
+    w.pages.push(p);
+    p.on('pageerror', (e) => w.pageErrors.push(String((e && e.stack) || e)));
+    p.on('websocket', (ws) => w.offsite.push(ws.url()));
+  };
+  if (isContext) {
+    target.on('page', onPage);
+    target.pages().forEach(onPage);
+  } else onPage(target);
+  await target.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI} (${e.sourceFile}:${e.lineNumber})`);
+    });
+  });
+  /** CSP violations seen so far in all watched pages that are still open. */
+  w.cspViolations = async () => {
+    const out = [];
+    for (const p of w.pages) {
+      if (p.isClosed()) continue;
+      out.push(...(await p.evaluate(() => window.__cspViolations || []).catch(() => [])));
+    }
+    return out;
+  };
+  return w;
+}
+
+/** A fresh context (own storage, downloads accepted) with a watcher. Returns { context, watch }. */
+export async function newContext(browser, options = {}) {
+  const context = await browser.newContext({ acceptDownloads: true, ...options });
+  return { context, watch: await watch(context) };
+}
+
+/** New page in `context` navigated to url. */
+export async function openPage(context, url) {
+  const page = await context.newPage();
+  await page.goto(url);
+  return page;
+}
+
+/**
+ * Unlock the sealed shell. Resolves to null when the room opened (the first
+ * page, or an error page, is shown in #content), or to the lock screen's error
+ * text. `remember` ticks "remember on this device".
+ */
+export async function unlock(page, password, { remember = false, timeout = 30000 } = {}) {
+  await page.waitForSelector('#password:not([disabled])', { timeout });
+  await page.fill('#password', password);
+  if (remember) await page.check('#remember');
+  await page.click('#unlock-form button[type=submit]');
+  await page.waitForFunction(() => {
+    const app = document.getElementById('app');
+    const err = document.getElementById('lock-error');
+    const content = document.getElementById('content');
+    const busy = document.getElementById('unlock-form').getAttribute('aria-busy') === 'true';
+    if (!busy && err && err.textContent.trim()) return true;
+    return app && !app.hidden && content && content.querySelector('article, .error-page');
+  }, null, { timeout });
+  const err = await page.$eval('#lock-error', (e) => e.textContent.trim());
+  const locked = await page.$eval('#app', (a) => a.hidden);
+  return locked ? (err || 'still locked') : null;
+}
+
+/** Wait until #content shows a page (article) whose h1 contains `text`. */
+export async function waitForH1(page, text, timeout = 15000) {
+  await page.waitForFunction((t) => {
+    const h = document.querySelector('#content article h1');
+    return h && h.textContent.includes(t);
+  }, text, { timeout });
+}
