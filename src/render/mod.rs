@@ -152,22 +152,33 @@ pub fn encode_route(route: &str) -> String {
 }
 
 fn load_strings(theme: &Theme, lang: Language) -> Result<HashMap<String, String>, Diagnostic> {
-    let name = format!("i18n/{}.yaml", lang.code());
-    let bytes = theme.files.get(&name).ok_or_else(|| {
+    let name = format!("{}.yaml", lang.code());
+    let parse = |key: &str, shown: &str| -> Result<Option<HashMap<String, String>>, Diagnostic> {
+        let Some(bytes) = theme.files.get(key) else {
+            return Ok(None);
+        };
+        let text = String::from_utf8_lossy(bytes);
+        crate::room::yaml::parse_yaml(std::path::Path::new(shown), &text, 0, 0).map(Some)
+    };
+    let mut strings = parse(
+        &format!("i18n/{name}"),
+        &format!("themes/default/i18n/{name}"),
+    )?
+    .ok_or_else(|| {
         Diagnostic::error(
             "theme-error",
             "theme",
             Loc::START,
-            format!("the theme has no {name}"),
+            format!("the theme has no i18n/{name}"),
         )
     })?;
-    let text = String::from_utf8_lossy(bytes);
-    crate::room::yaml::parse_yaml::<HashMap<String, String>>(
-        std::path::Path::new("theme").join(&name).as_path(),
-        &text,
-        0,
-        0,
-    )
+    if let Some(over) = parse(
+        &format!("{}{name}", theme::OVERRIDE_I18N),
+        &format!("theme/i18n/{name}"),
+    )? {
+        strings.extend(over);
+    }
+    Ok(strings)
 }
 
 /// Renders every page of the selection. Pages render in parallel.

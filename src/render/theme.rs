@@ -11,6 +11,9 @@ use crate::room::diagnostic::{Diagnostic, Loc};
 
 include!(concat!(env!("OUT_DIR"), "/theme_files.rs"));
 
+/// Where a room's own `theme/i18n/*.yaml` is kept, to be merged over the defaults.
+pub const OVERRIDE_I18N: &str = "i18n-override/";
+
 pub struct Theme {
     /// Path inside the theme (`templates/home.html`, `static/style.css`) → content.
     pub files: BTreeMap<String, Cow<'static, [u8]>>,
@@ -46,7 +49,12 @@ impl Theme {
                         format!("cannot read: {e}"),
                     )
                 })?;
-                files.insert(rel, Cow::Owned(bytes));
+                // UI strings merge key by key; every other file replaces the default.
+                let key = match rel.strip_prefix("i18n/") {
+                    Some(name) => format!("{OVERRIDE_I18N}{name}"),
+                    None => rel,
+                };
+                files.insert(key, Cow::Owned(bytes));
             }
         }
         Ok(Theme { files })

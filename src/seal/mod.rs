@@ -292,7 +292,10 @@ pub struct Opener {
 impl std::fmt::Debug for Opener {
     /// Never prints the content keys.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Opener").field("room", &self.header.room).field("keys", &self.keys.len()).finish()
+        f.debug_struct("Opener")
+            .field("room", &self.header.room)
+            .field("keys", &self.keys.len())
+            .finish()
     }
 }
 
@@ -431,8 +434,7 @@ mod tests {
             Opener::unlock(header.clone(), "wrong"),
             Err(SealError::WrongPassword)
         ));
-        let opener = Opener::unlock(header, "correct horse battery staple")
-            .expect("unlocks");
+        let opener = Opener::unlock(header, "correct horse battery staple").expect("unlocks");
         assert_eq!(
             opener.open(&id, &file).ok(),
             Some("客户 张伟".as_bytes().to_vec())
@@ -469,12 +471,10 @@ mod tests {
         let id = Sealer::new_id();
         let only_k0 = sealer.seal(&id, "k0", b"secret", false);
         let mut s = sealer;
-        let header = parse_header(std::str::from_utf8(&s.header_js(&id)).unwrap_or(""))
-            .expect("header");
-        let a = Opener::unlock(header.clone(), "a-long-password-1")
-            .expect("a opens");
-        let b = Opener::unlock(header, "b-long-password-2")
-            .expect("b opens");
+        let header =
+            parse_header(std::str::from_utf8(&s.header_js(&id)).unwrap_or("")).expect("header");
+        let a = Opener::unlock(header.clone(), "a-long-password-1").expect("a opens");
+        let b = Opener::unlock(header, "b-long-password-2").expect("b opens");
         assert_eq!(a.open(&id, &only_k0).ok(), Some(b"secret".to_vec()));
         assert!(b.open(&id, &only_k0).is_err());
     }
