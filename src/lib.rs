@@ -86,15 +86,13 @@ pub fn check(room: &Path, strict: bool) -> Loaded {
 
 /// The whole pipeline. The output folder is replaced only when every step succeeded.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
-    let mut timings = Vec::new();
+    let mut loaded = check(opts.room, opts.strict);
+    let mut timings = loaded.timings.clone();
     let mut clock = Instant::now();
     let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, Duration)>| {
         timings.push((name, clock.elapsed()));
         clock = Instant::now();
     };
-
-    let mut loaded = check(opts.room, opts.strict);
-    lap("load+check", &mut timings);
     let Some(room) = loaded.room.take() else {
         return Err(BuildError::Input(Box::new(loaded)));
     };

@@ -28,6 +28,8 @@ pub use model::*;
 pub struct Loaded {
     /// Present when the room has no errors (warnings allowed).
     pub room: Option<Room>,
+    /// Wall time of reading and parsing (`load`) and of the cross-checks (`check`).
+    pub timings: Vec<(&'static str, std::time::Duration)>,
     pub diagnostics: Diagnostics,
     pub sources: Sources,
 }
@@ -101,6 +103,7 @@ fn has_ext(p: &Path, exts: &[&str]) -> bool {
 /// Loads and checks the room at `root`. `today` anchors the time-based findings
 /// (the handover date when the room has one).
 pub fn load(root: &Path) -> Loaded {
+    let started = std::time::Instant::now();
     let mut diags = Diagnostics::default();
     let mut sources = Sources::default();
     let fs = match RoomFs::open(root) {
@@ -109,6 +112,7 @@ pub fn load(root: &Path) -> Loaded {
             diags.push(d);
             return Loaded {
                 room: None,
+                timings: Vec::new(),
                 diagnostics: diags,
                 sources,
             };
@@ -230,8 +234,6 @@ pub fn load(root: &Path) -> Loaded {
         }
     }
 
-    check_unique_ids(&clients, &mut diags);
-
     // Attachments are hashed once here (in parallel, streaming) for the handover
     // checklist and the restore comparison.
     let hashed: Vec<Result<Attachment, Diagnostic>> = walk(&fs, "attachments", &mut diags)
@@ -261,6 +263,9 @@ pub fn load(root: &Path) -> Loaded {
             Err(d) => diags.push(d),
         }
     }
+    let loaded_at = started.elapsed();
+
+    check_unique_ids(&clients, &mut diags);
     check_references(&fs, &clients, &attachments, &mut diags);
 
     if let Some(s) = &settings {
@@ -291,6 +296,10 @@ pub fn load(root: &Path) -> Loaded {
     };
     Loaded {
         room,
+        timings: vec![
+            ("load", loaded_at),
+            ("check", started.elapsed() - loaded_at),
+        ],
         diagnostics: diags,
         sources,
     }
