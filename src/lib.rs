@@ -190,7 +190,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     Ok(BuildReport {
         sealed,
         pages,
-        attachments: room.attachments.len(),
+        attachments: match opts.selection {
+            Selection::All => room.attachments.len(),
+            Selection::TrainingOnly => 0,
+        },
         warnings: loaded.diagnostics,
         sources: loaded.sources,
         timings,

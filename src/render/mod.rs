@@ -229,13 +229,15 @@ impl Engine {
     pub fn shell(&self, public_title: &str) -> Result<String, Diagnostic> {
         let mut ctx = Context::new();
         ctx.insert("public_title", public_title);
-        ctx.insert(
-            "i18n_json",
-            &serde_json::to_string(&self.strings)
-                .unwrap_or_else(|_| "{}".into())
-                .replace('<', "\\u003c"),
-        );
+        ctx.insert("i18n_json", &self.strings_json());
         self.render("shell.html", ctx)
+    }
+
+    /// The UI strings for the browser, safe inside a `<script type="application/json">`.
+    fn strings_json(&self) -> String {
+        serde_json::to_string(&self.strings)
+            .unwrap_or_else(|_| "{}".into())
+            .replace('<', "\\u003c")
     }
 
     /// A complete HTML document for one page, for the unencrypted training site
@@ -253,6 +255,7 @@ impl Engine {
         ctx.insert("site_title", site_title);
         ctx.insert("site_id", site_id);
         ctx.insert("root", &"../".repeat(depth));
+        ctx.insert("i18n_json", &self.strings_json());
         ctx.insert("nav", &relink(nav, depth));
         ctx.insert("content", &relink(&page.html, depth));
         self.render("page.html", ctx)

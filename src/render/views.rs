@@ -423,7 +423,7 @@ impl<'a> RoomView<'a> {
             .map(|d| {
                 let l = d.lesson.as_ref();
                 json!({
-                    "route": d.route(), "title": d.title, "summary": d.summary,
+                    "route": d.route(), "title": d.title, "summary": d.summary, "sha256": d.sha256,
                     "duration": l.and_then(|l| l.duration), "audience": l.and_then(|l| l.audience.clone()),
                     "pass_mark": l.map(|l| l.pass_mark), "questions": l.map_or(0, |l| l.quiz.len()),
                 })
