@@ -450,6 +450,9 @@ describe('e2e: real build of example-dataroom', { skip, timeout: 120000 }, () =>
     test('public training site: lesson passed 100% with a completion record, another lesson failed, index shows progress', async () => {
       const page = await openPage(await ctx(), trainingUrl);
       assert.equal(await page.$('#password'), null, 'no password on the training site');
+      const box = await page.$eval('#content', (el) => { const r = el.getBoundingClientRect(); return { w: r.width, h: r.height, top: r.top }; });
+      assert.ok(box.w > 300 && box.h > 100 && box.top < 150, `the content is laid out beside the navigation, in view (${JSON.stringify(box)})`);
+      assert.ok(await page.isVisible('#content table'), 'the lesson table is visible');
       const links = await page.$$eval('#content a[href^="training/"]', (as) => as.map((a) => a.getAttribute('href')));
       assert.deepEqual(links, LESSONS.map((l) => `training/${l}.html`), 'the index links every lesson');
       for (const l of LESSONS) assert.match((await progressOf(page, `training/${l}`)).cls, /\bnot-started\b/);
