@@ -13,7 +13,7 @@ pub mod render;
 pub mod room;
 pub mod seal;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -86,7 +86,12 @@ pub fn check(room: &Path, strict: bool) -> Loaded {
 
 /// The whole pipeline. The output folder is replaced only when every step succeeded.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
-    let mut loaded = check(opts.room, opts.strict);
+    build_checked(opts, check(opts.room, opts.strict))
+}
+
+/// [`build`] from the result of [`check`], so a caller that checked first (to
+/// report problems before asking for a password) does not load the room twice.
+pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildReport, BuildError> {
     let mut timings = loaded.timings.clone();
     let mut clock = Instant::now();
     let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, Duration)>| {
@@ -225,13 +230,19 @@ pub struct SealedIndex {
 
 #[derive(Serialize, Deserialize)]
 pub struct RouteEntry {
+    /// Payload id.
     pub p: String,
     pub t: String,
+    /// The pack file holding the payload, when it is not in a file of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub f: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
 pub struct FileEntry {
     pub p: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub f: Option<String>,
     pub name: String,
     pub mime: String,
     pub size: u64,
@@ -256,6 +267,10 @@ pub fn mime_of(path: &str) -> &'static str {
         _ => "application/octet-stream",
     }
 }
+
+/// A pack of page payloads is closed at this size or count.
+const PACK_MAX_BYTES: usize = 256 * 1024;
+const PACK_MAX_PAYLOADS: usize = 64;
 
 /// Formats that are already compressed gain nothing from gzip.
 fn compresses(path: &str) -> bool {
@@ -319,15 +334,47 @@ fn seal_site(
         Ok(Written { path, sha256 })
     };
 
-    let pages: Vec<(String, Written)> = site
+    // Pages are small: they are sealed one by one but stored in packs, so a
+    // room of 10,000 clients is a few hundred files (quick to write and to copy
+    // to a USB stick), while each page still decrypts on its own.
+    let sealed_pages: Vec<(String, Vec<u8>)> = site
         .pages
         .par_iter()
         .map(|page| {
             let id = Sealer::new_id();
-            let w = write_payload(&id, &sealer.seal(&id, "k0", page.html.as_bytes(), true))?;
-            Ok((id, w))
+            let sealed = sealer.seal(&id, "k0", page.html.as_bytes(), true);
+            (id, sealed)
+        })
+        .collect();
+    // (file id, contents, payload count)
+    let mut packs: Vec<(String, Vec<u8>, usize)> = Vec::new();
+    let mut pack_of_page: Vec<usize> = Vec::with_capacity(sealed_pages.len());
+    for (_, sealed) in &sealed_pages {
+        let full = packs.last().is_none_or(|(_, bytes, count)| {
+            bytes.len() + sealed.len() > PACK_MAX_BYTES || *count >= PACK_MAX_PAYLOADS
+        });
+        if full {
+            packs.push((Sealer::new_id(), Vec::with_capacity(PACK_MAX_BYTES), 0));
+        }
+        if let Some((_, bytes, count)) = packs.last_mut() {
+            bytes.extend_from_slice(sealed);
+            *count += 1;
+        }
+        pack_of_page.push(packs.len() - 1);
+    }
+    let pack_written: Vec<Written> = packs
+        .par_iter()
+        .map(|(id, bytes, count)| {
+            let w = write_payload(id, bytes)?;
+            progress.inc((*count as u64).saturating_sub(1));
+            Ok(w)
         })
         .collect::<Result<_, String>>()?;
+    let pages: Vec<(String, String)> = sealed_pages
+        .iter()
+        .zip(&pack_of_page)
+        .map(|((id, _), &pack)| (id.clone(), packs[pack].0.clone()))
+        .collect();
     let attachments: Vec<(String, Written)> = room
         .attachments
         .par_iter()
@@ -341,7 +388,7 @@ fn seal_site(
         .collect::<Result<_, String>>()?;
     let exports: Vec<(String, Written)> = site
         .exports
-        .iter()
+        .par_iter()
         .map(|e| {
             let id = Sealer::new_id();
             let w = write_payload(&id, &sealer.seal(&id, "k0", &e.bytes, true))?;
@@ -357,12 +404,13 @@ fn seal_site(
         routes: BTreeMap::new(),
         files: BTreeMap::new(),
     };
-    for (page, (id, _)) in site.pages.iter().zip(&pages) {
+    for (page, (id, pack)) in site.pages.iter().zip(&pages) {
         index.routes.insert(
             page.route.clone(),
             RouteEntry {
                 p: id.clone(),
                 t: page.title.clone(),
+                f: Some(pack.clone()),
             },
         );
     }
@@ -371,6 +419,7 @@ fn seal_site(
             a.path.clone(),
             FileEntry {
                 p: id.clone(),
+                f: None,
                 name: a.file_name().into(),
                 mime: mime_of(&a.path).into(),
                 size: a.size,
@@ -383,6 +432,7 @@ fn seal_site(
             e.path.clone(),
             FileEntry {
                 p: id.clone(),
+                f: None,
                 name,
                 mime: e.mime.into(),
                 size: e.bytes.len() as u64,
@@ -391,12 +441,8 @@ fn seal_site(
     }
     let index_id = Sealer::new_id();
     let index_json = serde_json::to_vec(&index).map_err(|e| e.to_string())?;
-    let mut written: Vec<Written> = pages
-        .into_iter()
-        .chain(attachments)
-        .chain(exports)
-        .map(|(_, w)| w)
-        .collect();
+    let mut written: Vec<Written> = pack_written;
+    written.extend(attachments.into_iter().chain(exports).map(|(_, w)| w));
     written.push(write_payload(
         &index_id,
         &sealer.seal(&index_id, "k0", &index_json, true),
@@ -481,13 +527,24 @@ pub fn restore(
         seal::parse_header(&String::from_utf8_lossy(&header_js)).map_err(|e| e.to_string())?;
     let index_id = header.index.clone();
     let opener = seal::Opener::unlock(header, password).map_err(|e| e.to_string())?;
-    let open = |id: &str| -> Result<Vec<u8>, String> {
-        let js = files
-            .read(&format!("data/{id}.js"))
-            .ok_or(format!("payload {id} is missing"))?;
-        opener.open(id, &js).map_err(|e| e.to_string())
+    let mut pack_cache: HashMap<String, HashMap<String, seal::PayloadFile>> = HashMap::new();
+    let mut open = |id: &str, file: Option<&str>| -> Result<Vec<u8>, String> {
+        let file = file.unwrap_or(id);
+        if !pack_cache.contains_key(file) {
+            let js = files
+                .read(&format!("data/{file}.js"))
+                .ok_or(format!("payload file {file} is missing"))?;
+            let parsed = seal::parse_payload_file(&js)
+                .ok_or_else(|| seal::SealError::Tampered(id.into()).to_string())?;
+            pack_cache.insert(file.to_string(), parsed);
+        }
+        let payload = pack_cache
+            .get(file)
+            .and_then(|p| p.get(id))
+            .ok_or_else(|| seal::SealError::Tampered(id.into()).to_string())?;
+        opener.open_payload(id, payload).map_err(|e| e.to_string())
     };
-    let index: SealedIndex = serde_json::from_slice(&open(&index_id)?)
+    let index: SealedIndex = serde_json::from_slice(&open(&index_id, None)?)
         .map_err(|e| format!("the index is unreadable: {e}"))?;
 
     let lang = if index.lang == "en" {
@@ -501,8 +558,8 @@ pub fn restore(
         Staging::begin(out).map_err(|e| format!("cannot prepare {}: {e}", out.display()))?;
     let mut fragments: BTreeMap<String, String> = BTreeMap::new();
     for (route, entry) in &index.routes {
-        let html =
-            String::from_utf8(open(&entry.p)?).map_err(|_| format!("page {route} is not UTF-8"))?;
+        let html = String::from_utf8(open(&entry.p, entry.f.as_deref())?)
+            .map_err(|_| format!("page {route} is not UTF-8"))?;
         let page = render::Page {
             route: route.clone(),
             title: entry.t.clone(),
@@ -520,7 +577,7 @@ pub fn restore(
     let mut restored_files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for (path, entry) in &index.files {
         safe_relative(path)?;
-        let bytes = open(&entry.p)?;
+        let bytes = open(&entry.p, entry.f.as_deref())?;
         staging.write(path, &bytes).map_err(|e| e.to_string())?;
         restored_files.insert(path.clone(), bytes);
     }

@@ -283,7 +283,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 signer: &signer,
                 progress,
             };
-            match dataroom::build(&opts) {
+            match dataroom::build_checked(&opts, pre) {
                 Ok(report) => {
                     if report.warnings.warning_count() > 0 {
                         print_diagnostics(&report.warnings, &report.sources, &room);

@@ -284,7 +284,7 @@ fn verify_passes_then_catches_every_flipped_byte() {
 
     // Flip one byte in every file of the site, one at a time.
     let files = all_files(&site);
-    assert!(files.len() > 50);
+    assert!(files.len() > 15, "{} files", files.len());
     for f in &files {
         let original = std::fs::read(f).expect("read");
         let mut tampered = original.clone();

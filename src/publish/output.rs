@@ -69,13 +69,19 @@ impl Staging {
         &self.dir
     }
 
-    /// Writes one file (creating its folders) and returns its SHA-256.
+    /// Writes one file (creating its folders when needed) and returns its SHA-256.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<[u8; 32]> {
         let path = self.dir.join(rel);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)?;
+        // Most files go into folders that exist already: try first, create on demand.
+        if let Err(e) = fs::write(&path, bytes) {
+            match (e.kind(), path.parent()) {
+                (io::ErrorKind::NotFound, Some(parent)) => {
+                    fs::create_dir_all(parent)?;
+                    fs::write(&path, bytes)?;
+                }
+                _ => return Err(e),
+            }
         }
-        fs::write(&path, bytes)?;
         Ok(Sha256::digest(bytes).into())
     }
 

@@ -89,8 +89,9 @@ pub struct Header {
     pub index: String,
 }
 
+/// One sealed payload as stored in a `data/*.js` file.
 #[derive(Serialize, Deserialize)]
-struct PayloadFile {
+pub struct PayloadFile {
     id: String,
     kid: String,
     nonce: String,
@@ -344,16 +345,23 @@ impl Opener {
         Err(SealError::WrongPassword)
     }
 
-    /// Decrypts the payload file `js`, which must be payload `expected_id`.
+    /// Decrypts payload `expected_id` from the file `js` that should hold it
+    /// (a single payload or a pack).
     pub fn open(&self, expected_id: &str, js: &[u8]) -> Result<Vec<u8>, SealError> {
+        let payloads =
+            parse_payload_file(js).ok_or_else(|| SealError::Tampered(expected_id.to_string()))?;
+        let file = payloads
+            .get(expected_id)
+            .ok_or_else(|| SealError::Tampered(expected_id.to_string()))?;
+        self.open_payload(expected_id, file)
+    }
+
+    pub fn open_payload(
+        &self,
+        expected_id: &str,
+        file: &PayloadFile,
+    ) -> Result<Vec<u8>, SealError> {
         let tampered = || SealError::Tampered(expected_id.to_string());
-        let text = std::str::from_utf8(js).map_err(|_| tampered())?;
-        let json = text
-            .trim()
-            .strip_prefix(PAYLOAD_PREFIX)
-            .and_then(|s| s.strip_suffix(");"))
-            .ok_or_else(tampered)?;
-        let file: PayloadFile = serde_json::from_str(json).map_err(|_| tampered())?;
         if file.id != expected_id {
             return Err(tampered());
         }
@@ -367,6 +375,24 @@ impl Opener {
             Ok(body)
         }
     }
+}
+
+/// The payloads of a `data/*.js` file by id: one line `dataroomPayload({...});`
+/// each. `None` when the file is not a well-formed payload file (tampering).
+pub fn parse_payload_file(js: &[u8]) -> Option<HashMap<String, PayloadFile>> {
+    let text = std::str::from_utf8(js).ok()?;
+    let mut out = HashMap::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let json = line
+            .trim()
+            .strip_prefix(PAYLOAD_PREFIX)?
+            .strip_suffix(");")?;
+        let file: PayloadFile = serde_json::from_str(json).ok()?;
+        if out.insert(file.id.clone(), file).is_some() {
+            return None;
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 #[cfg(test)]
@@ -451,6 +477,24 @@ mod tests {
             opener.open(&id, &flipped),
             Err(SealError::Tampered(_))
         ));
+    }
+
+    #[test]
+    fn packs_hold_several_payloads_each_opened_alone() {
+        let mut sealer = Sealer::new("correct horse battery staple", 1000);
+        let (a, b) = (Sealer::new_id(), Sealer::new_id());
+        let mut pack = sealer.seal(&a, "k0", b"page a", true);
+        pack.extend(sealer.seal(&b, "k0", b"page b", true));
+        let header =
+            parse_header(std::str::from_utf8(&sealer.header_js(&a)).unwrap_or("")).expect("header");
+        let opener = Opener::unlock(header, "correct horse battery staple").expect("unlocks");
+        assert_eq!(opener.open(&b, &pack).ok(), Some(b"page b".to_vec()));
+        assert_eq!(opener.open(&a, &pack).ok(), Some(b"page a".to_vec()));
+        // A payload the pack does not hold, or a pack holding one id twice, is tampering.
+        assert!(opener.open(&Sealer::new_id(), &pack).is_err());
+        let mut doubled = pack.clone();
+        doubled.extend(sealer.seal(&a, "k0", b"other", true));
+        assert!(parse_payload_file(&doubled).is_none());
     }
 
     #[test]

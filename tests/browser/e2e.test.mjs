@@ -187,13 +187,19 @@ async function passQuizAndPrint(page, scope, name, { exact = false } = {}) {
   return info;
 }
 
+/** Flips one base64 character in every payload of a data file (one payload,
+ *  or a pack of page payloads, one `dataroomPayload(...)` line each). Returns their ids. */
 function flipPayload(file) {
-  const src = fs.readFileSync(file, 'utf8');
-  const obj = JSON.parse(src.slice(src.indexOf('(') + 1, src.lastIndexOf(')')));
-  const i = Math.floor(obj.ct.length / 2);
-  obj.ct = obj.ct.slice(0, i) + (obj.ct[i] === 'A' ? 'B' : 'A') + obj.ct.slice(i + 1);
-  fs.writeFileSync(file, `dataroomPayload(${JSON.stringify(obj)});\n`);
-  return obj.id;
+  const ids = [];
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((line) => {
+    const obj = JSON.parse(line.slice(line.indexOf('(') + 1, line.lastIndexOf(')')));
+    const i = Math.floor(obj.ct.length / 2);
+    obj.ct = obj.ct.slice(0, i) + (obj.ct[i] === 'A' ? 'B' : 'A') + obj.ct.slice(i + 1);
+    ids.push(obj.id);
+    return `dataroomPayload(${JSON.stringify(obj)});`;
+  });
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  return ids;
 }
 
 /** Copies the sealed site and flips one base64 character in every payload except `keep`. */
@@ -203,7 +209,7 @@ function tamperedCopy(name, keep) {
   const flipped = [];
   for (const f of fs.readdirSync(path.join(dir, 'data'))) {
     if (['header.js', 'manifest.js'].includes(f) || keep.includes(f.replace(/\.js$/, ''))) continue;
-    flipped.push(flipPayload(path.join(dir, 'data', f)));
+    flipped.push(...flipPayload(path.join(dir, 'data', f)));
   }
   assert.ok(flipped.length > 40, `flipped ${flipped.length} payloads`);
   return { url: fileUrl(path.join(dir, 'index.html')), flipped };

@@ -798,17 +798,19 @@
   /* --- payload scripts ------------------------------------------------ */
   var pendingScripts = {};
 
-  /* Called by every data/<id>.js file. */
+  /* Called by every data/<file>.js file: once per payload. A file holds one
+     payload, or a pack of several (small pages are packed so a room of 10,000
+     clients is a few hundred files, quick to copy to a USB stick). */
   window.dataroomPayload = function (obj) {
     var script = doc.currentScript;
-    var requested = script && script.getAttribute('data-payload-id');
-    var id = requested || (obj && typeof obj.id === 'string' ? obj.id : '');
-    var entry = id && hasOwn.call(pendingScripts, id) ? pendingScripts[id] : null;
+    var file = script && script.getAttribute('data-payload-id');
+    if (!file && obj && typeof obj.id === 'string') file = obj.id;
+    var entry = file && hasOwn.call(pendingScripts, file) ? pendingScripts[file] : null;
     if (!entry) return;
-    if (entry.called) { entry.fail('tampered'); return; }
+    if (!obj || typeof obj !== 'object' || typeof obj.id !== 'string' || !ID_RE.test(obj.id) ||
+        hasOwn.call(entry.payloads, obj.id)) { entry.fail('tampered'); return; }
     entry.called = true;
-    if (!obj || typeof obj !== 'object' || obj.id !== id) { entry.fail('tampered'); return; }
-    entry.ok(obj);
+    entry.payloads[obj.id] = obj;
   };
 
   var loadingScripts = {};
@@ -823,6 +825,7 @@
     return p;
   }
 
+  /* Resolves to the payloads of data/<file>.js, keyed by payload id. */
   function injectPayloadScript(id, timeoutMs) {
     return new Promise(function (resolve, reject) {
       if (!ID_RE.test(id)) { reject(new DataroomError('missing', id)); return; }
@@ -839,7 +842,7 @@
       };
       var entry = {
         called: false,
-        ok: function (v) { finish(null, v); },
+        payloads: Object.create(null),
         fail: function (kind) { finish(new DataroomError(kind, id)); }
       };
       pendingScripts[id] = entry;
@@ -847,11 +850,32 @@
       script.setAttribute('data-payload-id', id);
       script.onerror = function () { finish(new DataroomError('missing', id)); };
       // Loaded and ran but did not call dataroomPayload: not a payload file.
-      script.onload = function () { if (!entry.called) finish(new DataroomError('tampered', id)); };
+      script.onload = function () {
+        if (!entry.called) finish(new DataroomError('tampered', id));
+        else finish(null, entry.payloads);
+      };
       timer = setTimeout(function () { finish(new DataroomError('missing', id)); }, timeoutMs || 5000);
       script.src = 'data/' + id + '.js';
       (doc.head || doc.documentElement).appendChild(script);
     });
+  }
+
+  /* The file that holds payload `id`: its pack (`f` in the index) or its own. */
+  function fileOf(id) {
+    var packs = S.packOf;
+    return packs && hasOwn.call(packs, id) ? packs[id] : id;
+  }
+
+  function indexPacks(index) {
+    var packs = Object.create(null);
+    [index.routes, index.files].forEach(function (entries) {
+      if (!entries) return;
+      Object.keys(entries).forEach(function (k) {
+        var e = entries[k];
+        if (e && typeof e.p === 'string' && typeof e.f === 'string' && ID_RE.test(e.f)) packs[e.p] = e.f;
+      });
+    });
+    return packs;
   }
 
   /* ------------------------------------------------------------------ */
@@ -864,6 +888,8 @@
     index: null,
     generation: 0,     // bumped on logout: late results are dropped
     pages: new Map(),  // payload id -> decrypted HTML
+    packs: new Map(),  // file id -> its (still encrypted) payloads
+    packOf: null,      // payload id -> file id, from the index
     inflight: new Map(),
     blobUrls: [],
     navToken: 0,
@@ -875,8 +901,16 @@
 
   async function payloadBytes(id, timeoutMs) {
     var gen = S.generation;
-    var obj = await loadPayloadScript(id, timeoutMs);
-    if (gen !== S.generation) throw new DataroomError('aborted', id);
+    var file = fileOf(id);
+    var payloads = S.packs.get(file);
+    if (!payloads) {
+      payloads = await loadPayloadScript(file, timeoutMs);
+      if (gen !== S.generation) throw new DataroomError('aborted', id);
+      if (file !== id) S.packs.set(file, payloads);
+    }
+    var obj = hasOwn.call(payloads, id) ? payloads[id] : null;
+    // The file must hold the payload the index says it holds: anything else is tampering.
+    if (!obj || obj.id !== id) throw new DataroomError('tampered', id);
     var key = S.keys && hasOwn.call(S.keys, obj.kid) ? S.keys[obj.kid] : null;
     if (!key) throw new DataroomError('noaccess', id);
     var plain;
@@ -1042,6 +1076,7 @@
     if (gen !== S.generation) return;
     if (fresh) saveKeys(raw, remember);
     S.index = index;
+    S.packOf = indexPacks(index);
     var E = S.els;
     E.roomTitle.textContent = index.title || '';
     E.nav.innerHTML = typeof index.nav === 'string' ? index.nav : '';
@@ -1063,6 +1098,8 @@
     forgetKeys();
     S.keys = null;
     S.index = null;
+    S.packOf = null;
+    S.packs.clear();
     S.pages.clear();
     S.inflight.clear();
     revokeBlobs();
