@@ -74,6 +74,8 @@ pub struct Site {
 pub(crate) struct Engine {
     tera: Tera,
     pub strings: HashMap<String, String>,
+    /// The same strings as a template value, built once.
+    strings_value: serde_json::Value,
     lang: Language,
 }
 
@@ -104,9 +106,11 @@ impl Engine {
             .map_err(|e| theme_error("a theme template does not parse", &e))?;
         tera.register_function("url", url_function);
         let strings = load_strings(theme, lang)?;
+        let strings_value = serde_json::to_value(&strings).unwrap_or_default();
         Ok(Engine {
             tera,
             strings,
+            strings_value,
             lang,
         })
     }
@@ -114,6 +118,32 @@ impl Engine {
     pub fn render(&self, template: &str, mut ctx: Context) -> Result<String, Diagnostic> {
         ctx.insert("t", &self.strings);
         ctx.insert("lang", self.lang.code());
+        self.tera
+            .render(template, &ctx)
+            .map_err(|e| theme_error(&format!("template {template} failed"), &e))
+    }
+
+    /// Renders `template` with the page's own values (a JSON object) plus what
+    /// every page sees (the UI strings, the language). The values move into the
+    /// context without being copied again.
+    pub fn render_page(
+        &self,
+        template: &str,
+        page: serde_json::Value,
+    ) -> Result<String, Diagnostic> {
+        let serde_json::Value::Object(mut values) = page else {
+            return Err(theme_error(
+                template,
+                &tera::Error::msg("page values must be an object"),
+            ));
+        };
+        values.insert("t".into(), self.strings_value.clone());
+        values.insert(
+            "lang".into(),
+            serde_json::Value::String(self.lang.code().into()),
+        );
+        let ctx = Context::from_value(serde_json::Value::Object(values))
+            .map_err(|e| theme_error(template, &e))?;
         self.tera
             .render(template, &ctx)
             .map_err(|e| theme_error(&format!("template {template} failed"), &e))

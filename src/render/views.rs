@@ -189,10 +189,12 @@ impl<'a> RoomView<'a> {
                 (route.to_string(), title, template, ctx)
             }
         };
-        let mut ctx = Context::from_value(ctx).unwrap_or_default();
-        ctx.insert("title", &title);
-        ctx.insert("site_title", &self.site_title());
-        let html = engine.render(template, ctx)?;
+        let mut ctx = ctx;
+        if let Value::Object(values) = &mut ctx {
+            values.insert("title".into(), Value::String(title.clone()));
+            values.insert("site_title".into(), Value::String(self.site_title()));
+        }
+        let html = engine.render_page(template, ctx)?;
         Ok(Page { route, title, html })
     }
 
