@@ -257,8 +257,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let signer = signing::load_signer(sign_key.as_deref())?;
             if signer.created {
                 eprintln!(
-                    "created your signing key {} (keep it private; back it up)",
+                    "created your signing key {} (mode 0600; keep it private, back it up)",
                     signer.secret_path.display()
+                );
+                eprintln!(
+                    "public key {} (key id {}):\n{}",
+                    signing::public_path_for(&signer.secret_path).display(),
+                    signing::key_id(&signer.public),
+                    signer.public_box().trim_end()
                 );
             }
             let progress = if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() {

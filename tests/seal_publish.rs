@@ -696,3 +696,60 @@ fn training_only_site_is_public_and_has_no_client_data() {
     let r = run(bin().arg("verify").arg(&out));
     assert_eq!(r.code, 0, "{}", r.all());
 }
+
+#[cfg(unix)]
+#[test]
+fn per_user_signing_key_is_made_on_first_use_and_kept_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().expect("home");
+    let room = Room::valid();
+    let build_in_home = |out: &str| {
+        run(bin()
+            .arg("build")
+            .arg(room.path())
+            .arg("--out")
+            .arg(home.path().join(out))
+            .env("HOME", home.path())
+            .env_remove("XDG_CONFIG_HOME")
+            .env("DATAROOM_PASSWORD", PASSWORD))
+    };
+    let r = build_in_home("out1");
+    assert_eq!(r.code, 0, "{}", r.all());
+    let key = home.path().join(".config/dataroom/minisign.key");
+    assert!(
+        r.stderr.contains(&key.display().to_string()),
+        "location printed: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("untrusted comment: minisign public key"),
+        "public key printed: {}",
+        r.stderr
+    );
+    let mode = std::fs::metadata(&key)
+        .expect("key made")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600, "secret key mode {mode:o}");
+    // The second build reuses it: same key id, nothing created.
+    let first_pub =
+        std::fs::read_to_string(home.path().join("out1/site/dataroom.pub")).expect("pub");
+    let r = build_in_home("out2");
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        !r.stderr.contains("created your signing key"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        first_pub,
+        std::fs::read_to_string(home.path().join("out2/site/dataroom.pub")).expect("pub")
+    );
+    // The secret key is in neither output.
+    let secret = std::fs::read_to_string(&key).expect("secret");
+    let secret_line = secret.lines().nth(1).expect("key line");
+    for f in all_files(&home.path().join("out1")) {
+        assert!(!String::from_utf8_lossy(&std::fs::read(&f).expect("read")).contains(secret_line));
+    }
+}
