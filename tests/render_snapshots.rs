@@ -30,6 +30,25 @@ fn render(room_dir: &Path) -> render::Site {
     render::render(&room, &theme, Selection::All, &extras).expect("renders")
 }
 
+/// A writable copy of the fixture room, to change one thing in.
+fn copy_of_fixture() -> Room {
+    let room = Room::empty();
+    for entry in walkdir::WalkDir::new(fixture())
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+    {
+        let rel = entry
+            .path()
+            .strip_prefix(fixture())
+            .expect("rel")
+            .to_string_lossy()
+            .into_owned();
+        room.write(&rel, std::fs::read(entry.path()).expect("read"));
+    }
+    room
+}
+
 #[test]
 fn pages_match_snapshots() {
     let site = render(&fixture());
@@ -76,20 +95,7 @@ fn totals_are_exact() {
 
 #[test]
 fn theme_files_and_strings_can_be_overridden_one_by_one() {
-    let room = Room::empty();
-    for entry in walkdir::WalkDir::new(fixture())
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-    {
-        let rel = entry
-            .path()
-            .strip_prefix(fixture())
-            .expect("rel")
-            .to_string_lossy()
-            .into_owned();
-        room.write(&rel, std::fs::read(entry.path()).expect("read"));
-    }
+    let room = copy_of_fixture();
     room.write("theme/i18n/zh-CN.yaml", "home: 首页（自定义）\n");
     room.write(
         "theme/templates/nav.html",
@@ -129,20 +135,7 @@ fn theme_files_and_strings_can_be_overridden_one_by_one() {
 
 #[test]
 fn english_rooms_render_english() {
-    let room = Room::empty();
-    for entry in walkdir::WalkDir::new(fixture())
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-    {
-        let rel = entry
-            .path()
-            .strip_prefix(fixture())
-            .expect("rel")
-            .to_string_lossy()
-            .into_owned();
-        room.write(&rel, std::fs::read(entry.path()).expect("read"));
-    }
+    let room = copy_of_fixture();
     let settings = std::fs::read_to_string(fixture().join("dataroom.yaml")).expect("settings");
     room.write(
         "dataroom.yaml",

@@ -588,36 +588,21 @@ fn weak_passwords_are_refused_and_generated_ones_printed_once() {
     let key = test_key(tmp.path());
     let room = Room::valid();
     let out = tmp.path().join("out");
-    let r = run(bin()
-        .arg("build")
-        .arg(room.path())
-        .arg("--out")
-        .arg(&out)
-        .arg("--sign-key")
-        .arg(&key)
-        .env("DATAROOM_PASSWORD", "password123"));
+    let r = build_with_password(room.path(), &out, &key, &[], Some("password123"));
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(r.stderr.contains("too weak"), "{}", r.stderr);
     assert!(!out.exists());
-    let r = run(bin()
-        .arg("build")
-        .arg(room.path())
-        .arg("--out")
-        .arg(&out)
-        .arg("--sign-key")
-        .arg(&key)
-        .arg("--allow-weak-password")
-        .env("DATAROOM_PASSWORD", "password123"));
+    let r = build_with_password(
+        room.path(),
+        &out,
+        &key,
+        &["--allow-weak-password"],
+        Some("password123"),
+    );
     assert_eq!(r.code, 0, "{}", r.all());
     // No password at all: one is generated, printed once, and opens the room.
     let out2 = tmp.path().join("out2");
-    let r = run(bin()
-        .arg("build")
-        .arg(room.path())
-        .arg("--out")
-        .arg(&out2)
-        .arg("--sign-key")
-        .arg(&key));
+    let r = build_with_password(room.path(), &out2, &key, &[], None);
     assert_eq!(r.code, 0, "{}", r.all());
     let generated = r
         .stdout

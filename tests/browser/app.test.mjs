@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeFixture, MARKER, PASSWORD, PASSWORD2, PUBLIC_TITLE, ROOM_TITLE } from './make-fixture.mjs';
-import { browserSkipReason, launchBrowser, newContext, openPage, unlock, waitForH1 } from './helpers.mjs';
+import { browserSkipReason, launchBrowser, newContext, openPage, unlock, waitForH1, closeWatchedContexts } from './helpers.mjs';
 
 const skip = browserSkipReason();
 // make a skip visible in the runner's summary (a skipped suite alone is not counted)
@@ -34,16 +34,7 @@ after(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-afterEach(async () => {
-  while (contexts.length) {
-    const { context, watch } = contexts.pop();
-    const csp = await watch.cspViolations();
-    await context.close();
-    assert.deepEqual(watch.offsite, [], 'no request may leave the computer');
-    assert.deepEqual(csp, [], 'the CSP must not block anything the app needs');
-    assert.deepEqual(watch.pageErrors, [], 'no uncaught page errors');
-  }
-});
+afterEach(() => closeWatchedContexts(contexts, assert));
 
 async function ctx(options) {
   const c = await newContext(browser, options);

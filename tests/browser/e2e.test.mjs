@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { browserSkipReason, launchBrowser, newContext, openPage, unlock, waitForH1, fileUrl } from './helpers.mjs';
+import { browserSkipReason, launchBrowser, newContext, openPage, unlock, waitForH1, fileUrl, closeWatchedContexts } from './helpers.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '../..');
@@ -248,16 +248,7 @@ describe('e2e: real build of example-dataroom', { skip, timeout: 120000 }, () =>
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  afterEach(async () => {
-    while (contexts.length) {
-      const { context, watch } = contexts.pop();
-      const csp = await watch.cspViolations();
-      await context.close();
-      assert.deepEqual(watch.offsite, [], 'no request other than file:// (and local blob:/chrome: viewer resources)');
-      assert.deepEqual(csp, [], 'the CSP must not block anything the app needs');
-      assert.deepEqual(watch.pageErrors, [], 'no uncaught page errors');
-    }
-  });
+  afterEach(() => closeWatchedContexts(contexts, assert));
 
   // ---------------------------------------------------------------- seal --
   describe('seal', () => {

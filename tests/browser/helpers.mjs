@@ -159,3 +159,16 @@ export async function waitForH1(page, text, timeout = 15000) {
     return h && h.textContent.includes(t);
   }, text, { timeout });
 }
+
+/** Closes the test's contexts and asserts what every browser test asserts:
+ *  no request left the computer, the CSP blocked nothing, no page errors. */
+export async function closeWatchedContexts(contexts, assert) {
+  while (contexts.length) {
+    const { context, watch } = contexts.pop();
+    const csp = await watch.cspViolations();
+    await context.close();
+    assert.deepEqual(watch.offsite, [], 'no request may leave the computer (file://, and local blob:/chrome: viewer resources only)');
+    assert.deepEqual(csp, [], 'the CSP must not block anything the app needs');
+    assert.deepEqual(watch.pageErrors, [], 'no uncaught page errors');
+  }
+}

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { STATIC_DIR } from './make-fixture.mjs';
-import { browserSkipReason, launchBrowser, newContext, openPage, fileUrl } from './helpers.mjs';
+import { browserSkipReason, launchBrowser, newContext, openPage, fileUrl, closeWatchedContexts } from './helpers.mjs';
 
 const skip = browserSkipReason();
 // make a skip visible in the runner's summary (a skipped suite alone is not counted)
@@ -70,16 +70,7 @@ after(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-afterEach(async () => {
-  while (contexts.length) {
-    const { context, watch } = contexts.pop();
-    const csp = await watch.cspViolations();
-    await context.close();
-    assert.deepEqual(watch.offsite, []);
-    assert.deepEqual(csp, []);
-    assert.deepEqual(watch.pageErrors, []);
-  }
-});
+afterEach(() => closeWatchedContexts(contexts, assert));
 
 describe('public pages (no shell)', { skip, timeout: 60000 }, () => {
   test('enhancers run on DOMContentLoaded: sort, checklist, quiz, progress', async () => {

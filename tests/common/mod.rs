@@ -103,13 +103,27 @@ pub fn test_key(dir: &Path) -> PathBuf {
 }
 
 pub fn build(room: &Path, out: &Path, key: &Path, extra: &[&str]) -> Run {
-    run(bin()
-        .arg("build")
+    build_with_password(room, out, key, extra, Some(PASSWORD))
+}
+
+/// `dataroom build` with DATAROOM_PASSWORD set to `password`, or unset.
+pub fn build_with_password(
+    room: &Path,
+    out: &Path,
+    key: &Path,
+    extra: &[&str],
+    password: Option<&str>,
+) -> Run {
+    let mut cmd = bin();
+    cmd.arg("build")
         .arg(room)
         .arg("--out")
         .arg(out)
         .arg("--sign-key")
         .arg(key)
-        .args(extra)
-        .env("DATAROOM_PASSWORD", PASSWORD))
+        .args(extra);
+    if let Some(pw) = password {
+        cmd.env("DATAROOM_PASSWORD", pw);
+    }
+    run(&mut cmd)
 }
