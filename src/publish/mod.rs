@@ -7,6 +7,8 @@
 
 pub mod archive;
 pub mod output;
+pub mod plain;
+pub mod restore;
 pub mod signing;
 pub mod verify;
 

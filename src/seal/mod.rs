@@ -15,6 +15,7 @@
 //! (parameters, salt, wrapped keys) and payload ids, which are random.
 
 pub mod password;
+pub mod site;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};

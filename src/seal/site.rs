@@ -1,0 +1,249 @@
+//! Step 4, **seal**, for a whole site: pages (in packs), attachments, exports
+//! and the encrypted index become payloads; the shell, the theme's static files
+//! and the public header are the only plaintext.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::Sealer;
+use crate::publish::plain::write_static;
+use crate::publish::{Staging, Written};
+use crate::render::{Engine, Site, Theme};
+use crate::room::Room;
+
+/// The encrypted index: every route's payload and title, every file's payload.
+#[derive(Serialize, Deserialize)]
+pub struct SealedIndex {
+    pub title: String,
+    pub lang: String,
+    pub home: String,
+    pub nav: String,
+    pub routes: BTreeMap<String, RouteEntry>,
+    pub files: BTreeMap<String, FileEntry>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct RouteEntry {
+    /// Payload id.
+    pub p: String,
+    pub t: String,
+    /// The pack file holding the payload, when it is not in a file of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub f: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct FileEntry {
+    pub p: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub f: Option<String>,
+    pub name: String,
+    pub mime: String,
+    pub size: u64,
+}
+
+pub fn mime_of(path: &str) -> &'static str {
+    let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "pdf" => "application/pdf",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "svg" => "image/svg+xml",
+        "txt" | "md" => "text/plain; charset=utf-8",
+        "csv" => "text/csv; charset=utf-8",
+        "json" => "application/json",
+        "doc" => "application/msword",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xls" => "application/vnd.ms-excel",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        _ => "application/octet-stream",
+    }
+}
+
+/// A pack of page payloads is closed at this size or count.
+const PACK_MAX_BYTES: usize = 256 * 1024;
+const PACK_MAX_PAYLOADS: usize = 64;
+
+/// Formats that are already compressed gain nothing from gzip.
+fn compresses(path: &str) -> bool {
+    let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    !matches!(
+        ext.as_str(),
+        "pdf"
+            | "png"
+            | "jpg"
+            | "jpeg"
+            | "gif"
+            | "webp"
+            | "zip"
+            | "docx"
+            | "xlsx"
+            | "pptx"
+            | "mp4"
+            | "gz"
+    )
+}
+
+/// Step 4, **seal**: every page, attachment and export becomes an encrypted
+/// payload under an opaque name; only the shell, the theme's static files and
+/// the public header are plaintext.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn seal_site(
+    site: &Site,
+    room: &Room,
+    theme: &Theme,
+    engine: &Engine,
+    password: &str,
+    iterations: u32,
+    public_title: &str,
+    site_id: &str,
+    staging: &Staging,
+    progress: &indicatif::ProgressBar,
+) -> Result<Vec<Written>, String> {
+    let mut sealer = Sealer::new(password, iterations);
+    sealer.set_site(site_id.to_string());
+    let total = site.pages.len() + room.attachments.len() + site.exports.len();
+    progress.set_length(total as u64);
+    let write_payload = |id: &str, payload: &[u8]| -> Result<Written, String> {
+        let path = format!("data/{id}.js");
+        let sha256 = staging
+            .write(&format!("site/{path}"), payload)
+            .map_err(|e| format!("cannot write {path}: {e}"))?;
+        progress.inc(1);
+        Ok(Written { path, sha256 })
+    };
+
+    // Pages are small: they are sealed one by one but stored in packs, so a
+    // room of 10,000 clients is a few hundred files (quick to write and to copy
+    // to a USB stick), while each page still decrypts on its own.
+    let sealed_pages: Vec<(String, Vec<u8>)> = site
+        .pages
+        .par_iter()
+        .map(|page| {
+            let id = Sealer::new_id();
+            let sealed = sealer.seal(&id, "k0", page.html.as_bytes(), true);
+            (id, sealed)
+        })
+        .collect();
+    // (file id, contents, payload count)
+    let mut packs: Vec<(String, Vec<u8>, usize)> = Vec::new();
+    let mut pack_of_page: Vec<usize> = Vec::with_capacity(sealed_pages.len());
+    for (_, sealed) in &sealed_pages {
+        let full = packs.last().is_none_or(|(_, bytes, count)| {
+            bytes.len() + sealed.len() > PACK_MAX_BYTES || *count >= PACK_MAX_PAYLOADS
+        });
+        if full {
+            packs.push((Sealer::new_id(), Vec::with_capacity(PACK_MAX_BYTES), 0));
+        }
+        if let Some((_, bytes, count)) = packs.last_mut() {
+            bytes.extend_from_slice(sealed);
+            *count += 1;
+        }
+        pack_of_page.push(packs.len() - 1);
+    }
+    let pack_written: Vec<Written> = packs
+        .par_iter()
+        .map(|(id, bytes, count)| {
+            let w = write_payload(id, bytes)?;
+            progress.inc((*count as u64).saturating_sub(1));
+            Ok(w)
+        })
+        .collect::<Result<_, String>>()?;
+    let pages: Vec<(String, String)> = sealed_pages
+        .iter()
+        .zip(&pack_of_page)
+        .map(|((id, _), &pack)| (id.clone(), packs[pack].0.clone()))
+        .collect();
+    let attachments: Vec<(String, Written)> = room
+        .attachments
+        .par_iter()
+        .map(|a| {
+            let bytes =
+                std::fs::read(&a.abs_path).map_err(|e| format!("cannot read {}: {e}", a.path))?;
+            let id = Sealer::new_id();
+            let w = write_payload(&id, &sealer.seal(&id, "k0", &bytes, compresses(&a.path)))?;
+            Ok((id, w))
+        })
+        .collect::<Result<_, String>>()?;
+    let exports: Vec<(String, Written)> = site
+        .exports
+        .par_iter()
+        .map(|e| {
+            let id = Sealer::new_id();
+            let w = write_payload(&id, &sealer.seal(&id, "k0", &e.bytes, true))?;
+            Ok((id, w))
+        })
+        .collect::<Result<_, String>>()?;
+
+    let mut index = SealedIndex {
+        title: site.title.clone(),
+        lang: site.lang.code().into(),
+        home: "index".into(),
+        nav: site.nav.clone(),
+        routes: BTreeMap::new(),
+        files: BTreeMap::new(),
+    };
+    for (page, (id, pack)) in site.pages.iter().zip(&pages) {
+        index.routes.insert(
+            page.route.clone(),
+            RouteEntry {
+                p: id.clone(),
+                t: page.title.clone(),
+                f: Some(pack.clone()),
+            },
+        );
+    }
+    for (a, (id, _)) in room.attachments.iter().zip(&attachments) {
+        index.files.insert(
+            a.path.clone(),
+            FileEntry {
+                p: id.clone(),
+                f: None,
+                name: a.file_name().into(),
+                mime: mime_of(&a.path).into(),
+                size: a.size,
+            },
+        );
+    }
+    for (e, (id, _)) in site.exports.iter().zip(&exports) {
+        let name = e.path.rsplit('/').next().unwrap_or(&e.path).to_string();
+        index.files.insert(
+            e.path.clone(),
+            FileEntry {
+                p: id.clone(),
+                f: None,
+                name,
+                mime: e.mime.into(),
+                size: e.bytes.len() as u64,
+            },
+        );
+    }
+    let index_id = Sealer::new_id();
+    let index_json = serde_json::to_vec(&index).map_err(|e| e.to_string())?;
+    let mut written: Vec<Written> = pack_written;
+    written.extend(attachments.into_iter().chain(exports).map(|(_, w)| w));
+    written.push(write_payload(
+        &index_id,
+        &sealer.seal(&index_id, "k0", &index_json, true),
+    )?);
+
+    let header = sealer.header_js(&index_id);
+    let io = |e: std::io::Error| format!("cannot write the site: {e}");
+    written.push(Written {
+        path: "data/header.js".into(),
+        sha256: staging.write("site/data/header.js", &header).map_err(io)?,
+    });
+    let shell = engine.shell(public_title).map_err(|d| d.message)?;
+    written.push(Written {
+        path: "index.html".into(),
+        sha256: staging
+            .write("site/index.html", shell.as_bytes())
+            .map_err(io)?,
+    });
+    written.extend(write_static(theme, staging)?);
+    Ok(written)
+}
