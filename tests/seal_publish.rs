@@ -738,3 +738,28 @@ fn per_user_signing_key_is_made_on_first_use_and_kept_private() {
         assert!(!String::from_utf8_lossy(&std::fs::read(&f).expect("read")).contains(secret_line));
     }
 }
+
+#[test]
+fn build_refuses_to_replace_a_folder_it_did_not_make() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let key = test_key(tmp.path());
+    let room = Room::valid();
+    let out = tmp.path().join("documents");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    std::fs::write(out.join("thesis.docx"), "mine").expect("write");
+    let r = build(room.path(), &out, &key, &[]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stderr.contains("was not made by dataroom"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("thesis.docx")).expect("kept"),
+        "mine"
+    );
+    // Its own output it replaces.
+    let own = tmp.path().join("handover");
+    assert_eq!(build(room.path(), &own, &key, &[]).code, 0);
+    assert_eq!(build(room.path(), &own, &key, &[]).code, 0);
+}

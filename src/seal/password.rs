@@ -82,9 +82,11 @@ pub fn obtain(
         }
     }
     if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
-        let secret = rpassword::prompt_password("Room password / 数据室密码: ")
-            .map_err(|e| format!("cannot read the password: {e}"))?;
-        if confirm {
+        let secret = rpassword::prompt_password(
+            "Room password, or Enter to generate one / 数据室密码（直接回车自动生成）: ",
+        )
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+        if confirm && !secret.is_empty() {
             let again = rpassword::prompt_password("Repeat it / 再次输入: ")
                 .map_err(|e| format!("cannot read the password: {e}"))?;
             if again != secret {
