@@ -18,6 +18,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { browserSkipReason, launchBrowser, newContext, openPage, unlock, waitForH1, fileUrl, closeWatchedContexts } from './helpers.mjs';
+import { tamperSiteCopy } from './tamper.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '../..');
@@ -187,30 +188,10 @@ async function passQuizAndPrint(page, scope, name, { exact = false } = {}) {
   return info;
 }
 
-/** Flips one base64 character in every payload of a data file (one payload,
- *  or a pack of page payloads, one `dataroomPayload(...)` line each). Returns their ids. */
-function flipPayload(file) {
-  const ids = [];
-  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((line) => {
-    const obj = JSON.parse(line.slice(line.indexOf('(') + 1, line.lastIndexOf(')')));
-    const i = Math.floor(obj.ct.length / 2);
-    obj.ct = obj.ct.slice(0, i) + (obj.ct[i] === 'A' ? 'B' : 'A') + obj.ct.slice(i + 1);
-    ids.push(obj.id);
-    return `dataroomPayload(${JSON.stringify(obj)});`;
-  });
-  fs.writeFileSync(file, lines.join('\n') + '\n');
-  return ids;
-}
-
-/** Copies the sealed site and flips one base64 character in every payload except `keep`. */
+/** Copies the sealed site and flips one base64 character in every payload except `keep` (file ids). */
 function tamperedCopy(name, keep) {
   const dir = path.join(tmp, name);
-  fs.cpSync(sealedSite, dir, { recursive: true });
-  const flipped = [];
-  for (const f of fs.readdirSync(path.join(dir, 'data'))) {
-    if (['header.js', 'manifest.js'].includes(f) || keep.includes(f.replace(/\.js$/, ''))) continue;
-    flipped.push(...flipPayload(path.join(dir, 'data', f)));
-  }
+  const flipped = tamperSiteCopy(sealedSite, dir, keep);
   assert.ok(flipped.length > 40, `flipped ${flipped.length} payloads`);
   return { url: fileUrl(path.join(dir, 'index.html')), flipped };
 }
