@@ -16,13 +16,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { browserSkipReason, launchBrowser, newContext, openPage, unlock, waitForH1, fileUrl, closeWatchedContexts } from './helpers.mjs';
 import { tamperSiteCopy } from './tamper.mjs';
+import { REPO, ROOM, CLIENT_ID, CLIENT_NAME, CLIENT_PHONE, CLIENT_PDF, ROOM_TITLE, CLIENT_IDS, LESSONS, T, text, storage, assertNoRoomContent } from './example-room.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REPO = path.resolve(HERE, '../..');
-const ROOM = path.join(REPO, 'example-dataroom');
 const BIN = process.env.DATAROOM_BIN ? path.resolve(process.env.DATAROOM_BIN) : path.join(REPO, 'target/debug/dataroom');
 const ARTIFACTS = process.env.E2E_ARTIFACTS ? path.resolve(process.env.E2E_ARTIFACTS) : path.join(REPO, 'target/e2e-artifacts');
 // Non-ASCII on purpose: the Rust KDF and the browser's must agree on UTF-8/NFC.
@@ -30,28 +27,6 @@ const PASSWORD = 'e2e 移交 password 2026 correct horse';
 
 const skip = browserSkipReason(); // throws (fails) unless DATAROOM_SKIP_BROWSER=1
 if (skip) test('e2e browser tests (skipped: no Chromium)', { skip }, () => {});
-
-// ---- facts read from the example room itself (not from the build) ----------
-const CLIENT_ID = 'HX-00010';
-const clientYaml = fs.readFileSync(path.join(ROOM, 'clients/individuals', `${CLIENT_ID}.yaml`), 'utf8');
-const CLIENT_NAME = /^name:\s*"?([^"\n]+)"?\s*$/m.exec(clientYaml)[1];
-const CLIENT_PHONE = /phone:\s*"([^"]+)"/.exec(clientYaml)[1];
-const CLIENT_PDF = /file:\s*"(attachments\/contracts\/[^"]+\.pdf)"/.exec(clientYaml)[1];
-const ROOM_TITLE = /^title:\s*"([^"]+)"/m.exec(fs.readFileSync(path.join(ROOM, 'dataroom.yaml'), 'utf8'))[1];
-const CLIENT_IDS = ['individuals', 'companies']
-  .flatMap((d) => fs.readdirSync(path.join(ROOM, 'clients', d)).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')))
-  .sort();
-// The theme's UI strings (what the sealed shell ships as #dataroom-i18n).
-const THEME_STRINGS = Object.fromEntries(fs.readFileSync(path.join(REPO, 'themes/default/i18n/zh-CN.yaml'), 'utf8')
-  .split('\n').map((l) => /^(\w+):\s*(.*?)\s*$/.exec(l)).filter(Boolean)
-  .map(([, k, v]) => [k, /^".*"$/.test(v) ? JSON.parse(v) : v.replace(/^'(.*)'$/, '$1')]));
-/** A theme string with {placeholders} filled, like dataroom.js t(). */
-function T(key, vars = {}) {
-  const s = THEME_STRINGS[key];
-  assert.equal(typeof s, 'string', `themes/default/i18n/zh-CN.yaml has ${key}`);
-  return s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
-}
-const LESSONS = fs.readdirSync(path.join(ROOM, 'training')).filter((f) => f.endsWith('.md')).map((f) => f.replace(/\.md$/, '')).sort();
 
 // ---- build state -------------------------------------------------------------
 let browser;
@@ -100,19 +75,7 @@ async function ctx(options) {
   return c.context;
 }
 
-const dom = (page) => page.evaluate(() => document.documentElement.outerHTML + document.title);
-const text = (page, sel) => page.$eval(sel, (e) => e.textContent.trim());
-const storage = (page) => page.evaluate(() => ({
-  session: Object.fromEntries(Object.keys(sessionStorage).map((k) => [k, sessionStorage.getItem(k)])),
-  local: Object.fromEntries(Object.keys(localStorage).map((k) => [k, localStorage.getItem(k)])),
-}));
 
-async function assertNoRoomContent(page, what) {
-  const html = await dom(page);
-  for (const secret of [CLIENT_NAME, CLIENT_PHONE, ROOM_TITLE]) {
-    assert.ok(!html.includes(secret), `${what}: "${secret}" must not be in the DOM`);
-  }
-}
 
 /** Counts how often the lock screen becomes visible from now on (window.__lockShown). */
 async function watchLock(page) {

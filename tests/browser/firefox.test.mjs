@@ -29,10 +29,9 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fileUrl, LOCAL_URL } from './helpers.mjs';
 import { tamperSiteCopy } from './tamper.mjs';
+import { REPO, ROOM, CLIENT_ID, CLIENT_NAME, CLIENT_PHONE, CLIENT_PDF, ROOM_TITLE, T, text, storage, assertNoRoomContent } from './example-room.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REPO = path.resolve(HERE, '../..');
-const ROOM = path.join(REPO, 'example-dataroom');
 const BIN = process.env.DATAROOM_BIN ? path.resolve(process.env.DATAROOM_BIN) : path.join(REPO, 'target/debug/dataroom');
 // Non-ASCII on purpose: Firefox's KDF input (UTF-8/NFC) must agree with Rust's.
 const PASSWORD = 'firefox 移交 password 2026 correct horse';
@@ -91,22 +90,6 @@ if (skip) test('firefox browser tests (skipped: no Firefox)', { skip }, () => {}
  * whatever matches is printed (not asserted) after each test.
  */
 const IGNORED_FIREFOX_ERRORS = [];
-
-// ---- facts read from the example room itself (not from the build) ----------
-const CLIENT_ID = 'HX-00010';
-const clientYaml = fs.readFileSync(path.join(ROOM, 'clients/individuals', `${CLIENT_ID}.yaml`), 'utf8');
-const CLIENT_NAME = /^name:\s*"?([^"\n]+)"?\s*$/m.exec(clientYaml)[1];
-const CLIENT_PHONE = /phone:\s*"([^"]+)"/.exec(clientYaml)[1];
-const CLIENT_PDF = /file:\s*"(attachments\/contracts\/[^"]+\.pdf)"/.exec(clientYaml)[1];
-const ROOM_TITLE = /^title:\s*"([^"]+)"/m.exec(fs.readFileSync(path.join(ROOM, 'dataroom.yaml'), 'utf8'))[1];
-// The theme's UI strings (what the sealed shell ships as #dataroom-i18n).
-const THEME_STRINGS = Object.fromEntries(fs.readFileSync(path.join(REPO, 'themes/default/i18n/zh-CN.yaml'), 'utf8')
-  .split('\n').map((l) => /^(\w+):\s*(.*?)\s*$/.exec(l)).filter(Boolean)
-  .map(([, k, v]) => [k, /^".*"$/.test(v) ? JSON.parse(v) : v.replace(/^'(.*)'$/, '$1')]));
-function T(key) {
-  assert.equal(typeof THEME_STRINGS[key], 'string', `themes/default/i18n/zh-CN.yaml has ${key}`);
-  return THEME_STRINGS[key];
-}
 
 // ---- build state -------------------------------------------------------------
 let browser;
@@ -182,19 +165,7 @@ async function goRoute(page, route) {
   await page.evaluate((r) => { location.hash = r; }, route);
 }
 
-const text = (page, sel) => page.$eval(sel, (e) => e.textContent.trim());
-const dom = (page) => page.evaluate(() => document.documentElement.outerHTML + document.title);
-const storage = (page) => page.evaluate(() => ({
-  session: Object.fromEntries(Object.keys(sessionStorage).map((k) => [k, sessionStorage.getItem(k)])),
-  local: Object.fromEntries(Object.keys(localStorage).map((k) => [k, localStorage.getItem(k)])),
-}));
 
-async function assertNoRoomContent(page, what) {
-  const html = await dom(page);
-  for (const secret of [CLIENT_NAME, CLIENT_PHONE, ROOM_TITLE]) {
-    assert.ok(!html.includes(secret), `${what}: "${secret}" must not be in the DOM`);
-  }
-}
 
 /** Types the password like a person and submits. Resolves to null when the room
  *  opened, or to the lock screen's error text (same contract as helpers.unlock). */
