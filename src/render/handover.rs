@@ -299,16 +299,12 @@ fn impact(room: &Room, extras: &Extras) -> Value {
         .iter()
         .filter(|c| c.contact.address.is_some() && !c.services.is_empty())
         .count();
-    let past_retention = {
-        let mut ids: Vec<String> = retention::due_as_of(room, room.settings.handover_date)
-            .into_iter()
-            .map(|d| d.client_id)
-            .collect();
-        ids.dedup();
-        ids.sort();
-        ids.dedup();
-        ids.len()
-    };
+    // Records with anything due, counted once each.
+    let past_retention = retention::due_as_of(room, room.settings.handover_date)
+        .into_iter()
+        .map(|d| d.client_id)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     let assessment = room
         .documents_of(DocKind::Policy)
         .find(|d| d.slug == "impact-assessment")

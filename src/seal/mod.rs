@@ -223,14 +223,6 @@ impl Sealer {
         self.header.site = site;
     }
 
-    pub fn room_id(&self) -> &str {
-        &self.header.room
-    }
-
-    pub fn kdf(&self) -> &Kdf {
-        &self.header.kdf
-    }
-
     /// A fresh opaque payload id: it says nothing about the content.
     pub fn new_id() -> String {
         hex(&random_bytes::<16>())
