@@ -291,7 +291,12 @@ fn impact_assessment_counts_and_measures() {
     let ids = clients.iter().filter(|c| c.id_number.is_some()).count();
     assert!(page.contains(&format!("<td class=\"num\">{individuals}</td>")));
     assert!(page.contains(&format!("<td class=\"num\">{ids}</td>")));
-    assert!(page.contains("AES-256-GCM") && page.contains("600000 iterations"));
+    assert!(
+        page.contains("AES-256-GCM") && page.contains("PBKDF2-HMAC-SHA256, 600000 次迭代"),
+        "measures in the room's language"
+    );
+    // The room's own assessment text follows, without repeating its title as a second <h1>.
+    assert_eq!(page.matches("<h1").count(), 1, "one page title");
     assert!(
         page.contains("个人信息保护影响评估说明") || page.contains("评估"),
         "the room's own assessment text"

@@ -308,7 +308,7 @@ fn impact(room: &Room, extras: &Extras) -> Value {
     let assessment = room
         .documents_of(DocKind::Policy)
         .find(|d| d.slug == "impact-assessment")
-        .map(|d| super::markdown::render(&d.body, &d.route()).html);
+        .map(|d| super::markdown::render_titled(&d.body, &d.route(), Some(&d.title)).html);
     json!({
         "individuals": individuals.len(),
         "companies": room.clients.len() - individuals.len(),
@@ -321,7 +321,8 @@ fn impact(room: &Room, extras: &Extras) -> Value {
         "past_retention": past_retention,
         "findings": extras.findings.len(),
         "cipher": "AES-256-GCM",
-        "kdf": format!("PBKDF2-HMAC-SHA256, {} iterations", extras.kdf_iterations),
+        "kdf": "PBKDF2-HMAC-SHA256",
+        "kdf_iterations": extras.kdf_iterations,
         "key_id": extras.signing.as_ref().map(|k| k.key_id.clone()),
         "assessment": assessment,
         "handover_date": room.settings.handover_date.to_string(),
