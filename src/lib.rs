@@ -79,6 +79,24 @@ pub fn check(room: &Path, strict: bool) -> Loaded {
     loaded
 }
 
+/// Why `password` must not seal `room`, in the room's language (the theme's
+/// i18n catalogue), suggesting the generated passphrase; `None` when it is
+/// strong enough. Never repeats any part of the password.
+pub fn password_refusal(room: &room::Room, password: &str) -> Option<String> {
+    let why = seal::password::weakness(password, &seal::password::RoomWords::of_room(room))?;
+    let strings = Theme::load(room.theme_dir.as_deref())
+        .and_then(|theme| render::ui_strings(&theme, room.settings.language))
+        .unwrap_or_default();
+    let text = |key: &str| strings.get(key).cloned().unwrap_or_else(|| key.to_string());
+    let reason = match why {
+        seal::password::Weakness::TooShort(n) => text(why.message_key())
+            .replace("{count}", &n.to_string())
+            .replace("{min}", &seal::password::MIN_CHARS.to_string()),
+        _ => text(why.message_key()),
+    };
+    Some(text("password_weak").replace("{reason}", &reason))
+}
+
 /// The whole pipeline. The output folder is replaced only when every step succeeded.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     build_checked(opts, check(opts.room, opts.strict))
@@ -134,6 +152,7 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
                     .unwrap_or_else(|| "Data room".into())
             });
             let site_id = stable_site_id(&opts.signer.public, &slug);
+            let state_secret = state_secret(&opts.signer.secret, &site_id);
             seal::site::seal_site(
                 &site,
                 &room,
@@ -143,6 +162,7 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
                 opts.iterations,
                 &public_title,
                 &site_id,
+                &state_secret,
                 &staging,
                 &opts.progress,
             )?
@@ -208,6 +228,23 @@ fn stable_site_id(signer: &minisign::PublicKey, slug: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(format!("dataroom-site:{}:{slug}", signer.to_base64()).as_bytes());
     seal::hex(&digest[..8])
+}
+
+/// The key the browser derives its encrypted progress store from (checklist
+/// ticks, quiz results; dataroom.js openStateStore). It travels only inside
+/// the encrypted index, and stays the same when the same seller rebuilds the
+/// same room, so ticks survive an edited checklist: HMAC-SHA256 keyed by the
+/// signing key's secret part (its key number, secret key and checksum, which do
+/// not change when the key file's own password does).
+fn state_secret(signer: &minisign::SecretKey, site_id: &str) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let bytes = signer.to_bytes();
+    // minisign's layout: algorithms (6), scrypt salt (32) and limits (16), then keynum, sk, checksum.
+    let secret = bytes.get(54..).unwrap_or(&bytes);
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(format!("dataroom-state/1:{site_id}").as_bytes());
+    mac.finalize().into_bytes().into()
 }
 
 fn source_date_epoch() -> Option<i64> {

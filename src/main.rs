@@ -244,11 +244,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 Selection::All => {
                     let pw = password::obtain(password_file.as_deref(), true, true)?;
                     if !matches!(pw.source, password::Source::Generated) && !allow_weak_password {
-                        if let Some(why) = password::weakness(&pw.secret) {
-                            return Err(format!(
-                                "the password is too weak: {why}. Choose a longer one (e.g. four unrelated words), \
-                                 leave it out to have one generated, or pass --allow-weak-password"
-                            ));
+                        if let Some(refusal) = pre
+                            .room
+                            .as_ref()
+                            .and_then(|room| dataroom::password_refusal(room, &pw.secret))
+                        {
+                            return Err(refusal);
                         }
                     }
                     Some(pw)

@@ -590,7 +590,10 @@ fn weak_passwords_are_refused_and_generated_ones_printed_once() {
     let out = tmp.path().join("out");
     let r = build_with_password(room.path(), &out, &key, &[], Some("password123"));
     assert_eq!(r.code, 1, "{}", r.all());
-    assert!(r.stderr.contains("too weak"), "{}", r.stderr);
+    // The fixture room is zh-CN: the refusal is Chinese and points at the generated passphrase.
+    assert!(r.stderr.contains("密码太弱"), "{}", r.stderr);
+    assert!(r.stderr.contains("随机密码短语"), "{}", r.stderr);
+    assert!(!r.all().contains("password123"), "the password is never echoed");
     assert!(!out.exists());
     let r = build_with_password(
         room.path(),
@@ -630,6 +633,45 @@ fn weak_passwords_are_refused_and_generated_ones_printed_once() {
             f.display()
         );
     }
+}
+
+/// Issue 8 item 5: the passwords a targeted attacker tries first, made from the
+/// example room's own words (seller 上海洁净家政服务有限公司, its manager's phone
+/// 13916820457, the handover date 2026-12-15, client HX-00010 张伟 born
+/// 1979-04-12), are refused with the reason in the room's language and no part
+/// of the password in the output; an `en` room says it in English.
+#[test]
+fn passwords_made_of_the_rooms_own_words_are_refused() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let key = test_key(tmp.path());
+    let out = tmp.path().join("out");
+    for pw in [
+        "上海洁净家政服务有限公司",
+        "jiejingjiazheng2026",
+        "Jiejing@20261215",
+        "zhangwei19790412",
+        "13916820457abc",
+    ] {
+        let r = build_with_password(&example(), &out, &key, &[], Some(pw));
+        assert_eq!(r.code, 1, "{pw} must be refused: {}", r.all());
+        assert!(r.stderr.contains("密码太弱"), "{pw}: {}", r.stderr);
+        assert!(r.stderr.contains("--allow-weak-password"), "{}", r.stderr);
+        assert!(!r.all().contains(pw), "{pw} must not be echoed: {}", r.all());
+        assert!(!out.exists());
+    }
+    // The reason names the kind of weakness, in the room's language.
+    let r = build_with_password(&example(), &out, &key, &[], Some("zhangwei19790412"));
+    assert!(r.stderr.contains("本数据室自己的词语"), "{}", r.stderr);
+
+    // An English room: the same check, in English.
+    let room = Room::valid();
+    let yaml = std::fs::read_to_string(room.path().join("dataroom.yaml")).expect("yaml");
+    room.write("dataroom.yaml", yaml.replace("language: zh-CN", "language: en"));
+    let r = build_with_password(room.path(), &out, &key, &[], Some("ceshibaojie2026"));
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("too weak"), "{}", r.stderr);
+    assert!(r.stderr.contains("this room's own words"), "{}", r.stderr);
+    assert!(r.stderr.contains("generated"), "{}", r.stderr);
 }
 
 #[test]

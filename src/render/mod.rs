@@ -181,6 +181,11 @@ pub fn encode_route(route: &str) -> String {
     out
 }
 
+/// The theme's UI strings in `lang` (the room's overrides applied).
+pub fn ui_strings(theme: &Theme, lang: Language) -> Result<HashMap<String, String>, Diagnostic> {
+    load_strings(theme, lang)
+}
+
 fn load_strings(theme: &Theme, lang: Language) -> Result<HashMap<String, String>, Diagnostic> {
     let name = format!("{}.yaml", lang.code());
     let parse = |key: &str, shown: &str| -> Result<Option<HashMap<String, String>>, Diagnostic> {

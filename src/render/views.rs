@@ -558,9 +558,11 @@ pub fn exports(room: &Room) -> Vec<Export> {
     ]
 }
 
-/// RFC 4180 quoting, and a leading `'` for cells Excel would run as formulas.
+/// RFC 4180 quoting, and a leading `'` for cells a spreadsheet would run as
+/// formulas (it may skip a leading tab or CR first). The browser's ticks export
+/// (dataroom.js csvCell) keeps the same rule.
 pub fn csv_field(s: &str) -> String {
-    let guarded = if s.starts_with(['=', '+', '-', '@']) && s.parse::<f64>().is_err() {
+    let guarded = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.parse::<f64>().is_err() {
         format!("'{s}")
     } else {
         s.to_string()
@@ -588,6 +590,9 @@ mod tests {
     fn csv_quotes_and_guards() {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(csv_field("\t=1+1"), "'\t=1+1");
+        assert_eq!(csv_field("\r=1"), "\"'\r=1\"");
+        assert_eq!(csv_field("-12.50"), "-12.50");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
     }
 }

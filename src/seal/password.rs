@@ -38,20 +38,255 @@ pub fn generate() -> String {
         .join("-")
 }
 
-/// `None` when strong enough, else why not.
-pub fn weakness(password: &str) -> Option<String> {
+/// Why a password is refused. The words it matched are never named: the
+/// message would print part of the password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weakness {
+    /// Fewer than [`MIN_CHARS`] characters (and not a strong Chinese password).
+    TooShort(usize),
+    /// What is left after taking out the room's own words (names, phones,
+    /// dates, their pinyin) is too little to resist a targeted guess.
+    RoomWords,
+    /// zxcvbn finds it guessable (common words, keyboard runs, dates).
+    Guessable,
+    /// A Chinese password with too few Chinese characters of its own.
+    FewChinese,
+}
+
+impl Weakness {
+    /// The i18n catalogue key of the reason (themes/default/i18n/*.yaml).
+    pub fn message_key(self) -> &'static str {
+        match self {
+            Weakness::TooShort(_) => "password_too_short",
+            Weakness::RoomWords => "password_room_words",
+            Weakness::Guessable => "password_guessable",
+            Weakness::FewChinese => "password_few_chinese",
+        }
+    }
+}
+
+pub const MIN_CHARS: usize = 12;
+/// Letters and digits that must remain once the room's own words are taken out.
+const MIN_OWN_CHARS: usize = 8;
+/// Distinct Chinese characters of its own a Chinese password needs.
+const MIN_OWN_HAN: usize = 6;
+/// ... or this many together with [`MIN_OWN_HAN_OTHER`] other characters of two classes.
+const MIN_OWN_HAN_MIXED: usize = 4;
+const MIN_OWN_HAN_OTHER: usize = 4;
+
+/// The words a targeted attacker tries first: everything the room says about
+/// its parties and clients, in the forms people type (lower case, digits only,
+/// pinyin), squashed like passwords are before comparing (see [`squash`]).
+#[derive(Default)]
+pub struct RoomWords {
+    words: Vec<String>,
+}
+
+/// Han (CJK unified ideographs, including extension A and compatibility ones).
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}')
+}
+
+/// Lower case letters, digits and Han only: `Jie-Jing 2026` → `jiejing2026`.
+fn squash(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfc()
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// Pinyin without tones, syllables joined: 洁净家政 → `jiejingjiazheng`
+/// (characters without pinyin are kept as they are).
+fn pinyin_of(s: &str) -> String {
+    use pinyin::ToPinyin;
+    s.chars()
+        .map(|c| match c.to_pinyin() {
+            Some(p) => p.plain().to_string(),
+            None => c.to_string(),
+        })
+        .collect()
+}
+
+impl RoomWords {
+    /// Adds `text` as a whole, each run of letters/digits/Han in it, and for
+    /// Han runs their pinyin. `all_parts`: also every 2..=6-character piece of
+    /// each Han run (company names are several words: 上海/洁净/家政/服务…),
+    /// kept for the room's own parties so 10,000 clients stay cheap.
+    pub fn add(&mut self, text: &str, all_parts: bool) {
+        self.push(text);
+        let mut runs: Vec<String> = Vec::new();
+        let mut current = String::new();
+        let mut current_han: Option<bool> = None;
+        for c in text.chars() {
+            let kind = if is_han(c) {
+                Some(true)
+            } else if c.is_alphanumeric() {
+                Some(false)
+            } else {
+                None
+            };
+            if kind != current_han && !current.is_empty() {
+                runs.push(std::mem::take(&mut current));
+            }
+            if kind.is_some() {
+                current.push(c);
+            }
+            current_han = kind;
+        }
+        if !current.is_empty() {
+            runs.push(current);
+        }
+        for run in runs {
+            self.push(&run);
+            if !run.chars().next().is_some_and(is_han) {
+                continue;
+            }
+            self.push(&pinyin_of(&run));
+            if all_parts {
+                let chars: Vec<char> = run.chars().collect();
+                for len in 2..=chars.len().min(6) {
+                    for piece in chars.windows(len) {
+                        let piece: String = piece.iter().collect();
+                        self.push(&pinyin_of(&piece));
+                        self.push(&piece);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A date as people type it: 2026-12-15 → 20261215, 261215, 1215, 2026.
+    pub fn add_date(&mut self, date: chrono::NaiveDate) {
+        for form in ["%Y-%m-%d", "%Y%m%d", "%y%m%d", "%m%d", "%d%m%Y", "%Y"] {
+            self.push(&date.format(form).to_string());
+        }
+    }
+
+    fn push(&mut self, word: &str) {
+        let w = squash(word);
+        // Shorter pieces match too much by chance (a pinyin syllable, a year-less day).
+        let long_enough = if w.chars().any(is_han) {
+            w.chars().count() >= 2
+        } else {
+            w.len() >= 4
+        };
+        if long_enough {
+            self.words.push(w);
+        }
+    }
+
+    /// The room's words, longest first, without repeats.
+    fn sorted(&self) -> Vec<&str> {
+        let mut words: Vec<&str> = self.words.iter().map(String::as_str).collect();
+        words.sort_unstable_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        words.dedup();
+        words
+    }
+
+    /// The words of a room's settings and clients.
+    pub fn of_room(room: &crate::room::Room) -> RoomWords {
+        let mut words = RoomWords::default();
+        let s = &room.settings;
+        words.add(&s.title, true);
+        if let Some(p) = &s.public_title {
+            words.add(p, true);
+        }
+        for party in [Some(&s.seller), Some(&s.buyer), s.supervisor.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            words.add(&party.name, true);
+            words.add(&party.contact, true);
+        }
+        words.add_date(s.handover_date);
+        for c in &room.clients {
+            words.add(&c.id, false);
+            words.add(&c.name, false);
+            for v in [&c.contact.phone, &c.contact.email, &c.id_number, &c.credit_code]
+                .into_iter()
+                .flatten()
+            {
+                words.add(v, false);
+            }
+            // 身份证 digits 7–14 are the birth date.
+            if let Some(birth) = c
+                .id_number
+                .as_deref()
+                .and_then(|n| n.get(6..14))
+                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y%m%d").ok())
+            {
+                words.add_date(birth);
+            }
+        }
+        words
+    }
+}
+
+/// `password` squashed, with every room word taken out (longest first).
+fn without_room_words(password: &str, words: &[&str]) -> String {
+    let mut rest = squash(password);
+    for w in words {
+        if rest.contains(w) {
+            rest = rest.replace(w, " ");
+        }
+    }
+    rest.replace(' ', "")
+}
+
+/// `None` when strong enough, else why not. Chinese passwords are judged by
+/// how many Chinese characters they have of their own (zxcvbn's model is
+/// English); all are judged against the room's own words.
+pub fn weakness(password: &str, room: &RoomWords) -> Option<Weakness> {
+    let words = room.sorted();
+    let rest = without_room_words(password, &words);
+    if password.chars().any(is_han) {
+        let mut own_han: Vec<char> = rest.chars().filter(|c| is_han(*c)).collect();
+        own_han.sort_unstable();
+        own_han.dedup();
+        let other: String = rest.chars().filter(|c| !is_han(*c)).collect();
+        let symbols = password
+            .chars()
+            .filter(|c| !c.is_alphanumeric() && !c.is_whitespace())
+            .count();
+        let classes = [
+            other.chars().any(char::is_alphabetic),
+            other.chars().any(|c| c.is_ascii_digit()),
+            symbols > 0,
+        ]
+        .iter()
+        .filter(|x| **x)
+        .count();
+        if own_han.len() >= MIN_OWN_HAN
+            || (own_han.len() >= MIN_OWN_HAN_MIXED
+                && other.chars().count() + symbols >= MIN_OWN_HAN_OTHER
+                && classes >= 2)
+        {
+            return None;
+        }
+        // Mostly Latin with a Chinese word in it: judge the Latin part.
+        let latin: String = password.chars().filter(|c| !is_han(*c)).collect();
+        if latin.chars().count() >= MIN_CHARS && latin_weakness(&latin, &other, &words).is_none() {
+            return None;
+        }
+        return Some(Weakness::FewChinese);
+    }
+    latin_weakness(password, &rest, &words)
+}
+
+fn latin_weakness(password: &str, rest: &str, words: &[&str]) -> Option<Weakness> {
     let chars = password.chars().count();
-    if chars < 12 {
-        return Some(format!("it has {chars} characters; use at least 12"));
+    if chars < MIN_CHARS {
+        return Some(Weakness::TooShort(chars));
     }
-    match zxcvbn::zxcvbn(password, &[]) {
-        e if (e.score() as u8) < 3 => Some(
-            e.feedback()
-                .and_then(|f| f.warning().map(|w| w.to_string()))
-                .unwrap_or_else(|| "it is easy to guess".into()),
-        ),
-        _ => None,
+    if rest.chars().count() < MIN_OWN_CHARS {
+        return Some(Weakness::RoomWords);
     }
+    // zxcvbn sees the room's words too, so `Jiejing@20261215` is a dictionary word plus a date.
+    if (zxcvbn::zxcvbn(password, words).score() as u8) < 3 {
+        return Some(Weakness::Guessable);
+    }
+    None
 }
 
 /// Reads the password: `--password-file`, then `DATAROOM_PASSWORD`, then a prompt on
@@ -123,15 +358,75 @@ mod tests {
     fn generated_passwords_are_strong_and_distinct() {
         let a = generate();
         assert_eq!(a.len(), 29);
-        assert_eq!(weakness(&a), None);
+        assert_eq!(weakness(&a, &RoomWords::default()), None);
         assert_ne!(a, generate());
     }
 
     #[test]
     fn weak_passwords_are_refused() {
-        assert!(weakness("short").is_some());
-        assert!(weakness("password1234").is_some());
-        assert!(weakness("123456789012").is_some());
-        assert_eq!(weakness("洁净家政-移交-2026-蓝色海豚"), None);
+        let none = RoomWords::default();
+        assert_eq!(weakness("short", &none), Some(Weakness::TooShort(5)));
+        assert_eq!(weakness("password1234", &none), Some(Weakness::Guessable));
+        assert_eq!(weakness("123456789012", &none), Some(Weakness::Guessable));
+        assert_eq!(weakness("洁净家政-移交-2026-蓝色海豚", &none), None);
+        assert_eq!(weakness("correct horse battery staple", &none), None);
+    }
+
+    /// The example room's parties, a client and the dates, as in example-dataroom.
+    fn example_words() -> RoomWords {
+        let mut w = RoomWords::default();
+        w.add("上海洁净家政服务有限公司 客户资料移交数据室", true);
+        w.add("上海洁净家政服务有限公司", true);
+        w.add("总经理 陈国华，13916820457，chen.guohua@example.cn", true);
+        w.add_date(chrono::NaiveDate::from_ymd_opt(2026, 12, 15).expect("date"));
+        w.add("张伟", false);
+        w.add("310104197904127852", false);
+        w.add_date(chrono::NaiveDate::from_ymd_opt(1979, 4, 12).expect("date"));
+        w
+    }
+
+    #[test]
+    fn the_rooms_own_words_are_refused() {
+        let room = example_words();
+        for (pw, why) in [
+            ("上海洁净家政服务有限公司", Weakness::FewChinese),
+            ("jiejingjiazheng2026", Weakness::RoomWords),
+            ("Jiejing@20261215", Weakness::RoomWords),
+            ("zhangwei19790412", Weakness::RoomWords),
+            ("13916820457abc", Weakness::RoomWords),
+            ("ShangHai-JieJing-JiaZheng", Weakness::RoomWords),
+            ("张伟洁净家政2026年12月15日", Weakness::FewChinese),
+            ("陈国华 chenguohua 1215!", Weakness::FewChinese),
+        ] {
+            assert_eq!(weakness(pw, &room), Some(why), "{pw}");
+        }
+        // Without the room's words zxcvbn alone let these through: the point of the words.
+        let none = RoomWords::default();
+        assert_eq!(weakness("zhangwei19790412", &none), None);
+        assert_eq!(weakness("13916820457abc", &none), None);
+    }
+
+    #[test]
+    fn strong_passwords_pass_in_the_example_room() {
+        let room = example_words();
+        for pw in [
+            "橙子跑步晴天蓝色海豚",           // 10 Chinese characters of its own
+            "洁净家政-橙子跑步-蓝色海豚",     // the room's words do not count, the rest does
+            "海豚晴天-Kx7#q2",               // 4 Chinese + letters, digits, symbols
+            "e2e 移交 password correct horse", // Latin judged as Latin
+            "violet-harbor-quietly-seventeen",
+        ] {
+            assert_eq!(weakness(pw, &room), None, "{pw}");
+        }
+    }
+
+    #[test]
+    fn pinyin_and_squashing() {
+        assert_eq!(pinyin_of("洁净家政"), "jiejingjiazheng");
+        assert_eq!(squash("Jie-Jing 2026！"), "jiejing2026");
+        let mut w = RoomWords::default();
+        w.add("洁净家政", true);
+        assert!(w.sorted().contains(&"jiejing"));
+        assert!(w.sorted().contains(&"洁净"));
     }
 }

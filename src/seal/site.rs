@@ -22,6 +22,10 @@ pub struct SealedIndex {
     pub nav: String,
     pub routes: BTreeMap<String, RouteEntry>,
     pub files: BTreeMap<String, FileEntry>,
+    /// Base64 of the secret the browser derives its encrypted progress store
+    /// from (stable across rebuilds); absent in older builds.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub state: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -101,6 +105,7 @@ pub(crate) fn seal_site(
     iterations: u32,
     public_title: &str,
     site_id: &str,
+    state_secret: &[u8; 32],
     staging: &Staging,
     progress: &indicatif::ProgressBar,
 ) -> Result<Vec<Written>, String> {
@@ -186,6 +191,7 @@ pub(crate) fn seal_site(
         nav: site.nav.clone(),
         routes: BTreeMap::new(),
         files: BTreeMap::new(),
+        state: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, state_secret),
     };
     for (page, (id, pack)) in site.pages.iter().zip(&pages) {
         index.routes.insert(

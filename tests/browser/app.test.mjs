@@ -49,6 +49,15 @@ const storage = (page) => page.evaluate(() => ({
 }));
 const text = (page, sel) => page.$eval(sel, (e) => e.textContent.trim());
 
+/** Storage once the room's encrypted progress entry (dataroom-<32 hex>) is written: it is the only entry. */
+async function waitForStoredProgress(page) {
+  await page.waitForFunction(() => Object.keys(localStorage).some((k) => /^dataroom-[0-9a-f]{32}$/.test(k)));
+  const st = await storage(page);
+  assert.deepEqual(Object.keys(st.local).length, 1, `one entry: ${Object.keys(st.local)}`);
+  assert.match(Object.keys(st.local)[0], /^dataroom-[0-9a-f]{32}$/);
+  return st;
+}
+
 function payloadPath(f, id) { return path.join(f.siteDir, 'data', `${id}.js`); }
 function flipCt(file) {
   const src = fs.readFileSync(file, 'utf8');
@@ -87,7 +96,7 @@ describe('sealed shell in Chromium from file://', { skip, ...T }, () => {
     assert.equal(await unlock(page, ''), '请输入密码');
   });
 
-  test('right password: home, navigation, titles, reload keeps the session, only keys stored', async () => {
+  test('right password: home, navigation, public title only, no history entries, nothing stored, reload asks again', async () => {
     const page = await openPage(await ctx(), fx.url);
     await page.evaluate(() => {
       const b = document.querySelector('#unlock-form button[type=submit]');
@@ -98,53 +107,47 @@ describe('sealed shell in Chromium from file://', { skip, ...T }, () => {
     assert.equal(await unlock(page, PASSWORD), null);
     assert.ok((await page.evaluate(() => window.__buttonTexts)).includes('正在解锁…'), 'shows the unlocking state');
     await waitForH1(page, ROOM_TITLE['zh-CN']);
-    assert.equal(await page.title(), `首页 — ${ROOM_TITLE['zh-CN']} ${MARKER}`);
+    // The tab title (kept by the browser's history) is only ever the public title.
+    assert.equal(await page.title(), PUBLIC_TITLE['zh-CN']);
     assert.equal(await text(page, '#room-title'), `${ROOM_TITLE['zh-CN']} ${MARKER}`);
     assert.equal(await page.$eval('#lock', (l) => l.hidden), true);
     assert.equal(await page.$eval('#nav a[href="#/index"]', (a) => a.getAttribute('aria-current')), 'page');
 
-    const st = await storage(page);
-    assert.deepEqual(Object.keys(st.session), [`dataroom:${fx.room}`]);
-    assert.deepEqual(st.local, {});
-    const keys = JSON.parse(st.session[`dataroom:${fx.room}`]);
-    assert.deepEqual(Object.keys(keys), ['k0']);
-    assert.equal(Buffer.from(keys.k0, 'base64').length, 32);
-    assert.deepEqual(Buffer.from(keys.k0, 'base64'), fx.contentKey);
-    assert.ok(!JSON.stringify(st).includes(PASSWORD), 'the password is never stored');
+    // Keys only in this page's memory: nothing in storage at all.
+    assert.deepEqual(await storage(page), { session: {}, local: {} });
+    const historyLength = await page.evaluate(() => history.length);
 
     await page.click('#nav a[href="#/clients/HX-00010"]');
     await waitForH1(page, 'HX-00010');
-    assert.equal(await page.title(), `HX-00010 张三 — ${ROOM_TITLE['zh-CN']} ${MARKER}`);
+    assert.equal(await page.title(), PUBLIC_TITLE['zh-CN']);
     assert.match(page.url(), /#\/clients\/HX-00010$/);
     assert.equal(await page.$eval('#nav a[href="#/clients/HX-00010"]', (a) => a.getAttribute('aria-current')), 'page');
     assert.equal(await page.$eval('#nav a[href="#/index"]', (a) => a.getAttribute('aria-current')), null);
 
-    // link inside a page, then browser back
+    // a link inside a page replaces the page: no new history entry names a record
     await page.click('#content a#attachment-link');
     await waitForH1(page, 'logo.png');
-    await page.goBack();
-    await waitForH1(page, 'HX-00010');
+    assert.equal(await page.title(), PUBLIC_TITLE['zh-CN']);
+    assert.equal(await page.evaluate(() => history.length), historyLength);
 
-    // same tab reload: sessionStorage keeps the keys, no password asked
+    // a reload asks for the password again (the keys were only in memory)
     await page.reload();
-    await waitForH1(page, 'HX-00010');
-    assert.equal(await page.$eval('#lock', (l) => l.hidden), true);
+    assert.equal(await page.$eval('#lock', (l) => l.hidden), false);
+    assert.equal(await unlock(page, PASSWORD), null);
+    await waitForH1(page, 'logo.png');
   });
 
   test('deep link in a new tab asks for the password once, then shows that page', async () => {
     const context = await ctx();
     const first = await openPage(context, fx.url);
     assert.equal(await unlock(first, PASSWORD), null);
-    // a new tab has its own sessionStorage: it must ask again
+    // a new tab must ask again
     const page = await openPage(context, `${fx.url}#/clients/HX-00011`);
     assert.equal(await page.$eval('#lock', (l) => l.hidden), false);
     assert.ok(!(await html(page)).includes('client-11-body'));
     assert.equal(await unlock(page, PASSWORD), null);
     await waitForH1(page, 'HX-00011');
     assert.ok((await text(page, '#content')).includes('client-11-body'));
-    await page.reload();
-    await waitForH1(page, 'HX-00011');
-    assert.equal(await page.$eval('#lock', (l) => l.hidden), true);
   });
 
   test('routes with non-ASCII names: nav link and deep link', async () => {
@@ -153,10 +156,10 @@ describe('sealed shell in Chromium from file://', { skip, ...T }, () => {
     await page.click('#nav a[href="#/policies/反洗钱制度"]');
     await waitForH1(page, '反洗钱制度');
     assert.equal(await page.$eval('#nav a[href="#/policies/反洗钱制度"]', (a) => a.getAttribute('aria-current')), 'page');
-    await page.goto(`${fx.url}#/policies/${encodeURIComponent('反洗钱制度')}`);
-    await page.reload();
-    await waitForH1(page, '反洗钱制度');
-    assert.equal(await page.title(), `反洗钱制度 — ${ROOM_TITLE['zh-CN']} ${MARKER}`);
+    const deep = await openPage(await ctx(), `${fx.url}#/policies/${encodeURIComponent('反洗钱制度')}`);
+    assert.equal(await unlock(deep, PASSWORD), null);
+    await waitForH1(deep, '反洗钱制度');
+    assert.equal(await deep.title(), PUBLIC_TITLE['zh-CN']);
   });
 
   test('<img data-file> in a page shows the decrypted attachment', async () => {
@@ -176,37 +179,33 @@ describe('sealed shell in Chromium from file://', { skip, ...T }, () => {
     await waitForH1(page, 'HX-00010');
   });
 
-  test('remember on this device; logout clears storage, DOM and route', async () => {
+  test('logout clears memory, DOM, title and route; Back brings nothing back; no remember option', async () => {
     const context = await ctx();
+    assert.equal(await (await openPage(context, fx.url)).$('#remember'), null, 'no "remember on this device"');
     const page = await openPage(context, `${fx.url}#/clients/HX-00010`);
-    assert.equal(await unlock(page, PASSWORD, { remember: true }), null);
+    const historyLength = await page.evaluate(() => history.length);
+    assert.equal(await unlock(page, PASSWORD), null);
     await waitForH1(page, 'HX-00010');
-    let st = await storage(page);
-    assert.ok(st.local[`dataroom:${fx.room}`], 'keys remembered in localStorage');
-    assert.equal(st.local[`dataroom:${fx.room}`], st.session[`dataroom:${fx.room}`]);
-
-    // another tab on this device opens without the password
-    const other = await openPage(context, `${fx.url}#/clients/HX-00011`);
-    await waitForH1(other, 'HX-00011');
-    assert.equal(await other.$eval('#lock', (l) => l.hidden), true);
+    await page.click('#nav a[href="#/clients/HX-00011"]');
+    await waitForH1(page, 'HX-00011');
+    await page.click('#nav a[href="#/index"]');
+    await waitForH1(page, ROOM_TITLE['zh-CN']);
+    assert.equal(await page.evaluate(() => history.length), historyLength, 'no history entry per page');
 
     await page.click('#logout');
-    // logging out forgets the remembered keys, and the other tab follows
-    await other.waitForSelector('#lock:not([hidden])');
-    assert.equal(await other.$eval('#content', (c) => c.innerHTML), '');
-    await other.close();
     await page.waitForSelector('#lock:not([hidden])');
     assert.equal(await page.$eval('#app', (a) => a.hidden), true);
     assert.equal(await page.$eval('#content', (c) => c.innerHTML), '');
     assert.equal(await page.$eval('#nav', (c) => c.innerHTML), '');
     assert.equal(await page.title(), PUBLIC_TITLE['zh-CN']);
     assert.ok(!(await html(page)).includes(MARKER), 'no room text left in the DOM');
-    assert.ok(!page.url().includes('HX-00010'), 'route removed from the address bar');
-    st = await storage(page);
-    assert.equal(st.session[`dataroom:${fx.room}`], undefined);
-    assert.equal(st.local[`dataroom:${fx.room}`], undefined);
+    assert.ok(!page.url().includes('#'), 'route removed from the address bar');
+    assert.deepEqual(await storage(page), { session: {}, local: {} });
+    // Back: no entry of this room names a record
+    await page.goBack().catch(() => null);
+    assert.ok(!page.url().includes('HX-000'), `Back after logout: ${page.url()}`);
     // and a reload asks for the password again
-    await page.reload();
+    await page.goto(fx.url);
     assert.equal(await page.$eval('#lock', (l) => l.hidden), false);
     assert.equal(await unlock(page, PASSWORD), null);
   });
@@ -216,7 +215,7 @@ describe('sealed shell in Chromium from file://', { skip, ...T }, () => {
     const page = await openPage(context, `${fx.url}#/file/attachments/photos/logo.png`);
     assert.equal(await unlock(page, PASSWORD), null);
     await waitForH1(page, 'logo.png');
-    assert.equal(await page.title(), `logo.png — ${ROOM_TITLE['zh-CN']} ${MARKER}`);
+    assert.equal(await page.title(), PUBLIC_TITLE['zh-CN']);
     await page.waitForFunction(() => {
       const img = document.querySelector('#content img.file-preview-image');
       return img && img.complete && img.naturalWidth > 0;
@@ -305,7 +304,7 @@ describe('sealed shell in Chromium from file://', { skip, ...T }, () => {
     assert.match(await text(page, '#payments tfoot'), /16,279\.50/);
   });
 
-  test('checklist: clickable, progress shown, state persists across reload', async () => {
+  test('checklist: clickable, progress shown, ticks kept encrypted across a reload', async () => {
     const page = await openPage(await ctx(), `${fx.url}#/training/lesson-1`);
     assert.equal(await unlock(page, PASSWORD), null);
     await waitForH1(page, '第一课');
@@ -316,9 +315,15 @@ describe('sealed shell in Chromium from file://', { skip, ...T }, () => {
     await page.uncheck('input[data-item="signed"]');
     await page.check('input[data-item="address"]');
     assert.equal(await progress(), '已完成 2/3');
-    const st = await storage(page);
-    assert.deepEqual(JSON.parse(st.local[`dataroom:${fx.room}:check:onboarding`]), { 'id-card': true, signed: false, address: true });
+    const st = await waitForStoredProgress(page);
+    assert.deepEqual(st.session, {});
+    for (const [k, v] of Object.entries(st.local)) {
+      for (const secret of ['onboarding', 'id-card', 'address', fx.room, '第一课']) {
+        assert.ok(!k.includes(secret) && !v.includes(secret), `stored progress names nothing: ${k}`);
+      }
+    }
     await page.reload();
+    assert.equal(await unlock(page, PASSWORD), null);
     await waitForH1(page, '第一课');
     assert.equal(await progress(), '已完成 2/3');
     assert.equal(await page.isChecked('input[data-item="id-card"]'), true);
@@ -403,14 +408,17 @@ describe('sealed shell in Chromium from file://', { skip, ...T }, () => {
     assert.equal(await page.evaluate(() => document.body.classList.contains('printing-record')), false);
     assert.equal(await page.$('#print-record'), null);
 
-    const st = await storage(page);
-    const saved = JSON.parse(st.local[`dataroom:${fx.room}:quiz:lesson-1`]);
-    assert.equal(saved.score, 100);
-    assert.equal(saved.passed, true);
-    assert.equal(saved.hash, 'a1b2c3d4e5f60718');
-    assert.ok(!JSON.stringify(saved).includes('王小明'), 'trainee name is not stored');
+    // the result is stored encrypted: neither the lesson nor its hash can be read
+    const st = await waitForStoredProgress(page);
+    const all = JSON.stringify(st);
+    for (const secret of ['lesson-1', 'a1b2c3d4e5f60718', '王小明', '"score"']) assert.ok(!all.includes(secret), `${secret} in storage`);
 
     await page.click('#nav a[href="#/index"]');
+    await waitForH1(page, ROOM_TITLE['zh-CN']);
+    assert.equal(await text(page, '.lesson-progress[data-quiz-id="lesson-1"]'), '已通过 100%');
+    // and it is still there after a reload and the password
+    await page.reload();
+    assert.equal(await unlock(page, PASSWORD), null);
     await waitForH1(page, ROOM_TITLE['zh-CN']);
     assert.equal(await text(page, '.lesson-progress[data-quiz-id="lesson-1"]'), '已通过 100%');
   });
@@ -535,7 +543,7 @@ describe('English UI', { skip, ...T }, () => {
     const page = await openPage(await ctx(), `${f.url}#/training/lesson-1`);
     assert.equal(await page.$eval('html', (h) => h.lang), 'en');
     assert.equal(await text(page, 'label[for=password]'), 'Password');
-    assert.equal(await text(page, 'label[for=remember]'), 'Remember on this device');
+    assert.equal(await page.$('#remember'), null);
     assert.equal(await text(page, '#unlock-form button[type=submit]'), 'Unlock');
     assert.equal(await unlock(page, 'nope'), 'Wrong password');
     assert.equal(await unlock(page, PASSWORD), null);

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { browserSkipReason, launchBrowser, newContext, openPage, unlock, waitForH1, fileUrl, closeWatchedContexts } from './helpers.mjs';
 import { tamperSiteCopy } from './tamper.mjs';
-import { REPO, ROOM, CLIENT_ID, CLIENT_NAME, CLIENT_PHONE, CLIENT_PDF, ROOM_TITLE, CLIENT_IDS, LESSONS, T, text, storage, assertNoRoomContent } from './example-room.mjs';
+import { REPO, ROOM, CLIENT_ID, CLIENT_NAME, CLIENT_PHONE, CLIENT_PDF, ROOM_TITLE, CLIENT_IDS, LESSONS, T, text, storage, allStorage, assertStorageNamesNothing, settledProgress, assertNoRoomContent } from './example-room.mjs';
 
 const BIN = process.env.DATAROOM_BIN ? path.resolve(process.env.DATAROOM_BIN) : path.join(REPO, 'target/debug/dataroom');
 const ARTIFACTS = process.env.E2E_ARTIFACTS ? path.resolve(process.env.E2E_ARTIFACTS) : path.join(REPO, 'target/e2e-artifacts');
@@ -211,10 +211,8 @@ describe('e2e: real build of example-dataroom', { skip, timeout: 120000 }, () =>
       await waitForH1(page, ROOM_TITLE);
       await watchLock(page);
       await page.screenshot({ path: artifact('01-home-after-unlock.png') });
-      const st = await storage(page);
-      assert.deepEqual(Object.keys(st.session), [`dataroom:${roomId}`], 'only the content keys, in sessionStorage');
-      assert.deepEqual(st.local, {}, 'nothing on the device without "remember"');
-      assert.ok(!JSON.stringify(st).includes(PASSWORD), 'the password is never stored');
+      // the keys live only in this page's memory
+      assert.deepEqual(await allStorage(page), { session: {}, local: {}, idb: [] });
 
       await page.click('#content a.card[href="#/clients"]');
       await page.waitForSelector(`#content a[href="#/clients/${CLIENT_ID}"]`);
@@ -238,15 +236,11 @@ describe('e2e: real build of example-dataroom', { skip, timeout: 120000 }, () =>
       assert.equal(await page.$eval('#lock', (l) => l.hidden), true);
     });
 
-    test('deep link: same tab opens it without asking; a new tab asks again (sessionStorage is per tab), once, then shows the deep-linked page', async () => {
+    test('deep link: a new tab and a reload ask for the password, once, then show the deep-linked page', async () => {
       const context = await ctx();
       const first = await openPage(context, sealedUrl);
       assert.equal(await unlock(first, PASSWORD), null);
       await waitForH1(first, ROOM_TITLE);
-      await first.goto(`${sealedUrl}#/clients/${CLIENT_ID}`);
-      await first.reload();
-      await waitForH1(first, CLIENT_ID);
-      assert.equal(await first.$eval('#lock', (l) => l.hidden), true, 'same tab: no password after reload');
 
       const page = await openPage(context, `${sealedUrl}#/clients/${CLIENT_ID}`);
       await page.waitForSelector('#password:not([disabled])');
@@ -256,31 +250,63 @@ describe('e2e: real build of example-dataroom', { skip, timeout: 120000 }, () =>
       await waitForH1(page, CLIENT_ID);
       assert.ok((await text(page, '#content h1')).includes(CLIENT_NAME));
       assert.match(page.url(), new RegExp(`#/clients/${CLIENT_ID}$`));
-      await watchLock(page);
       await page.reload();
-      await waitForH1(page, CLIENT_ID);
-      assert.equal(await page.$eval('#lock', (l) => l.hidden), true, 'unlocked once: reload keeps the session');
-    });
-
-    test('logout: lock screen, DOM emptied, route and the room\'s keys removed from storage', async () => {
-      const page = await openPage(await ctx(), `${sealedUrl}#/clients/${CLIENT_ID}`);
+      await page.waitForSelector('#password:not([disabled])');
+      assert.equal(await page.$eval('#lock', (l) => l.hidden), false, 'a reload asks again: the keys were only in memory');
       assert.equal(await unlock(page, PASSWORD), null);
       await waitForH1(page, CLIENT_ID);
-      assert.ok((await storage(page)).session[`dataroom:${roomId}`]);
+    });
+
+    test('item 4: after unlocking, another file:// page and this tab navigated elsewhere find no key material', async () => {
+      const context = await ctx();
+      const page = await openPage(context, sealedUrl);
+      assert.equal(await unlock(page, PASSWORD), null);
+      await waitForH1(page, ROOM_TITLE);
+      const other = path.join(tmp, 'elsewhere', 'notes.html');
+      fs.mkdirSync(path.dirname(other), { recursive: true });
+      fs.writeFileSync(other, '<!DOCTYPE html><title>notes</title><p>another local page');
+      const second = await openPage(context, fileUrl(other));
+      assert.deepEqual(await allStorage(second), { session: {}, local: {}, idb: [] }, 'another file:// page');
+      await page.goto(fileUrl(other));
+      assert.deepEqual(await allStorage(page), { session: {}, local: {}, idb: [] }, 'the same tab, navigated elsewhere');
+    });
+
+    test('item 3: public title only, no history entries for records, logout leaves nothing that names a client', async () => {
+      const page = await openPage(await ctx(), sealedUrl);
+      const publicTitle = await page.title();
+      const historyLength = await page.evaluate(() => history.length);
+      assert.equal(await unlock(page, PASSWORD), null);
+      await waitForH1(page, ROOM_TITLE);
+      assert.equal(await page.title(), publicTitle);
+      await page.click('#content a.card[href="#/clients"]');
+      await page.waitForSelector(`#content a[href="#/clients/${CLIENT_ID}"]`);
+      await page.click(`#content a[href="#/clients/${CLIENT_ID}"]`);
+      await waitForH1(page, CLIENT_ID);
+      assert.equal(await page.title(), publicTitle, 'a client page keeps the public title');
+      await page.click(`#content a[href="#/file/${CLIENT_PDF}"]`);
+      await waitForH1(page, path.basename(CLIENT_PDF));
+      assert.equal(await page.title(), publicTitle, 'an attachment keeps the public title');
+      assert.equal(await page.evaluate(() => history.length), historyLength, 'pages do not add history entries');
+      // progress is kept (encrypted): tick a row of the handover checklist
+      await page.click('#nav a[href="#/handover/checklist"]');
+      await page.check(`#content input[data-item="c-${CLIENT_ID}"]`);
+      await settledProgress(page);
+
       await page.click('#logout');
       await page.waitForSelector('#lock:not([hidden])');
       assert.equal(await page.$eval('#app', (a) => a.hidden), true);
       assert.equal(await page.$eval('#content', (c) => c.innerHTML), '');
       assert.equal(await page.$eval('#nav', (c) => c.innerHTML), '');
+      assert.equal(await page.title(), publicTitle);
       await assertNoRoomContent(page, 'after logout');
-      assert.ok(!page.url().includes(CLIENT_ID), 'route removed from the address bar');
-      const st = await storage(page);
-      const roomKeys = (o) => Object.keys(o).filter((k) => k === `dataroom:${roomId}` || k.startsWith(`dataroom:${roomId}:`));
-      assert.deepEqual(roomKeys(st.session), [], 'sessionStorage: room keys gone');
-      assert.deepEqual(roomKeys(st.local), [], 'localStorage: room keys gone');
-      await page.reload();
+      assert.ok(!page.url().includes('#'), 'route removed from the address bar');
+      assertStorageNamesNothing(await allStorage(page), 'after logout');
+      assert.equal(await page.evaluate(() => history.length), historyLength);
+      await page.goBack().catch(() => null);
+      assert.ok(!page.url().includes(CLIENT_ID) && !page.url().includes('attachments'), `Back after logout: ${page.url()}`);
+      await page.goto(sealedUrl);
       await page.waitForSelector('#password:not([disabled])');
-      assert.equal(await page.$eval('#lock', (l) => l.hidden), false, 'reload asks for the password again');
+      assert.equal(await page.$eval('#lock', (l) => l.hidden), false, 'opening again asks for the password');
     });
 
     test('tamper: one flipped base64 character per payload → tamper error, no partial content', async () => {
@@ -294,7 +320,7 @@ describe('e2e: real build of example-dataroom', { skip, timeout: 120000 }, () =>
       assert.equal(await page.$eval('#app', (a) => a.hidden), true);
       assert.equal(await page.$eval('#content', (c) => c.innerHTML), '');
       await assertNoRoomContent(page, 'tampered index');
-      assert.deepEqual((await storage(page)).session, {}, 'keys not kept when the index cannot be opened');
+      assert.deepEqual(await storage(page), { session: {}, local: {} }, 'nothing kept when the index cannot be opened');
 
       // (b) every page and attachment flipped, the index intact: each route shows only the error
       const pages = tamperedCopy('tamper-pages', [indexId]);
@@ -336,7 +362,7 @@ describe('e2e: real build of example-dataroom', { skip, timeout: 120000 }, () =>
       await page.screenshot({ path: artifact('03-handover-confirmation.png'), fullPage: true });
     });
 
-    test('checklist: tick 3 items, reload in the same tab, ticks and progress 3 persist', async () => {
+    test('checklist: tick 3 items, reload and unlock again, ticks and progress 3 persist', async () => {
       const page = await openPage(await ctx(), `${sealedUrl}#/handover/checklist`);
       assert.equal(await unlock(page, PASSWORD), null);
       const progress = '#content .checklist-progress[data-checklist="handover/checklist"]';
@@ -347,9 +373,11 @@ describe('e2e: real build of example-dataroom', { skip, timeout: 120000 }, () =>
       const items = ['c-HX-00010', 'c-HX-00020', `c-${CLIENT_IDS[CLIENT_IDS.length - 1]}`];
       for (const it of items) await page.check(`#content input[data-item="${it}"]`);
       assert.equal(await text(page, progress), `已完成 3/${total}`);
+      await settledProgress(page);
+      assertStorageNamesNothing(await allStorage(page), 'ticks');
       await page.reload();
+      assert.equal(await unlock(page, PASSWORD), null);
       await page.waitForSelector(`${progress}[data-total]`);
-      assert.equal(await page.$eval('#lock', (l) => l.hidden), true);
       for (const it of items) assert.equal(await page.isChecked(`#content input[data-item="${it}"]`), true, `${it} still ticked`);
       assert.equal(await page.$$eval('#content .checklist input[type=checkbox]:checked', (c) => c.length), 3);
       assert.equal(await text(page, progress), `已完成 3/${total}`);
@@ -489,6 +517,93 @@ describe('e2e: real build of example-dataroom', { skip, timeout: 120000 }, () =>
       const attrs = await page.$eval(`.lesson-progress[data-quiz-id="${id}"]`, (p) => ({ hash: p.getAttribute('data-content-hash'), cls: p.className }));
       assert.match(String(attrs.hash), /^[0-9a-f]{64}$/, 'the index knows each lesson\'s content hash');
       assert.match(attrs.cls, /\boutdated\b/, 'a result for other lesson content is shown as outdated');
+    });
+  });
+
+  // ---------------------------------------------------- edited checklists --
+  describe('the seller edits the room and rebuilds', () => {
+    let editRoom;
+    let editKey;
+    let editOut;
+    const checklist = () => path.join(editRoom, 'checklists', 'pre-handover.md');
+    const rebuild = () => run(['build', editRoom, '--out', editOut, '--password-file', path.join(tmp, 'pw'), '--sign-key', editKey]);
+    const editUrl = () => `${fileUrl(path.join(editOut, 'site', 'index.html'))}#/checklists/pre-handover`;
+    /** The ticked state of each item of the pre-handover checklist, by its text. */
+    const ticks = (page) => page.$$eval('#content .checklist[data-checklist] input[type=checkbox]', (boxes) => Object.fromEntries(
+      boxes.map((b) => [b.closest('li').textContent.replace(/\s+/g, ' ').trim(), b.checked])));
+
+    before(() => {
+      editRoom = path.join(tmp, 'edit', 'example-dataroom');
+      fs.cpSync(ROOM, editRoom, { recursive: true });
+      editKey = path.join(tmp, 'edit-key');
+      run(['keygen', '--out', editKey]);
+      editOut = path.join(tmp, 'edit', 'out');
+    });
+
+    test('issue 13: ticks stay on their items when an item is inserted above; ticks of removed items are dropped, with a note', async () => {
+      rebuild();
+      const context = await ctx();
+      let page = await openPage(context, editUrl());
+      assert.equal(await unlock(page, PASSWORD), null);
+      await page.waitForSelector('#content .checklist[data-checklist-ready] input[type=checkbox]');
+      const A = '处理数据质量问题清单：无效电话、证件号校验失败、重复电话和邮箱';
+      const B = '清理已超过保留期限的记录（retain_until 已过期）';
+      const box = (label) => page.locator('#content .checklist li', { hasText: label }).locator('input[type=checkbox]').first();
+      await box(A).check();
+      await box(B).check();
+      const before = await ticks(page);
+      assert.equal(before[A], true);
+      assert.equal(before[B], true);
+      await settledProgress(page);
+      await page.close();
+
+      // the seller inserts an item at the top of the list and rebuilds
+      const NEW = '新增：核对 U 盘编号与移交确认书一致';
+      const src = fs.readFileSync(checklist(), 'utf8');
+      const first = src.indexOf('- [');
+      fs.writeFileSync(checklist(), `${src.slice(0, first)}- [ ] ${NEW}\n${src.slice(first)}`);
+      rebuild();
+      page = await openPage(context, editUrl());
+      assert.equal(await unlock(page, PASSWORD), null);
+      await page.waitForSelector('#content .checklist[data-checklist-ready] input[type=checkbox]');
+      const after = await ticks(page);
+      assert.equal(after[NEW], false, 'the new item is not ticked');
+      assert.deepEqual(Object.fromEntries(Object.entries(after).filter(([k]) => k !== NEW)), before, 'every other item keeps its tick');
+      assert.equal(await page.$('#content .checklist-note'), null, 'nothing was dropped');
+      await page.close();
+
+      // the seller removes item A: its tick is dropped and the page says so
+      fs.writeFileSync(checklist(), fs.readFileSync(checklist(), 'utf8').replace(`- [ ] ${A}\n`, ''));
+      rebuild();
+      page = await openPage(context, editUrl());
+      assert.equal(await unlock(page, PASSWORD), null);
+      await page.waitForSelector('#content .checklist-note');
+      assert.equal(await text(page, '#content .checklist-note'), T('checklist_dropped', { count: 1 }));
+      const last = await ticks(page);
+      assert.equal(last[B], true, 'B keeps its tick');
+      assert.equal(A in last, false);
+      await settledProgress(page);
+      await page.close();
+      // dropped for good: no note the next time
+      page = await openPage(context, editUrl());
+      assert.equal(await unlock(page, PASSWORD), null);
+      await page.waitForSelector('#content .checklist[data-checklist-ready]');
+      assert.equal(await page.$('#content .checklist-note'), null);
+    });
+
+    test('issue 8 item 11: the ticks CSV guards a formula in a document title', async () => {
+      const TITLE = '=HYPERLINK("http://example.com/x","点我")';
+      fs.writeFileSync(path.join(editRoom, 'checklists', 'formula.md'), `---\ntitle: '${TITLE}'\n---\n\n- [ ] 一项\n`);
+      rebuild();
+      const page = await openPage(await ctx(), `${fileUrl(path.join(editOut, 'site', 'index.html'))}#/handover/checklist`);
+      assert.equal(await unlock(page, PASSWORD), null);
+      await page.waitForSelector('#content button.download-ticks[data-ready]');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#content button.download-ticks')]);
+      const csv = fs.readFileSync(await download.path(), 'utf8');
+      const row = csv.split('\r\n').find((l) => l.includes('HYPERLINK'));
+      assert.ok(row, `a row for the document: ${csv.slice(0, 400)}`);
+      assert.ok(row.includes(`"'=HYPERLINK(""http://example.com/x"",""点我"")"`), `the cell starts with ' so it is text, not a formula: ${row}`);
+      assert.ok(!/(^|,)"?[=+\-@]/.test(row), `no cell starts with a formula character: ${row}`);
     });
   });
 });

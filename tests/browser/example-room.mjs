@@ -48,3 +48,36 @@ export async function assertNoRoomContent(page, what) {
     assert.ok(!html.includes(secret), `${what}: "${secret}" must not be in the DOM`);
   }
 }
+
+/** Everything a page of this origin can read back: both storages and the IndexedDB database names. */
+export const allStorage = (page) => page.evaluate(async () => ({
+  session: Object.fromEntries(Object.keys(sessionStorage).map((k) => [k, sessionStorage.getItem(k)])),
+  local: Object.fromEntries(Object.keys(localStorage).map((k) => [k, localStorage.getItem(k)])),
+  idb: indexedDB.databases ? (await indexedDB.databases()).map((d) => d.name) : [],
+}));
+
+/** The only thing the sealed room may store: its encrypted progress, under a name that names nothing. */
+export const PROGRESS_ENTRY = /^dataroom-[0-9a-f]{32}$/;
+
+/** Asserts that no storage key or value names a client (id, name, phone), an attachment path or the room. */
+export function assertStorageNamesNothing(st, what) {
+  const all = JSON.stringify(st);
+  for (const secret of [...CLIENT_IDS, CLIENT_NAME, CLIENT_PHONE, CLIENT_PDF, 'attachments/', ROOM_TITLE]) {
+    assert.ok(!all.includes(secret), `${what}: storage must not contain "${secret}": ${all.slice(0, 300)}`);
+  }
+  assert.deepEqual(st.session, {}, `${what}: nothing in sessionStorage`);
+  assert.deepEqual(st.idb || [], [], `${what}: no IndexedDB`);
+  for (const k of Object.keys(st.local)) assert.match(k, PROGRESS_ENTRY, `${what}: only the encrypted progress entry`);
+}
+
+/** Waits until the room's encrypted progress entry exists and has stopped changing (writes are async). */
+export async function settledProgress(page) {
+  let last = null;
+  for (let i = 0; i < 40; i++) {
+    const now = await page.evaluate(() => JSON.stringify(Object.entries(localStorage)));
+    if (now === last && now !== '[]') return;
+    last = now;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the progress entry did not settle: ${last}`);
+}

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-pub const PASSWORD: &str = "洁净家政-移交-2026-蓝色海豚";
+pub const PASSWORD: &str = "橙子-跑步-晴天-蓝色海豚";
 
 pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_dataroom"));

@@ -25,8 +25,6 @@
       skip_to_content: '跳到正文',
       noscript: '此资料室需要启用 JavaScript 才能解锁和查看。',
       password_label: '密码',
-      remember_label: '在此设备上记住',
-      remember_hint: '仅在您自己的电脑上勾选。不勾选时，关闭此标签页即需重新输入密码。',
       unlock: '解锁',
       unlocking: '正在解锁…',
       offline_note: '本资料室完全离线运行：密码和文件都不会离开这台电脑，也不会连接网络。',
@@ -58,6 +56,7 @@
       no_preview: '此类文件无法在此预览，请下载或打开。',
       sort_column: '按此列排序',
       checklist_progress: '已完成 {done}/{total}',
+      checklist_dropped: '此清单已更新：{count} 个勾选对应的条目已不在清单中，这些勾选已移除。',
       quiz_submit: '提交答案',
       quiz_correct: '正确',
       quiz_wrong: '错误',
@@ -85,8 +84,6 @@
       skip_to_content: 'Skip to content',
       noscript: 'This data room needs JavaScript to unlock and display it.',
       password_label: 'Password',
-      remember_label: 'Remember on this device',
-      remember_hint: 'Only tick this on your own computer. Otherwise closing this tab locks the room again.',
       unlock: 'Unlock',
       unlocking: 'Unlocking…',
       offline_note: 'This data room works entirely offline: your password and files never leave this computer and nothing connects to the network.',
@@ -118,6 +115,7 @@
       no_preview: 'This kind of file cannot be previewed here. Download or open it.',
       sort_column: 'Sort by this column',
       checklist_progress: 'Done {done}/{total}',
+      checklist_dropped: 'This checklist has changed: {count} ticks belonged to items that are no longer in it and were removed.',
       quiz_submit: 'Submit',
       quiz_correct: 'Correct',
       quiz_wrong: 'Wrong',
@@ -268,7 +266,7 @@
     if (!root.querySelectorAll) return;
     wrapTables(root);
     forEach(root.querySelectorAll('table.sortable'), initSortable);
-    forEach(root.querySelectorAll('ul.checklist[data-checklist], ol.checklist[data-checklist]'), initChecklist);
+    initChecklists(root);
     initChecklistProgress(root);
     forEach(root.querySelectorAll('.quiz[data-quiz-id]'), initQuiz);
     updateLessonProgress(root);
@@ -309,8 +307,14 @@
     btn.addEventListener('click', function () { window.print(); });
   }
 
+  /* A spreadsheet runs a cell that starts with = + - @ (or tab / CR, which it
+     may skip first) as a formula: such cells get a leading ', unless the whole
+     cell is a number (-12.5). The rule of the Rust exports (render/views.rs
+     csv_field, f64 syntax). */
+  var CSV_NUMBER = /^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|inf|infinity|nan)$/i;
   function csvCell(v) {
     v = String(v == null ? '' : v);
+    if (/^[=+\-@\t\r]/.test(v) && !CSV_NUMBER.test(v)) v = "'" + v;
     return /[",\r\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
   }
 
@@ -429,9 +433,32 @@
     });
   }
 
-  /* --- checklists ----------------------------------------------------- */
-  function checklistKey(id) { return 'dataroom:' + siteId() + ':check:' + id; }
+  /* --- local progress (checklist ticks, quiz results) ------------------ */
+  /* Public pages keep it in localStorage under dataroom:<site>:<kind>:<id>.
+     The sealed room keeps all of it in one localStorage entry, encrypted
+     (AES-GCM) under a key derived from the room's state secret, and named by
+     a value derived from it: nothing in storage names the room, a client or an
+     item, and nothing in it can be read without the password. */
+  function progressGet(kind, id) {
+    if (isShell()) {
+      var m = S.state && S.state[kind];
+      return m && hasOwn.call(m, id) ? m[id] : null;
+    }
+    return readJson('localStorage', 'dataroom:' + siteId() + ':' + kind + ':' + id);
+  }
 
+  function progressSet(kind, id, value) {
+    if (isShell()) {
+      if (!S.state) return;
+      if (!S.state[kind]) S.state[kind] = {};
+      S.state[kind][id] = value;
+      saveState();
+      return;
+    }
+    storageSet('localStorage', 'dataroom:' + siteId() + ':' + kind + ':' + id, JSON.stringify(value));
+  }
+
+  /* --- checklists ----------------------------------------------------- */
   /* All checkboxes of checklist `id` on this page (a document may hold several lists). */
   function checklistBoxes(id) {
     var out = [];
@@ -442,30 +469,98 @@
     return out;
   }
 
+  /* The item's own id for the ticks export: the record it stands for, or its position. */
   function itemId(cb, i) { return cb.getAttribute('data-item') || ('#' + i); }
 
-  function initChecklist(list) {
-    if (list.getAttribute('data-checklist-ready')) return;
-    list.setAttribute('data-checklist-ready', '1');
-    var id = list.getAttribute('data-checklist');
-    var saved = readJson('localStorage', checklistKey(id));
-    if (!saved || typeof saved !== 'object') saved = {};
-    var all = checklistBoxes(id);
-    forEach(list.querySelectorAll('input[type=checkbox]'), function (cb) {
-      var item = itemId(cb, all.indexOf(cb));
+  /* What an item says: its table row, or its list item without nested lists. */
+  function itemText(cb) {
+    var row = cb.closest('tr, li');
+    if (!row) return cb.getAttribute('aria-label') || '';
+    var copy = row.cloneNode(true);
+    forEach(copy.querySelectorAll('ul, ol, input'), function (n) { n.parentNode.removeChild(n); });
+    return copy.textContent.replace(/\s+/g, ' ').trim();
+  }
+
+  /* A 64-bit non-cryptographic hash (cyrb53's mixing) as 16 hex digits: a
+     name for an item, not a secret (the sealed room's store is encrypted). */
+  function textHash(str) {
+    var h1 = 0xdeadbeef;
+    var h2 = 0x41c6ce57;
+    for (var i = 0; i < str.length; i++) {
+      var ch = str.charCodeAt(i);
+      h1 = Math.imul(h1 ^ ch, 2654435761);
+      h2 = Math.imul(h2 ^ ch, 1597334677);
+    }
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    return ('0000000' + (h2 >>> 0).toString(16)).slice(-8) + ('0000000' + (h1 >>> 0).toString(16)).slice(-8);
+  }
+
+  /* Ticks are keyed by a hash of the item's text, so they stay on their items
+     when the seller edits the checklist (inserts, removes, reorders); a
+     repeated text gets ~2, ~3 in order. */
+  function itemKeys(boxes) {
+    var seen = {};
+    return boxes.map(function (cb) {
+      var h = textHash(itemText(cb));
+      seen[h] = (seen[h] || 0) + 1;
+      return seen[h] > 1 ? h + '~' + seen[h] : h;
+    });
+  }
+
+  /* Every checklist on this page not yet set up: saved ticks applied, ticks
+     whose item is gone dropped (and a note says how many). */
+  function initChecklists(root) {
+    var ids = [];
+    forEach(root.querySelectorAll('ul.checklist[data-checklist], ol.checklist[data-checklist]'), function (list) {
+      if (list.getAttribute('data-checklist-ready')) return;
+      var id = list.getAttribute('data-checklist');
+      if (ids.indexOf(id) < 0) ids.push(id);
+    });
+    ids.forEach(initChecklist);
+  }
+
+  function initChecklist(id) {
+    var lists = [];
+    forEach(doc.querySelectorAll('.checklist[data-checklist]'), function (list) {
+      if (list.getAttribute('data-checklist') === id) lists.push(list);
+    });
+    lists.forEach(function (list) { list.setAttribute('data-checklist-ready', '1'); });
+    var boxes = checklistBoxes(id);
+    var keys = itemKeys(boxes);
+    var saved = progressGet('check', id);
+    if (!saved || typeof saved !== 'object') saved = null;
+    var save = function () {
+      var map = {};
+      boxes.forEach(function (box, i) { map[keys[i]] = !!box.checked; });
+      progressSet('check', id, map);
+    };
+    boxes.forEach(function (cb, i) {
       cb.disabled = false;
       cb.removeAttribute('disabled');
-      if (hasOwn.call(saved, item)) cb.checked = !!saved[item];
+      if (saved && hasOwn.call(saved, keys[i])) cb.checked = !!saved[keys[i]];
       markItem(cb);
       cb.addEventListener('change', function () {
         // The whole list is stored, so pages without it (home) can show progress.
-        var map = {};
-        checklistBoxes(id).forEach(function (box, i) { map[itemId(box, i)] = !!box.checked; });
-        storageSet('localStorage', checklistKey(id), JSON.stringify(map));
+        save();
         markItem(cb);
         checklistProgress(id);
       });
     });
+    if (saved) {
+      var gone = 0;
+      var stale = false;
+      for (var k in saved) {
+        if (!hasOwn.call(saved, k) || keys.indexOf(k) >= 0) continue;
+        stale = true;
+        if (saved[k]) gone++;
+      }
+      if (stale) save();
+      if (gone && lists.length) {
+        var note = el('p', { className: 'checklist-note', role: 'status', text: t('checklist_dropped', { count: gone }) });
+        lists[0].parentNode.insertBefore(note, lists[0]);
+      }
+    }
     checklistProgress(id);
   }
 
@@ -485,7 +580,7 @@
     var total = boxes.length;
     var done = boxes.filter(function (cb) { return cb.checked; }).length;
     if (!total) {
-      var saved = readJson('localStorage', checklistKey(id));
+      var saved = progressGet('check', id);
       if (!saved || typeof saved !== 'object') return;
       for (var k in saved) {
         if (!hasOwn.call(saved, k)) continue;
@@ -515,8 +610,6 @@
   }
 
   /* --- quizzes -------------------------------------------------------- */
-  function quizKey(quizId) { return 'dataroom:' + siteId() + ':quiz:' + quizId; }
-
   function parseAnswer(s) {
     return String(s || '').split(',').map(function (x) { return x.trim(); })
       .filter(function (x) { return x !== ''; }).sort();
@@ -631,8 +724,7 @@
   }
 
   function saveQuizResult(quizId, score, passed, hash) {
-    var key = quizKey(quizId);
-    var prev = readJson('localStorage', key);
+    var prev = progressGet('quiz', quizId);
     if (!prev || typeof prev !== 'object' || (hash && prev.hash && prev.hash !== hash)) prev = null;
     var rec = {
       score: score, passed: passed, date: new Date().toISOString(), hash: hash,
@@ -643,7 +735,7 @@
       rec.passed = prev.passed;
       rec.date = prev.date;
     }
-    storageSet('localStorage', key, JSON.stringify(rec));
+    progressSet('quiz', quizId, rec);
   }
 
   function fillRecord(record, r) {
@@ -696,7 +788,7 @@
 
   function updateLessonProgress(root) {
     forEach((root || doc).querySelectorAll('.lesson-progress[data-quiz-id]'), function (p) {
-      var rec = readJson('localStorage', quizKey(p.getAttribute('data-quiz-id')));
+      var rec = progressGet('quiz', p.getAttribute('data-quiz-id'));
       var hash = p.getAttribute('data-content-hash');
       p.classList.remove('passed', 'failed', 'outdated', 'not-started');
       if (!rec || typeof rec !== 'object') {
@@ -884,7 +976,9 @@
   var S = {
     header: null,
     publicTitle: '',
-    keys: null,        // kid -> CryptoKey
+    keys: null,        // kid -> CryptoKey (only here, never stored)
+    state: null,       // progress (checklist ticks, quiz results), decrypted
+    stateStore: null,  // {name, key} of the encrypted progress in localStorage
     index: null,
     generation: 0,     // bumped on logout: late results are dropped
     pages: new Map(),  // payload id -> decrypted HTML
@@ -896,8 +990,6 @@
     rendered: false,
     els: {}
   };
-
-  function storageKey() { return 'dataroom:' + S.header.room; }
 
   async function payloadBytes(id, timeoutMs) {
     var gen = S.generation;
@@ -962,34 +1054,82 @@
     return index;
   }
 
-  /* --- key storage: only the unwrapped content keys, never the password --- */
-  function saveKeys(raw, remember) {
-    var map = {};
-    for (var kid in raw) if (hasOwn.call(raw, kid)) map[kid] = b64encode(raw[kid]);
-    var json = JSON.stringify(map);
-    storageSet('sessionStorage', storageKey(), json);
-    // (Not ticking "remember" does not remove keys another tab remembered:
-    // that would log that tab out. Logging out forgets them everywhere.)
-    if (remember) storageSet('localStorage', storageKey(), json);
+  /* --- keys live in this page's memory only ----------------------------
+     In Chromium every file:// page shares one origin: whatever the room put
+     in storage (even a non-extractable CryptoKey in IndexedDB) any local HTML
+     file could read or use. So the content keys are never stored: a reload or
+     a new tab asks for the password again. */
+
+  /* Older versions kept the content keys (dataroom:<room>) and plaintext
+     progress (dataroom:<site>:check|quiz:…, naming clients) in storage. */
+  function forgetLegacyStorage(header) {
+    ['sessionStorage', 'localStorage'].forEach(function (kind) {
+      var names = [];
+      try {
+        for (var i = 0; i < window[kind].length; i++) names.push(window[kind].key(i));
+      } catch (e) { return; }
+      names.forEach(function (name) {
+        if (name === 'dataroom:' + header.room ||
+            (header.site && name.indexOf('dataroom:' + header.site + ':') === 0) ||
+            name.indexOf('dataroom:' + header.room + ':') === 0) storageDel(kind, name);
+      });
+    });
   }
 
-  function storedKeys() {
-    var map = readJson('sessionStorage', storageKey()) || readJson('localStorage', storageKey());
-    if (!map || typeof map !== 'object') return null;
-    var raw = {};
-    var n = 0;
-    for (var kid in map) {
-      if (!hasOwn.call(map, kid)) continue;
-      try { raw[kid] = b64decode(map[kid]); } catch (e) { return null; }
-      if (raw[kid].length !== 32) return null;
-      n++;
+  function hex(buf) {
+    return Array.prototype.map.call(new Uint8Array(buf), function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+  }
+
+  /* The progress store's key and name, derived (HKDF-SHA-256) from the
+     index's state secret: the same for every build of this room by this
+     seller, so ticks survive a rebuild. Without one (older builds), from the
+     content key: then progress lasts one build. */
+  async function openStateStore(raw, index) {
+    var secret = null;
+    if (typeof index.state === 'string') {
+      try { secret = b64decode(index.state); } catch (e) { secret = null; }
     }
-    return n ? raw : null;
+    if (!secret || secret.length !== 32) secret = raw[Object.keys(raw).sort()[0]];
+    var base = await crypto.subtle.importKey('raw', secret, 'HKDF', false, ['deriveKey', 'deriveBits']);
+    var info = function (what) {
+      return { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: enc.encode('dataroom-state/1 ' + what) };
+    };
+    var name = await crypto.subtle.deriveBits(info('name'), base, 128);
+    var key = await crypto.subtle.deriveKey(info('key'), base, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+    return { name: 'dataroom-' + hex(name), key: key };
   }
 
-  function forgetKeys() {
-    storageDel('sessionStorage', storageKey());
-    storageDel('localStorage', storageKey());
+  /* The stored progress, decrypted; {} when there is none or it cannot be read. */
+  async function loadState(store) {
+    var stored = storageGet('localStorage', store.name);
+    if (!stored) return {};
+    try {
+      var bytes = b64decode(stored);
+      var plain = await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: bytes.subarray(0, 12), additionalData: enc.encode(store.name), tagLength: 128 },
+        store.key, bytes.subarray(12));
+      var obj = JSON.parse(new TextDecoder('utf-8').decode(plain));
+      return obj && typeof obj === 'object' ? obj : {};
+    } catch (e) {
+      return {};
+    }
+  }
+
+  /* Encrypts and stores the progress; writes run one after the other. */
+  var stateWrites = Promise.resolve();
+  function saveState() {
+    var store = S.stateStore;
+    if (!store) return;
+    var plain = enc.encode(JSON.stringify(S.state));
+    stateWrites = stateWrites.then(async function () {
+      var iv = crypto.getRandomValues(new Uint8Array(12));
+      var ct = new Uint8Array(await crypto.subtle.encrypt(
+        { name: 'AES-GCM', iv: iv, additionalData: enc.encode(store.name), tagLength: 128 }, store.key, plain));
+      var out = new Uint8Array(iv.length + ct.length);
+      out.set(iv);
+      out.set(ct, iv.length);
+      storageSet('localStorage', store.name, b64encode(out));
+    }).catch(function () { /* storage full or blocked: progress stays in this page */ });
   }
 
   async function importKeys(raw) {
@@ -1007,7 +1147,6 @@
     var E = S.els;
     E.unlockButton.disabled = busy;
     E.password.disabled = busy;
-    E.remember.disabled = busy;
     E.form.setAttribute('aria-busy', busy ? 'true' : 'false');
     E.unlockButton.textContent = busy ? t('unlocking') : E.unlockLabel;
     E.lock.classList.toggle('busy', busy);
@@ -1055,26 +1194,31 @@
     }
     password = null;
     E.password.value = '';
-    await openRoom(raw, E.remember.checked, true);
+    await openRoom(raw);
+    // The raw key bytes are not needed any more (imported, non-extractable).
+    for (var kid in raw) if (hasOwn.call(raw, kid)) raw[kid].fill(0);
   }
 
-  async function openRoom(raw, remember, fresh) {
+  async function openRoom(raw) {
     var gen = S.generation;
     var index;
+    var store;
+    var state;
     try {
       S.keys = await importKeys(raw);
       index = await loadIndex();
+      store = await openStateStore(raw, index);
+      state = await loadState(store);
     } catch (err) {
       if (gen !== S.generation) return;
       S.keys = null;
-      forgetKeys();
       showLock();
-      // Stored keys that no longer open the index: just ask for the password.
-      if (fresh) lockError(err instanceof DataroomError ? describeError(err) : t('tampered'));
+      lockError(err instanceof DataroomError ? describeError(err) : t('tampered'));
       return;
     }
     if (gen !== S.generation) return;
-    if (fresh) saveKeys(raw, remember);
+    S.stateStore = store;
+    S.state = state;
     S.index = index;
     S.packOf = indexPacks(index);
     var E = S.els;
@@ -1095,8 +1239,9 @@
     var E = S.els;
     S.generation++;
     S.navToken++;
-    forgetKeys();
     S.keys = null;
+    S.state = null;
+    S.stateStore = null;
     S.index = null;
     S.packOf = null;
     S.packs.clear();
@@ -1113,7 +1258,6 @@
     if (pr) pr.parentNode.removeChild(pr);
     // Do not leave the route (it names room content) in the address bar.
     try { history.replaceState(null, '', location.pathname + location.search); } catch (e) { /* ignore */ }
-    E.remember.checked = false;
     traineeName = '';
     lockError('');
     showLock();
@@ -1152,11 +1296,6 @@
   function revokeBlobs() {
     S.blobUrls.forEach(function (u) { try { URL.revokeObjectURL(u); } catch (e) { /* ignore */ } });
     S.blobUrls = [];
-  }
-
-  function setTitle(pageTitle) {
-    var room = S.index && S.index.title ? S.index.title : S.publicTitle;
-    doc.title = pageTitle ? pageTitle + ' \u2014 ' + room : room;
   }
 
   function setContent(node) {
@@ -1237,12 +1376,10 @@
     var entry = lookup(S.index.routes, route.key);
     markNav('#/' + route.key);
     if (!entry) {
-      setTitle(t('not_found'));
       setContent(notFoundPage(route.key));
       afterRender();
       return;
     }
-    setTitle(entry.t);
     if (!S.pages.has(entry.p)) setContent(loadingPage());
     var html;
     try {
@@ -1306,13 +1443,11 @@
     var f = lookup(S.index.files, key);
     markNav('#/file/' + key);
     if (!f) {
-      setTitle(t('not_found'));
       setContent(notFoundPage('file/' + key));
       afterRender();
       return;
     }
     var name = f.name || key.split('/').pop();
-    setTitle(name);
     setContent(loadingPage());
     var bytes;
     try {
@@ -1367,7 +1502,13 @@
     if (!a) return;
     var href = a.getAttribute('href');
     if (href.slice(0, 2) === '#/') {
-      if (href === location.hash) { ev.preventDefault(); render(); }
+      // Pages replace each other in the same history entry: no entry names a
+      // record, so Back after logging out brings nothing back.
+      ev.preventDefault();
+      if (href !== location.hash) {
+        try { history.replaceState(null, '', href); } catch (e) { location.replace(href); return; }
+      }
+      render();
       return;
     }
     ev.preventDefault();
@@ -1403,7 +1544,7 @@
 
   function initShell() {
     var E = S.els;
-    ['lock', 'app', 'nav', 'content', 'password', 'remember', 'logout'].forEach(function (id) { E[id] = doc.getElementById(id); });
+    ['lock', 'app', 'nav', 'content', 'password', 'logout'].forEach(function (id) { E[id] = doc.getElementById(id); });
     E.form = doc.getElementById('unlock-form');
     E.lockError = doc.getElementById('lock-error');
     E.roomTitle = doc.getElementById('room-title');
@@ -1453,20 +1594,14 @@
     doc.addEventListener('keydown', function (ev) { if (ev.key === 'Escape') closeNav(); });
     doc.addEventListener('click', onDocumentClick);
     window.addEventListener('hashchange', function () { render(); });
-    // Logging out in another tab of this device forgets the remembered keys:
-    // follow it here too.
+    // Another tab of this room saved progress: take it over.
     window.addEventListener('storage', function (ev) {
-      if (ev.key === storageKey() && ev.newValue === null && S.index) logout();
+      var store = S.stateStore;
+      if (!store || ev.key !== store.name) return;
+      loadState(store).then(function (state) { if (S.stateStore === store) S.state = state; });
     });
-
-    var raw = storedKeys();
-    if (raw) {
-      // Keys from this tab (or remembered on this device): skip the lock screen.
-      E.lock.hidden = true;
-      openRoom(raw, false, false);
-    } else {
-      showLock();
-    }
+    forgetLegacyStorage(header);
+    showLock();
   }
 
   function boot() {
