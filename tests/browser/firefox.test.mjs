@@ -29,7 +29,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fileUrl, LOCAL_URL } from './helpers.mjs';
 import { tamperSiteCopy } from './tamper.mjs';
-import { REPO, ROOM, CLIENT_ID, CLIENT_NAME, CLIENT_PHONE, CLIENT_PDF, ROOM_TITLE, T, text, storage, assertNoRoomContent } from './example-room.mjs';
+import { REPO, ROOM, CLIENT_ID, CLIENT_NAME, CLIENT_PHONE, CLIENT_PDF, ROOM_TITLE, T, text, storage, allStorage, assertStorageNamesNothing, settledProgress, assertNoRoomContent } from './example-room.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BIN = process.env.DATAROOM_BIN ? path.resolve(process.env.DATAROOM_BIN) : path.join(REPO, 'target/debug/dataroom');
@@ -298,10 +298,8 @@ describe('firefox: real build of example-dataroom from file://', { skip, timeout
     assert.equal(await unlock(page, PASSWORD), null);
     await waitForH1(page, ROOM_TITLE);
     assert.equal(await page.$eval('#lock', (l) => l.hidden), true);
-    const st = await storage(page);
-    assert.deepEqual(Object.keys(st.session), [`dataroom:${roomId}`], 'only the content keys, in sessionStorage');
-    assert.deepEqual(st.local, {}, 'nothing on the device without "remember"');
-    assert.ok(!JSON.stringify(st).includes(PASSWORD), 'the password is never stored');
+    // the keys live only in this page's memory
+    assert.deepEqual(await allStorage(page), { session: {}, local: {}, idb: [] });
     await goRoute(page, `#/clients/${CLIENT_ID}`);
     await waitForH1(page, CLIENT_ID);
     const h1 = await text(page, '#content article h1');
@@ -357,7 +355,7 @@ describe('firefox: real build of example-dataroom from file://', { skip, timeout
     assert.equal(await page.$eval('#app', (a) => a.hidden), true);
     assert.equal(await page.$eval('#content', (c) => c.innerHTML), '');
     await assertNoRoomContent(page, 'tampered index');
-    assert.deepEqual((await storage(page)).session, {}, 'keys not kept when the index cannot be opened');
+    assert.deepEqual(await storage(page), { session: {}, local: {} }, 'nothing kept when the index cannot be opened');
 
     // (b) every page and attachment flipped, the index intact: the routes show only the error
     const pages = tamperedCopy('tamper-pages', [indexId]);
@@ -375,5 +373,53 @@ describe('firefox: real build of example-dataroom from file://', { skip, timeout
       assert.ok(!(await page.$eval('#app', (a) => a.outerHTML)).includes(CLIENT_PHONE), `${route}: no client data`);
       assert.ok(!(await text(page, '#content')).includes(CLIENT_NAME), `${route}: no client name in #content`);
     }
+  });
+
+  test('item 4: another file:// page and this tab navigated elsewhere find no key material; a reload asks again', async () => {
+    const page = await openPage(sealedUrl);
+    assert.equal(await unlock(page, PASSWORD), null);
+    await waitForH1(page, ROOM_TITLE);
+    const other = path.join(tmp, 'elsewhere', 'notes.html');
+    fs.mkdirSync(path.dirname(other), { recursive: true });
+    fs.writeFileSync(other, '<!DOCTYPE html><meta charset="utf-8"><title>notes</title><p>another local page');
+    const second = await openPage(fileUrl(other));
+    assert.deepEqual(await allStorage(second), { session: {}, local: {}, idb: [] }, 'another file:// page');
+    await page.goto(fileUrl(other));
+    assert.deepEqual(await allStorage(page), { session: {}, local: {}, idb: [] }, 'the same tab, navigated elsewhere');
+    await page.goto(sealedUrl);
+    await page.waitForSelector('#password:not([disabled])');
+    assert.equal(await page.$eval('#lock', (l) => l.hidden), false, 'back on the room: the password is asked again');
+  });
+
+  test('item 3: public title only, no history entries for records, logout leaves nothing that names a client', async () => {
+    const page = await openPage(sealedUrl);
+    const publicTitle = await page.title();
+    const historyLength = await page.evaluate(() => history.length);
+    assert.equal(await unlock(page, PASSWORD), null);
+    await waitForH1(page, ROOM_TITLE);
+    await page.click('#content a.card[href="#/clients"]');
+    await page.waitForSelector(`#content a[href="#/clients/${CLIENT_ID}"]`);
+    await page.click(`#content a[href="#/clients/${CLIENT_ID}"]`);
+    await waitForH1(page, CLIENT_ID);
+    assert.equal(await page.title(), publicTitle, 'a client page keeps the public title');
+    await page.click(`#content a[href="#/file/${CLIENT_PDF}"]`);
+    await waitForH1(page, path.basename(CLIENT_PDF));
+    assert.equal(await page.title(), publicTitle, 'an attachment keeps the public title');
+    assert.equal(await page.evaluate(() => history.length), historyLength, 'pages do not add history entries');
+    await page.click('#nav a[href="#/handover/checklist"]');
+    await page.waitForSelector(`#content input[data-item="c-${CLIENT_ID}"]:not([disabled])`);
+    await page.click(`#content input[data-item="c-${CLIENT_ID}"]`);
+    await settledProgress(page);
+
+    await page.click('#logout');
+    await page.waitForSelector('#lock:not([hidden])');
+    assert.equal(await page.$eval('#content', (c) => c.innerHTML), '');
+    assert.equal(await page.title(), publicTitle);
+    await assertNoRoomContent(page, 'after logout');
+    assert.ok(!page.url().includes('#'), `route removed from the address bar: ${page.url()}`);
+    assertStorageNamesNothing(await allStorage(page), 'after logout');
+    assert.equal(await page.evaluate(() => history.length), historyLength);
+    await page.goBack().catch(() => null);
+    assert.ok(!page.url().includes(CLIENT_ID) && !page.url().includes('attachments'), `Back after logout: ${page.url()}`);
   });
 });
