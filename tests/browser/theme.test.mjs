@@ -53,9 +53,11 @@ test('shell.html: the CSP meta is first in <head>, exact, and nothing inline nee
   for (const [tag] of shell.matchAll(/<script[^>]*>/g)) {
     assert.ok(/\ssrc="(static|data)\/[\w.]+"/.test(tag) || tag === '<script type="application/json" id="dataroom-i18n">', tag);
   }
-  for (const id of ['lock', 'unlock-form', 'password', 'remember', 'lock-error', 'app', 'nav', 'room-title', 'logout', 'content']) {
+  for (const id of ['lock', 'unlock-form', 'password', 'lock-error', 'app', 'nav', 'room-title', 'logout', 'content']) {
     assert.match(shell, new RegExp(`id="${id}"`), `#${id}`);
   }
+  // keys are held in the page's memory only: no "remember on this device"
+  assert.doesNotMatch(shell, /remember/);
   assert.match(shell, /<input id="password"[^>]*type="password"[^>]*autocomplete="current-password"/);
   assert.match(shell, /<p id="lock-error"[^>]*role="alert"/);
   assert.match(shell, /<div id="app"[^>]*hidden/);
