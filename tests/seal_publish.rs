@@ -593,7 +593,10 @@ fn weak_passwords_are_refused_and_generated_ones_printed_once() {
     // The fixture room is zh-CN: the refusal is Chinese and points at the generated passphrase.
     assert!(r.stderr.contains("密码太弱"), "{}", r.stderr);
     assert!(r.stderr.contains("随机密码短语"), "{}", r.stderr);
-    assert!(!r.all().contains("password123"), "the password is never echoed");
+    assert!(
+        !r.all().contains("password123"),
+        "the password is never echoed"
+    );
     assert!(!out.exists());
     let r = build_with_password(
         room.path(),
@@ -656,7 +659,11 @@ fn passwords_made_of_the_rooms_own_words_are_refused() {
         assert_eq!(r.code, 1, "{pw} must be refused: {}", r.all());
         assert!(r.stderr.contains("密码太弱"), "{pw}: {}", r.stderr);
         assert!(r.stderr.contains("--allow-weak-password"), "{}", r.stderr);
-        assert!(!r.all().contains(pw), "{pw} must not be echoed: {}", r.all());
+        assert!(
+            !r.all().contains(pw),
+            "{pw} must not be echoed: {}",
+            r.all()
+        );
         assert!(!out.exists());
     }
     // The reason names the kind of weakness, in the room's language.
@@ -666,7 +673,10 @@ fn passwords_made_of_the_rooms_own_words_are_refused() {
     // An English room: the same check, in English.
     let room = Room::valid();
     let yaml = std::fs::read_to_string(room.path().join("dataroom.yaml")).expect("yaml");
-    room.write("dataroom.yaml", yaml.replace("language: zh-CN", "language: en"));
+    room.write(
+        "dataroom.yaml",
+        yaml.replace("language: zh-CN", "language: en"),
+    );
     let r = build_with_password(room.path(), &out, &key, &[], Some("ceshibaojie2026"));
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(r.stderr.contains("too weak"), "{}", r.stderr);

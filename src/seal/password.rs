@@ -203,9 +203,14 @@ impl RoomWords {
         for c in &room.clients {
             words.add(&c.id, false);
             words.add(&c.name, false);
-            for v in [&c.contact.phone, &c.contact.email, &c.id_number, &c.credit_code]
-                .into_iter()
-                .flatten()
+            for v in [
+                &c.contact.phone,
+                &c.contact.email,
+                &c.id_number,
+                &c.credit_code,
+            ]
+            .into_iter()
+            .flatten()
             {
                 words.add(v, false);
             }
@@ -410,9 +415,9 @@ mod tests {
     fn strong_passwords_pass_in_the_example_room() {
         let room = example_words();
         for pw in [
-            "橙子跑步晴天蓝色海豚",           // 10 Chinese characters of its own
-            "洁净家政-橙子跑步-蓝色海豚",     // the room's words do not count, the rest does
-            "海豚晴天-Kx7#q2",               // 4 Chinese + letters, digits, symbols
+            "橙子跑步晴天蓝色海豚",            // 10 Chinese characters of its own
+            "洁净家政-橙子跑步-蓝色海豚",      // the room's words do not count, the rest does
+            "海豚晴天-Kx7#q2",                 // 4 Chinese + letters, digits, symbols
             "e2e 移交 password correct horse", // Latin judged as Latin
             "violet-harbor-quietly-seventeen",
         ] {
