@@ -548,10 +548,12 @@
       });
     });
     if (saved) {
+      var present = Object.create(null); // (the handover checklist can have 10,000s of items)
+      keys.forEach(function (k) { present[k] = true; });
       var gone = 0;
       var stale = false;
       for (var k in saved) {
-        if (!hasOwn.call(saved, k) || keys.indexOf(k) >= 0) continue;
+        if (!hasOwn.call(saved, k) || present[k]) continue;
         stale = true;
         if (saved[k]) gone++;
       }
