@@ -8,6 +8,7 @@
 // once per problem, never in a hot loop, so their size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod i18n;
 pub mod publish;
 pub mod render;
 pub mod room;

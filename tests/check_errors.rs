@@ -333,7 +333,7 @@ fn data_quality_findings_are_warnings_unless_strict() {
     // The +86 phone is valid and is the same number as HX-1's.
     assert!(
         r.stderr
-            .contains("client HX-3 shares its contact.phone with HX-1"),
+            .contains("client HX-3 shares its phone number with HX-1"),
         "{}",
         r.stderr
     );

@@ -166,7 +166,11 @@ fn one_notice_per_client_and_a_mail_merge_csv() {
     );
     let csv = std::fs::read_to_string(r.dir.join("exports/notices.csv")).expect("csv");
     assert!(csv.starts_with('\u{feff}'));
-    assert!(csv.starts_with("\u{feff}client_id,name,phone,address,notice"));
+    assert!(
+        csv.starts_with("\u{feff}客户编号,客户名称,联系电话,地址,告知内容\r\n"),
+        "Chinese headers in a Chinese room: {}",
+        csv.lines().next().unwrap_or_default()
+    );
     let rows = csv.matches("\r\nHX-").count();
     assert_eq!(rows, clients.len(), "one row per client");
 }
@@ -311,16 +315,114 @@ fn exports_for_the_buyer() {
     assert!(csv.starts_with(&[0xEF, 0xBB, 0xBF]), "UTF-8 BOM for Excel");
     let text = String::from_utf8(csv).expect("utf8");
     assert_eq!(text.lines().count(), clients().len() + 1);
+    // People read the CSV in Excel: headers and values in the room's language.
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    assert_eq!(
+        lines.next(),
+        Some("客户编号,客户名称,客户类型,联系电话,电子邮箱,地址,身份证号,统一社会信用代码,授权同意,标签,服务记录数,合同数,支付记录数,合同金额合计（元）,支付金额合计（元）,最近服务日期,保存期限")
+    );
+    let hx10 = lines.next().expect("first client");
+    assert!(
+        hx10.starts_with("HX-00010,") && hx10.contains(",个人,") && hx10.contains(",是,"),
+        "{hx10}"
+    );
+    assert!(
+        text.contains(",企业,") && text.contains(",否,"),
+        "company kind and refused consent"
+    );
+    assert!(!text.contains("individual") && !text.contains(",yes,"));
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(r.dir.join("exports/clients.json")).expect("json"))
             .expect("parses");
     let arr = json.as_array().expect("array");
     assert_eq!(arr.len(), clients().len());
     assert!(arr[0]["contracts"].is_array());
+    // Software reads the JSON: its keys stay the source format's English names.
+    assert_eq!(arr[0]["kind"], "individual");
+    assert!(arr[0]["id"].is_string() && arr[0]["contact"]["phone"].is_string());
     // Amounts keep exact cents.
     assert!(
         String::from_utf8_lossy(&std::fs::read(r.dir.join("exports/clients.json")).expect("json"))
             .contains("\"amount\": \""),
         "amounts are exact decimal strings"
     );
+}
+
+/// The words a reader sees in the page's main part: tags dropped, entities kept.
+fn visible_text(html: &str) -> String {
+    let main = html
+        .split_once("<main")
+        .and_then(|(_, rest)| rest.split_once("</main>"))
+        .map_or(html, |(m, _)| m);
+    let mut out = String::new();
+    let mut in_tag = true; // the rest of the <main …> tag comes first
+    for c in main.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn a_chinese_room_reads_chinese_in_the_quality_retention_and_destruction_pages() {
+    let r = restored_example();
+    let quality = visible_text(&r.page("handover/quality"));
+    for expected in [
+        "客户 HX-00060 未同意处理其个人信息",
+        "客户 HX-00040 的联系电话 1391756423 既不是大陆手机号",
+        "客户 HX-00130 的身份证号未通过 GB 11643 校验",
+        "客户 HX-00100 的联系电话与 HX-00200 相同",
+        "请与营业执照核对",
+        "联系电话",
+        "身份证号",
+        "授权同意",
+    ] {
+        assert!(quality.contains(expected), "{expected:?} in\n{quality}");
+    }
+    for english in [
+        "client ",
+        "ask the",
+        "consent",
+        "contact.phone",
+        "id_number",
+        "`",
+    ] {
+        assert!(!quality.contains(english), "{english:?} in\n{quality}");
+    }
+
+    let retention = visible_text(&r.page("handover/retention"));
+    assert!(
+        retention.contains("合同协议：合同结束后 3 年"),
+        "{retention}"
+    );
+    assert!(
+        retention.contains("合同结束（2024-05-09）后 3 年"),
+        "{retention}"
+    );
+    let destruction = visible_text(&r.page("handover/destruction"));
+    assert!(destruction.contains("整条客户记录"), "{destruction}");
+    for (name, text) in [("retention", &retention), ("destruction", &destruction)] {
+        for programmer in [
+            "record",
+            "contracts",
+            "payments",
+            "services",
+            "retain_until",
+            "contract_end",
+            "+ 3y",
+            "dataroom.yaml",
+        ] {
+            assert!(
+                !text.contains(programmer),
+                "{programmer:?} on the {name} page:\n{text}"
+            );
+        }
+    }
 }

@@ -25,9 +25,7 @@ pub const ROUTES: [&str; 8] = [
     "handover/exports",
 ];
 
-fn t<'a>(strings: &'a HashMap<String, String>, key: &'a str) -> &'a str {
-    strings.get(key).map_or(key, String::as_str)
-}
+use crate::i18n::{fill, text as t};
 
 fn json_hash(v: &impl serde::Serialize) -> String {
     hex(&Sha256::digest(serde_json::to_vec(v).unwrap_or_default()))
@@ -64,12 +62,12 @@ pub fn page(
         "handover/retention" => (
             "handover_retention.html",
             "handover_retention",
-            retention_view(room),
+            retention_view(room, strings),
         ),
         "handover/destruction" => (
             "handover_destruction.html",
             "handover_destruction",
-            destruction(room),
+            destruction(room, strings),
         ),
         "handover/impact" => (
             "handover_impact.html",
@@ -211,35 +209,33 @@ fn notices(room: &Room, strings: &HashMap<String, String>) -> Vec<Value> {
 }
 
 pub fn notices_csv(room: &Room, strings: &HashMap<String, String>) -> Export {
-    let mut csv = String::from("\u{feff}client_id,name,phone,address,notice\r\n");
-    for n in notice_texts(room, strings) {
-        let row = [
+    let rows = notice_texts(room, strings).into_iter().map(|n| {
+        vec![
             n.client_id,
             n.name,
             n.phone,
             n.address,
             n.text.replace("\n\n", "\n"),
-        ];
-        csv.push_str(
-            &row.iter()
-                .map(|f| super::views::csv_field(f))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        csv.push_str("\r\n");
-    }
-    Export {
-        path: "exports/notices.csv".into(),
-        mime: "text/csv",
-        bytes: csv.into_bytes(),
-    }
+        ]
+    });
+    super::views::csv_export(
+        "exports/notices.csv",
+        strings,
+        &["client_id", "name", "phone", "address", "notice"],
+        rows,
+    )
 }
 
 fn quality(extras: &Extras, strings: &HashMap<String, String>) -> Value {
     let mut groups: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     for d in extras.findings {
+        let (message, help) = d.worded(strings);
+        let field = d
+            .field
+            .as_deref()
+            .map(|f| crate::i18n::field_label(strings, f));
         groups.entry(d.code).or_default().push(json!({
-            "client": d.client, "field": d.field, "message": d.message, "help": d.help,
+            "client": d.client, "field": field, "message": message, "help": help,
             "file": d.file.to_string_lossy().replace('\\', "/"), "line": d.loc.line,
         }));
     }
@@ -253,31 +249,77 @@ fn quality(extras: &Extras, strings: &HashMap<String, String>) -> Value {
     json!({"groups": groups, "total": extras.findings.len()})
 }
 
-fn retention_view(room: &Room) -> Value {
+/// A retention category in the reader's words (合同协议, 整条客户记录 …).
+fn category_label<'a>(strings: &'a HashMap<String, String>, category: &str) -> &'a str {
+    strings
+        .get(&format!("retention_category_{category}"))
+        .map_or("", String::as_str)
+}
+
+fn anchor_label<'a>(strings: &'a HashMap<String, String>, anchor: &str) -> &'a str {
+    strings
+        .get(&format!("retention_anchor_{anchor}"))
+        .map_or("", String::as_str)
+}
+
+/// Why a record is due, in words: 合同结束（2024-05-09）后 3 年.
+fn basis_label(strings: &HashMap<String, String>, d: &retention::Due) -> String {
+    match d.from {
+        None => t(strings, "retention_basis_retain_until").to_string(),
+        Some(from) => fill(
+            t(strings, "retention_basis_rule"),
+            &[
+                ("anchor", anchor_label(strings, d.anchor)),
+                ("date", &from.to_string()),
+                ("years", &d.years.to_string()),
+            ],
+        ),
+    }
+}
+
+fn retention_view(room: &Room, strings: &HashMap<String, String>) -> Value {
     let today = room.settings.handover_date;
     let rows: Vec<Value> = retention::schedule(room)
         .into_iter()
-        .map(|d| json!({"client_id": d.client_id, "category": d.category, "basis": d.basis, "due": d.due.to_string(), "overdue": d.due <= today}))
+        .map(|d| json!({"client_id": d.client_id, "category": category_label(strings, d.category), "basis": basis_label(strings, &d), "due": d.due.to_string(), "overdue": d.due <= today}))
         .collect();
-    let rules: Vec<Value> = room
+    let rules: Vec<String> = room
         .settings
         .retention
         .iter()
-        .map(|r| json!({"category": r.category, "years_after": r.years_after, "years": r.years}))
+        .map(|r| {
+            fill(
+                t(strings, "retention_rule"),
+                &[
+                    (
+                        "category",
+                        category_label(strings, retention::category_name(r.category)),
+                    ),
+                    (
+                        "anchor",
+                        anchor_label(strings, retention::anchor_name(r.years_after)),
+                    ),
+                    ("years", &r.years.to_string()),
+                ],
+            )
+        })
         .collect();
     json!({"rows": rows, "rules": rules, "as_of": today.to_string()})
 }
 
-fn destruction(room: &Room) -> Value {
+fn destruction(room: &Room, strings: &HashMap<String, String>) -> Value {
     let as_of = room.settings.handover_date;
-    let mut by_client: BTreeMap<String, Vec<&'static str>> = BTreeMap::new();
+    let mut by_client: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for d in retention::due_as_of(room, as_of) {
-        by_client.entry(d.client_id).or_default().push(d.category);
+        by_client
+            .entry(d.client_id)
+            .or_default()
+            .push(category_label(strings, d.category));
     }
     // Record ids and categories only: a destruction certificate carries no personal data.
     let rows: Vec<Value> = by_client
         .into_iter()
-        .map(|(id, cats)| json!({"client_id": id, "categories": cats}))
+        .map(|(id, cats)| json!({"client_id": id, "categories": cats.join(t(strings, "list_separator"))}))
         .collect();
     json!({"rows": rows, "as_of": as_of.to_string(), "seller": room.settings.seller.name})
 }

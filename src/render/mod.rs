@@ -233,7 +233,7 @@ pub fn render(
     let nav = view.nav(&engine)?;
     let exports = match selection {
         Selection::All => {
-            let mut e = views::exports(room);
+            let mut e = views::exports(room, &engine.strings);
             e.push(handover::notices_csv(room, &engine.strings));
             e
         }

@@ -50,9 +50,7 @@ pub struct RoomView<'a> {
     extras: &'a Extras<'a>,
 }
 
-fn t<'a>(strings: &'a HashMap<String, String>, key: &'a str) -> &'a str {
-    strings.get(key).map_or(key, String::as_str)
-}
+use crate::i18n::text as t;
 
 impl<'a> RoomView<'a> {
     pub fn new(
@@ -509,18 +507,68 @@ fn doc_link(d: &Document) -> Value {
     json!({"route": d.route(), "title": d.title, "summary": d.summary})
 }
 
-/// `clients.csv` (UTF-8 with BOM, for Excel) and `clients.json` (full records),
-/// for the buyer to import into their own systems.
-pub fn exports(room: &Room) -> Vec<Export> {
-    let mut csv = String::from("\u{feff}id,name,kind,phone,email,address,id_number,credit_code,consent,tags,services,contracts,payments,contracts_total,payments_total,last_service,retain_until\r\n");
-    for c in &room.clients {
-        let fields = [
+/// The columns of `clients.csv`; each header is the catalogue entry `csv_<column>`.
+const CLIENT_CSV_COLUMNS: [&str; 17] = [
+    "client_id",
+    "name",
+    "kind",
+    "phone",
+    "email",
+    "address",
+    "id_number",
+    "credit_code",
+    "consent",
+    "tags",
+    "services",
+    "contracts",
+    "payments",
+    "contracts_total",
+    "payments_total",
+    "last_service",
+    "retain_until",
+];
+
+/// A CSV file for Excel: UTF-8 with a BOM, headers in the room's language
+/// (catalogue entries `csv_<column>`), CRLF lines, every cell quoted as needed.
+pub fn csv_export(
+    path: &str,
+    strings: &HashMap<String, String>,
+    columns: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Export {
+    let header: Vec<String> = columns
+        .iter()
+        .map(|c| csv_field(t(strings, &format!("csv_{c}"))))
+        .collect();
+    let mut csv = format!("\u{feff}{}\r\n", header.join(","));
+    for row in rows {
+        let line: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
+        csv.push_str(&line.join(","));
+        csv.push_str("\r\n");
+    }
+    Export {
+        path: path.into(),
+        mime: "text/csv",
+        bytes: csv.into_bytes(),
+    }
+}
+
+/// `clients.csv` (for people: the room's language, UTF-8 with BOM for Excel)
+/// and `clients.json` (for software: the records with their stable English
+/// keys, as in the source format), for the buyer's own systems.
+pub fn exports(room: &Room, strings: &HashMap<String, String>) -> Vec<Export> {
+    let rows = room.clients.iter().map(|c| {
+        vec![
             c.id.clone(),
             c.name.clone(),
-            match c.kind {
-                ClientKind::Individual => "individual".into(),
-                ClientKind::Company => "company".into(),
-            },
+            t(
+                strings,
+                match c.kind {
+                    ClientKind::Individual => "individual",
+                    ClientKind::Company => "company",
+                },
+            )
+            .to_string(),
             c.contact.phone.clone().unwrap_or_default(),
             c.contact.email.clone().unwrap_or_default(),
             c.contact.address.clone().unwrap_or_default(),
@@ -528,8 +576,8 @@ pub fn exports(room: &Room) -> Vec<Export> {
             c.credit_code.clone().unwrap_or_default(),
             c.consent
                 .as_ref()
-                .map_or("", |k| if k.given { "yes" } else { "no" })
-                .into(),
+                .map_or("", |k| t(strings, if k.given { "yes" } else { "no" }))
+                .to_string(),
             c.tags.join(";"),
             c.services.len().to_string(),
             c.contracts.len().to_string(),
@@ -538,18 +586,12 @@ pub fn exports(room: &Room) -> Vec<Export> {
             format!("{:.2}", c.payments_total()),
             c.last_service().map(|d| d.to_string()).unwrap_or_default(),
             c.retain_until.map(|d| d.to_string()).unwrap_or_default(),
-        ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        csv.push_str(&line.join(","));
-        csv.push_str("\r\n");
-    }
+        ]
+    });
+    let csv = csv_export("exports/clients.csv", strings, &CLIENT_CSV_COLUMNS, rows);
     let json_bytes = serde_json::to_vec_pretty(&room.clients).unwrap_or_default();
     vec![
-        Export {
-            path: "exports/clients.csv".into(),
-            mime: "text/csv",
-            bytes: csv.into_bytes(),
-        },
+        csv,
         Export {
             path: "exports/clients.json".into(),
             mime: "application/json",

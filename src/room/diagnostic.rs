@@ -102,6 +102,21 @@ pub struct Diagnostic {
     /// The record field the finding is about, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// For findings: the catalogue entries `message` and `help` were worded
+    /// from, so the report can word them again in the room's language.
+    #[serde(skip)]
+    pub wording: Option<Wording>,
+}
+
+/// A finding's text as catalogue entries, `finding_<key>_message` and
+/// `finding_<key>_fix`, with the values their `{name}` placeholders take.
+/// `{client}` and `{field}` (the field's label, `field_<path>`) are always there.
+#[derive(Clone, Debug)]
+pub struct Wording {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
+    /// Values that are lists, joined with the language's `list_separator`.
+    pub lists: Vec<(&'static str, Vec<String>)>,
 }
 
 impl Diagnostic {
@@ -120,7 +135,59 @@ impl Diagnostic {
             help: None,
             client: None,
             field: None,
+            wording: None,
         }
+    }
+
+    /// A warning worded from the catalogue (in the CLI's language, see
+    /// [`crate::i18n::CLI_LANGUAGE`]), about a client's field when `about` is given.
+    pub fn finding(
+        code: &'static str,
+        file: impl Into<PathBuf>,
+        loc: Loc,
+        about: Option<(&str, &str)>,
+        wording: Wording,
+    ) -> Self {
+        let mut d = Diagnostic::warning(code, file, loc, String::new());
+        if let Some((client, field)) = about {
+            d = d.about(client, field);
+        }
+        d.wording = Some(wording);
+        let (message, help) = d.worded(crate::i18n::embedded(crate::i18n::CLI_LANGUAGE));
+        d.message = message;
+        d.help = help;
+        d
+    }
+
+    /// Message and help in the language of `strings`: from the catalogue for
+    /// findings, as written for everything else.
+    pub fn worded(&self, strings: &crate::i18n::Strings) -> (String, Option<String>) {
+        use crate::i18n::{field_label, fill, text};
+        let Some(w) = &self.wording else {
+            return (self.message.clone(), self.help.clone());
+        };
+        let field = self
+            .field
+            .as_deref()
+            .map(|f| field_label(strings, f))
+            .unwrap_or_default();
+        let mut args: Vec<(&str, &str)> = vec![
+            ("client", self.client.as_deref().unwrap_or_default()),
+            ("field", &field),
+        ];
+        args.extend(w.args.iter().map(|(k, v)| (*k, v.as_str())));
+        let lists: Vec<(&str, String)> = w
+            .lists
+            .iter()
+            .map(|(k, items)| (*k, items.join(text(strings, "list_separator"))))
+            .collect();
+        args.extend(lists.iter().map(|(k, v)| (*k, v.as_str())));
+        let message_key = format!("finding_{}_message", w.key);
+        let fix_key = format!("finding_{}_fix", w.key);
+        (
+            fill(text(strings, &message_key), &args),
+            strings.get(&fix_key).map(|f| fill(f, &args)),
+        )
     }
 
     pub fn warning(

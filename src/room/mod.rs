@@ -100,6 +100,20 @@ fn has_ext(p: &Path, exts: &[&str]) -> bool {
         .is_some_and(|e| exts.iter().any(|x| e.eq_ignore_ascii_case(x)))
 }
 
+fn ignored_file(rel: &Path, key: &'static str) -> Diagnostic {
+    Diagnostic::finding(
+        "ignored-file",
+        rel,
+        Loc::START,
+        None,
+        diagnostic::Wording {
+            key,
+            args: vec![],
+            lists: vec![],
+        },
+    )
+}
+
 /// Loads and checks the room at `root`. `today` anchors the time-based findings
 /// (the handover date when the room has one).
 pub fn load(root: &Path) -> Loaded {
@@ -151,15 +165,7 @@ pub fn load(root: &Path) -> Loaded {
         .filter(|f| {
             let keep = has_ext(&f.path, &["yaml", "yml"]);
             if !keep {
-                diags.push(
-                    Diagnostic::warning(
-                        "ignored-file",
-                        &f.rel,
-                        Loc::START,
-                        "not a .yaml file; ignored",
-                    )
-                    .help("client records are .yaml files; move other files to attachments/"),
-                );
+                diags.push(ignored_file(&f.rel, "ignored_client_file"));
             }
             keep
         })
@@ -170,15 +176,7 @@ pub fn load(root: &Path) -> Loaded {
             if has_ext(&f.path, &["md", "markdown"]) {
                 doc_files.push((kind, f));
             } else {
-                diags.push(
-                    Diagnostic::warning(
-                        "ignored-file",
-                        &f.rel,
-                        Loc::START,
-                        "not a Markdown (.md) file; ignored",
-                    )
-                    .help("documents are .md files; put scans and other files in attachments/"),
-                );
+                diags.push(ignored_file(&f.rel, "ignored_document_file"));
             }
         }
     }

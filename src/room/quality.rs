@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{Months, NaiveDate};
 
-use super::diagnostic::{Diagnostic, Loc};
+use super::diagnostic::{Diagnostic, Loc, Wording};
 use super::model::{Client, ClientKind};
 
 /// Full-width digits and separators typed with a Chinese IME become ASCII; spaces,
@@ -90,75 +90,101 @@ pub fn is_valid_credit_code(code: &str) -> bool {
 }
 
 /// Findings about each client alone, then about clients that share a phone or e-mail.
+/// Their words come from the message catalogue (`finding_<key>_message` / `_fix`).
 pub fn check_quality(clients: &[Client], today: NaiveDate) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let year_ago = today.checked_sub_months(Months::new(12)).unwrap_or(today);
     for c in clients {
-        let warn = |code, field: &str, loc: Option<Loc>, message: String, help: &str| {
-            Diagnostic::warning(code, &c.file, loc.unwrap_or(c.locs.id), message)
-                .help(help)
-                .about(&c.id, field)
+        let warn = |code, key, field: &str, loc: Option<Loc>, args: Vec<(&'static str, String)>| {
+            Diagnostic::finding(
+                code,
+                &c.file,
+                loc.unwrap_or(c.locs.id),
+                Some((&c.id, field)),
+                Wording {
+                    key,
+                    args,
+                    lists: vec![],
+                },
+            )
         };
         if let Some(phone) = &c.contact.phone {
             if !is_valid_phone(phone) {
-                out.push(warn("phone-invalid", "contact.phone", c.locs.phone,
-                    format!("phone `{phone}` of client {} is neither a mainland mobile nor a landline", c.id),
-                    "a mobile is 11 digits starting 13–19 (e.g. 13812345678); a landline has its area code (e.g. 021-64381234)"));
+                out.push(warn(
+                    "phone-invalid",
+                    "phone_invalid",
+                    "contact.phone",
+                    c.locs.phone,
+                    vec![("phone", phone.clone())],
+                ));
             }
         }
         if let Some(id) = &c.id_number {
             if !is_valid_id_number(id) {
-                let expected = id
-                    .get(..17)
-                    .and_then(id_number_check_char)
-                    .map(|ch| {
-                        format!("; with these first 17 digits the last character would be {ch}")
-                    })
-                    .unwrap_or_default();
-                out.push(warn(
-                    "id-number-invalid",
-                    "id_number",
-                    c.locs.id_number,
-                    format!(
-                        "身份证 number of client {} fails the GB 11643 check{expected}",
-                        c.id
+                let expected = id.get(..17).and_then(id_number_check_char);
+                out.push(match expected {
+                    Some(ch) => warn(
+                        "id-number-invalid",
+                        "id_number_check_char",
+                        "id_number",
+                        c.locs.id_number,
+                        vec![("char", ch.to_string())],
                     ),
-                    "compare the number with the ID card: one digit is probably mistyped",
-                ));
+                    None => warn(
+                        "id-number-invalid",
+                        "id_number_invalid",
+                        "id_number",
+                        c.locs.id_number,
+                        vec![],
+                    ),
+                });
             }
         }
         if let Some(code) = &c.credit_code {
             if !is_valid_credit_code(code) {
-                out.push(warn("credit-code-invalid", "credit_code", c.locs.credit_code,
-                    format!("统一社会信用代码 of client {} fails the GB 32100 check", c.id),
-                    "compare the code with the business licence (营业执照): one character is probably mistyped"));
+                out.push(warn(
+                    "credit-code-invalid",
+                    "credit_code_invalid",
+                    "credit_code",
+                    c.locs.credit_code,
+                    vec![],
+                ));
             }
         }
         match &c.consent {
-            None => out.push(warn("consent-missing", "consent", None,
-                format!("client {} has no record of consent to processing personal information", c.id),
-                "add `consent: {given: true, date: YYYY-MM-DD}` once the client's consent is on file, or ask the client for it before the handover")),
-            Some(consent) if !consent.given => out.push(warn("consent-missing", "consent", c.locs.consent,
-                format!("client {} has not given consent", c.id),
-                "ask the client for consent before the handover (PIPL Art. 13) or leave the record out of the transfer")),
+            None => out.push(warn(
+                "consent-missing",
+                "consent_missing",
+                "consent",
+                None,
+                vec![],
+            )),
+            Some(consent) if !consent.given => out.push(warn(
+                "consent-missing",
+                "consent_refused",
+                "consent",
+                c.locs.consent,
+                vec![],
+            )),
             _ => {}
         }
         if c.kind == ClientKind::Individual && c.credit_code.is_some() {
             out.push(warn(
                 "kind-mismatch",
+                "kind_mismatch",
                 "credit_code",
                 c.locs.credit_code,
-                format!(
-                    "client {} is an individual but has a 统一社会信用代码",
-                    c.id
-                ),
-                "write `kind: company` if the client is an organisation",
+                vec![],
             ));
         }
         match c.last_service() {
-            Some(last) if last < year_ago => out.push(warn("no-recent-service", "services", c.locs.services,
-                format!("client {} has had no service in the 12 months before {today} (last: {last})", c.id),
-                "confirm the client is still active; inactive records may fall under the retention rules")),
+            Some(last) if last < year_ago => out.push(warn(
+                "no-recent-service",
+                "no_recent_service",
+                "services",
+                c.locs.services,
+                vec![("today", today.to_string()), ("last", last.to_string())],
+            )),
             _ => {}
         }
     }
@@ -197,26 +223,18 @@ fn duplicates(
     for group in by_value.values().filter(|g| g.len() > 1) {
         let ids: Vec<&str> = group.iter().map(|(c, _)| c.id.as_str()).collect();
         for (c, loc) in group {
-            out.push(
-                Diagnostic::warning(
-                    code,
-                    &c.file,
-                    loc.unwrap_or(c.locs.id),
-                    format!(
-                        "client {} shares its {field} with {}",
-                        c.id,
-                        ids.iter()
-                            .filter(|i| **i != c.id)
-                            .copied()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                )
-                .help(
-                    "check whether these are the same client entered twice (merge them) or a typo",
-                )
-                .about(&c.id, field),
-            );
+            let others: Vec<&str> = ids.iter().filter(|i| **i != c.id).copied().collect();
+            out.push(Diagnostic::finding(
+                code,
+                &c.file,
+                loc.unwrap_or(c.locs.id),
+                Some((&c.id, field)),
+                Wording {
+                    key: "shared",
+                    args: vec![],
+                    lists: vec![("others", others.iter().map(|s| s.to_string()).collect())],
+                },
+            ));
         }
     }
 }

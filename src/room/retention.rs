@@ -11,12 +11,20 @@ pub struct Due {
     pub client_id: String,
     /// `record` (the whole record, from `retain_until`) or a rule's category.
     pub category: &'static str,
-    /// What the due date counts from, e.g. `contract_end 2025-01-09`.
+    /// What the due date counts from, e.g. `contract_end 2025-01-09 + 3y`.
     pub basis: String,
+    /// The same in parts, for the reader's words: the anchor (`retain_until`
+    /// or a rule's `years_after`), its date and the years after it.
+    #[serde(skip)]
+    pub anchor: &'static str,
+    #[serde(skip)]
+    pub from: Option<NaiveDate>,
+    #[serde(skip)]
+    pub years: u32,
     pub due: NaiveDate,
 }
 
-fn category_name(c: RetentionCategory) -> &'static str {
+pub fn category_name(c: RetentionCategory) -> &'static str {
     match c {
         RetentionCategory::Clients => "clients",
         RetentionCategory::Contracts => "contracts",
@@ -25,7 +33,7 @@ fn category_name(c: RetentionCategory) -> &'static str {
     }
 }
 
-fn anchor_name(a: RetentionAnchor) -> &'static str {
+pub fn anchor_name(a: RetentionAnchor) -> &'static str {
     match a {
         RetentionAnchor::ContractEnd => "contract_end",
         RetentionAnchor::LastPayment => "last_payment",
@@ -52,6 +60,9 @@ pub fn schedule(room: &Room) -> Vec<Due> {
                 client_id: c.id.clone(),
                 category: "record",
                 basis: "retain_until".into(),
+                anchor: "retain_until",
+                from: None,
+                years: 0,
                 due: until,
             });
         }
@@ -78,6 +89,9 @@ pub fn schedule(room: &Room) -> Vec<Due> {
                     anchor_name(rule.years_after),
                     rule.years
                 ),
+                anchor: anchor_name(rule.years_after),
+                from: Some(anchor),
+                years: rule.years,
                 due,
             });
         }

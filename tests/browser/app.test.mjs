@@ -354,10 +354,10 @@ describe('sealed shell in Chromium from file://', { skip, ...T }, () => {
     assert.match(download.suggestedFilename(), /^handover-checklist-\d{4}-\d{2}-\d{2}\.csv$/);
     const csv = fs.readFileSync(await download.path(), 'utf8');
     const lines = csv.replace(/^\ufeff/, '').trim().split('\r\n');
-    assert.equal(lines[0], 'item,label,ticked,time');
-    assert.match(lines[1], /^c-HX-00010,HX-00010,no,\d{4}-/);
-    assert.match(lines[2], /^c-HX-00011,HX-00011,yes,/);
-    assert.match(lines[3], /^a-attachments\/photos\/logo\.png,attachments\/photos\/logo\.png,no,/);
+    assert.equal(lines[0], '项目编号,项目,已核对,时间', 'headers in the room\'s language');
+    assert.match(lines[1], /^c-HX-00010,HX-00010,否,\d{4}-/);
+    assert.match(lines[2], /^c-HX-00011,HX-00011,是,/);
+    assert.match(lines[3], /^a-attachments\/photos\/logo\.png,attachments\/photos\/logo\.png,否,/);
     assert.ok(csv.startsWith('\ufeff'), 'UTF-8 BOM for spreadsheet programs');
   });
 

@@ -319,18 +319,19 @@
   }
 
   /* <button class="download-ticks" data-checklist="id">: downloads the ticks
-     of that checklist as CSV (item, label, ticked, time), made in the browser. */
+     of that checklist as CSV (item, label, ticked, time; headers and yes/no in
+     the room's language), made in the browser. */
   function initDownloadTicks(btn) {
     if (btn.getAttribute('data-ready')) return;
     btn.setAttribute('data-ready', '1');
     btn.addEventListener('click', function () {
       var id = btn.getAttribute('data-checklist');
       var now = new Date();
-      var lines = ['item,label,ticked,time'];
+      var lines = [[t('ticks_item'), t('ticks_label'), t('ticks_ticked'), t('ticks_time')].map(csvCell).join(',')];
       checklistBoxes(id).forEach(function (cb, i) {
         var row = cb.closest('tr, li');
         var label = cb.getAttribute('aria-label') || (row ? row.textContent.replace(/\s+/g, ' ').trim() : '');
-        lines.push([itemId(cb, i), label, cb.checked ? 'yes' : 'no', fmtDate(now)].map(csvCell).join(','));
+        lines.push([itemId(cb, i), label, cb.checked ? t('yes') : t('no'), fmtDate(now)].map(csvCell).join(','));
       });
       // BOM so spreadsheet programs read the Chinese text as UTF-8
       var blob = new Blob(['\ufeff' + lines.join('\r\n') + '\r\n'], { type: 'text/csv;charset=utf-8' });

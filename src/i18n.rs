@@ -1,0 +1,79 @@
+//! The message catalogue: `themes/default/i18n/<language>.yaml`, one file per
+//! language, embedded with the theme. It is the one source of every string a
+//! reader sees: the templates get it as `t`, the browser as the shell's
+//! `dataroom-i18n` JSON, and Rust formats data-quality findings, retention
+//! bases and export headers from it. Choosing a language is choosing the file.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::room::Language;
+
+/// Catalogue key → text, for one language.
+pub type Strings = HashMap<String, String>;
+
+/// The language of the command line's own output (`dataroom check`). The CLI
+/// speaks English for now; a later `--lang` only has to pick another catalogue.
+pub const CLI_LANGUAGE: Language = Language::En;
+
+/// The text of `key`, or the key itself when the catalogue lacks it (visible in
+/// review, never a panic).
+pub fn text<'a>(strings: &'a Strings, key: &'a str) -> &'a str {
+    strings.get(key).map_or(key, String::as_str)
+}
+
+/// A record field's label, e.g. `contact.phone` → `field_contact_phone` → 联系电话.
+pub fn field_label(strings: &Strings, path: &str) -> String {
+    let key = format!("field_{}", path.replace('.', "_"));
+    text(strings, &key).to_string()
+}
+
+/// `template` with each `{name}` replaced by its value.
+pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (name, value) in args {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// The default theme's catalogue of `lang`, parsed once.
+pub fn embedded(lang: Language) -> &'static Strings {
+    static ZH: OnceLock<Strings> = OnceLock::new();
+    static EN: OnceLock<Strings> = OnceLock::new();
+    let cell = match lang {
+        Language::ZhCn => &ZH,
+        Language::En => &EN,
+    };
+    cell.get_or_init(|| {
+        let name = format!("i18n/{}.yaml", lang.code());
+        crate::render::theme::DEFAULT_THEME
+            .iter()
+            .find(|(path, _)| *path == name)
+            .and_then(|(_, bytes)| serde_saphyr::from_str(&String::from_utf8_lossy(bytes)).ok())
+            .unwrap_or_default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fill_replaces_every_named_value() {
+        assert_eq!(
+            fill("{a} and {b}, {a}", &[("a", "x"), ("b", "y")]),
+            "x and y, x"
+        );
+    }
+
+    #[test]
+    fn both_embedded_catalogues_parse_whole() {
+        // A YAML slip in one entry would silently empty the catalogue.
+        for (lang, clients) in [(Language::ZhCn, "客户资料"), (Language::En, "Clients")] {
+            let strings = embedded(lang);
+            assert_eq!(text(strings, "clients"), clients);
+            assert!(strings.contains_key("finding_shared_message"));
+        }
+    }
+}
