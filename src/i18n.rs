@@ -28,6 +28,21 @@ pub fn field_label(strings: &Strings, path: &str) -> String {
     text(strings, &key).to_string()
 }
 
+/// A date as people write it in letters: the catalogue's `date_long`
+/// (`{y}年{m}月{d}日` → 2026年12月15日; `{d} {month} {y}` → 15 December 2026).
+pub fn long_date(strings: &Strings, date: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    fill(
+        text(strings, "date_long"),
+        &[
+            ("y", &date.year().to_string()),
+            ("m", &date.month().to_string()),
+            ("d", &date.day().to_string()),
+            ("month", &date.format("%B").to_string()),
+        ],
+    )
+}
+
 /// `template` with each `{name}` replaced by its value.
 pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
     let mut out = template.to_string();
@@ -65,6 +80,13 @@ mod tests {
             fill("{a} and {b}, {a}", &[("a", "x"), ("b", "y")]),
             "x and y, x"
         );
+    }
+
+    #[test]
+    fn long_dates_read_as_in_letters() {
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 5).expect("date");
+        assert_eq!(long_date(embedded(Language::ZhCn), date), "2026年12月5日");
+        assert_eq!(long_date(embedded(Language::En), date), "5 December 2026");
     }
 
     #[test]

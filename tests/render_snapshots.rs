@@ -49,16 +49,15 @@ fn copy_of_fixture() -> Room {
     room
 }
 
-#[test]
-fn pages_match_snapshots() {
-    let site = render(&fixture());
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+/// Compares each page with its snapshot under `tests/snapshots/<dir>` (or
+/// writes it, with UPDATE_SNAPSHOTS set).
+fn assert_snapshots<'a>(pages: impl IntoIterator<Item = &'a render::Page>, dir: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(dir);
     let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
     let mut mismatched = Vec::new();
-    let mut routes: Vec<&str> = site.pages.iter().map(|p| p.route.as_str()).collect();
-    routes.sort();
-    assert_eq!(routes.len(), 21, "pages: {routes:?}");
-    for page in &site.pages {
+    for page in pages {
         let file = dir.join(format!("{}.html", page.route));
         if update {
             std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
@@ -72,6 +71,42 @@ fn pages_match_snapshots() {
         }
     }
     assert!(mismatched.is_empty(), "{mismatched:#?}\nrun with UPDATE_SNAPSHOTS=1 and review the diff if the change is intended");
+}
+
+#[test]
+fn pages_match_snapshots() {
+    let site = render(&fixture());
+    let mut routes: Vec<&str> = site.pages.iter().map(|p| p.route.as_str()).collect();
+    routes.sort();
+    assert_eq!(routes.len(), 21, "pages: {routes:?}");
+    assert_snapshots(&site.pages, "");
+}
+
+/// The handover documents of the same room in English: every one has its
+/// reviewed snapshot under tests/snapshots/en/handover/, as the Chinese ones do.
+#[test]
+fn english_handover_documents_match_snapshots() {
+    let room = copy_of_fixture();
+    let settings = std::fs::read_to_string(fixture().join("dataroom.yaml")).expect("settings");
+    room.write(
+        "dataroom.yaml",
+        settings.replace("language: zh-CN", "language: en"),
+    );
+    let site = render(room.path());
+    let handover: Vec<&render::Page> = site
+        .pages
+        .iter()
+        .filter(|p| p.route.starts_with("handover/"))
+        .collect();
+    assert_eq!(handover.len(), dataroom::render::handover::ROUTES.len());
+    for page in &handover {
+        assert!(
+            !page.html.contains('（') && !page.html.contains('）'),
+            "no full-width brackets in English: {}",
+            page.route
+        );
+    }
+    assert_snapshots(handover, "en");
 }
 
 #[test]

@@ -52,7 +52,7 @@ pub fn page(
         "handover/notices" => (
             "handover_notices.html",
             "handover_notices",
-            json!({"notices": notices(room, strings)}),
+            notices(room, strings),
         ),
         "handover/quality" => (
             "handover_quality.html",
@@ -129,18 +129,29 @@ fn confirmation(room: &Room, extras: &Extras) -> Value {
     let s = &room.settings;
     let sum = |f: &dyn Fn(&Client) -> usize| room.clients.iter().map(f).sum::<usize>();
     let docs = |k: DocKind| room.documents_of(k).count();
+    let counts = json!([
+        ["basic_info", room.clients.len()],
+        ["services", sum(&|c| c.services.len())],
+        ["contracts", sum(&|c| c.contracts.len())],
+        ["payments", sum(&|c| c.payments.len())],
+        ["policies", docs(DocKind::Policy)],
+        ["checklists", docs(DocKind::Checklist)],
+        ["training", docs(DocKind::Training)],
+        ["attachments", room.attachments.len()],
+    ]);
+    // Two categories a row: the confirmation must fit one A4 page with its signatures.
+    let counts_rows: Vec<Value> = counts
+        .as_array()
+        .map(|a| {
+            a.chunks(2)
+                .map(|pair| Value::Array(pair.to_vec()))
+                .collect()
+        })
+        .unwrap_or_default();
     json!({
         "room": {"title": s.title, "seller": s.seller, "buyer": s.buyer, "supervisor": s.supervisor, "handover_date": s.handover_date.to_string()},
-        "counts": [
-            ["basic_info", room.clients.len()],
-            ["services", sum(&|c| c.services.len())],
-            ["contracts", sum(&|c| c.contracts.len())],
-            ["payments", sum(&|c| c.payments.len())],
-            ["policies", docs(DocKind::Policy)],
-            ["checklists", docs(DocKind::Checklist)],
-            ["training", docs(DocKind::Training)],
-            ["attachments", room.attachments.len()],
-        ],
+        "counts_rows": counts_rows,
+        "counts": counts,
         "key_id": extras.signing.as_ref().map(|k| k.key_id.clone()),
         "fingerprint": extras.signing.as_ref().map(|k| k.fingerprint.clone()),
     })
@@ -175,6 +186,7 @@ pub struct Notice {
 /// One PIPL Art. 22 notice per client, as text (also the mail-merge column).
 pub fn notice_texts(room: &Room, strings: &HashMap<String, String>) -> Vec<Notice> {
     let s = &room.settings;
+    let date = crate::i18n::long_date(strings, s.handover_date);
     room.clients
         .iter()
         .map(|c| {
@@ -184,7 +196,7 @@ pub fn notice_texts(room: &Room, strings: &HashMap<String, String>) -> Vec<Notic
                 .replace("{buyer}", &s.buyer.name)
                 .replace("{buyer_contact}", &s.buyer.contact)
                 .replace("{categories}", &categories(c, strings))
-                .replace("{date}", &s.handover_date.to_string());
+                .replace("{date}", &date);
             Notice {
                 client_id: c.id.clone(),
                 name: c.name.clone(),
@@ -196,16 +208,26 @@ pub fn notice_texts(room: &Room, strings: &HashMap<String, String>) -> Vec<Notic
         .collect()
 }
 
-fn notices(room: &Room, strings: &HashMap<String, String>) -> Vec<Value> {
-    notice_texts(room, strings)
+/// The printable notices: recipient's address block, text, then the sender
+/// (the seller, with room for its seal) and the date as written in letters.
+fn notices(room: &Room, strings: &HashMap<String, String>) -> Value {
+    let s = &room.settings;
+    let notices: Vec<Value> = notice_texts(room, strings)
         .into_iter()
         .map(|n| {
             json!({
-                "client_id": n.client_id, "name": n.name, "address": n.address,
+                "client_id": n.client_id,
+                "recipient": fill(t(strings, "notice_recipient"), &[("name", &n.name)]),
+                "address": n.address,
                 "paragraphs": n.text.split("\n\n").collect::<Vec<_>>(),
             })
         })
-        .collect()
+        .collect();
+    json!({
+        "notices": notices,
+        "sender": fill(t(strings, "notice_sender"), &[("seller", &s.seller.name)]),
+        "date": crate::i18n::long_date(strings, s.handover_date),
+    })
 }
 
 pub fn notices_csv(room: &Room, strings: &HashMap<String, String>) -> Export {

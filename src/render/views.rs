@@ -241,6 +241,21 @@ impl<'a> RoomView<'a> {
         json!({"total": total, "done": done, "percent": percent})
     }
 
+    /// A checklist on the home page with its progress as written in the source
+    /// (the browser replaces it with the ticks kept on this computer, if any).
+    fn checklist_link(&self, d: &Document) -> Value {
+        let r = markdown::render(&d.body, &d.route());
+        let mut link = doc_link(d);
+        link["progress"] = Value::String(crate::i18n::fill(
+            self.t("checklist_progress"),
+            &[
+                ("done", &r.tasks_done.to_string()),
+                ("total", &r.tasks_total.to_string()),
+            ],
+        ));
+        link
+    }
+
     fn home(&self) -> Value {
         let s = &self.room.settings;
         json!({
@@ -251,9 +266,14 @@ impl<'a> RoomView<'a> {
             "counts": self.counts(),
             "readiness": self.readiness(),
             "policies": self.room.documents_of(DocKind::Policy).map(doc_link).collect::<Vec<_>>(),
-            "checklists": self.room.documents_of(DocKind::Checklist).map(doc_link).collect::<Vec<_>>(),
+            "checklists": self.room.documents_of(DocKind::Checklist).map(|d| self.checklist_link(d)).collect::<Vec<_>>(),
             "training": self.room.documents_of(DocKind::Training).map(doc_link).collect::<Vec<_>>(),
         })
+    }
+
+    /// An amount as the catalogue's `money` form (¥12,800.00), the same on every page.
+    fn money(&self, d: Decimal) -> String {
+        crate::i18n::fill(self.t("money"), &[("amount", &money(d))])
     }
 
     fn kind_label(&self, c: &Client) -> &str {
@@ -272,7 +292,7 @@ impl<'a> RoomView<'a> {
                 json!({
                     "id": c.id, "name": c.name, "kind": self.kind_label(c), "tags": c.tags,
                     "services": c.services.len(), "contracts": c.contracts.len(), "payments": c.payments.len(),
-                    "contracts_total": money(c.contracts_total()),
+                    "contracts_total": self.money(c.contracts_total()),
                     "contracts_total_raw": c.contracts_total().to_string(),
                 })
             })
@@ -294,14 +314,14 @@ impl<'a> RoomView<'a> {
             .map(|k| {
                 json!({
                     "id": k.id, "signed": k.signed.map(|d| d.to_string()), "start": k.start.map(|d| d.to_string()),
-                    "end": k.end.map(|d| d.to_string()), "amount": money(k.amount), "file": k.file,
+                    "end": k.end.map(|d| d.to_string()), "amount": self.money(k.amount), "file": k.file,
                 })
             })
             .collect();
         let payments: Vec<Value> = c
             .payments
             .iter()
-            .map(|p| json!({"date": p.date.to_string(), "amount": money(p.amount), "method": p.method, "invoice": p.invoice}))
+            .map(|p| json!({"date": p.date.to_string(), "amount": self.money(p.amount), "method": p.method, "invoice": p.invoice}))
             .collect();
         let services: Vec<Value> = c
             .services
@@ -320,8 +340,8 @@ impl<'a> RoomView<'a> {
             "contracts": contracts,
             "payments": payments,
             "attachments": attachments,
-            "contracts_total": money(c.contracts_total()),
-            "payments_total": money(c.payments_total()),
+            "contracts_total": self.money(c.contracts_total()),
+            "payments_total": self.money(c.payments_total()),
         })
     }
 
@@ -342,11 +362,11 @@ impl<'a> RoomView<'a> {
                     "client_id": c.id, "client_name": c.name, "id": k.id,
                     "signed": k.signed.map(|d| d.to_string()), "start": k.start.map(|d| d.to_string()),
                     "end": k.end.map(|d| d.to_string()), "active": k.end.is_none_or(|e| e >= today),
-                    "amount": money(k.amount), "amount_raw": k.amount.to_string(), "file": k.file,
+                    "amount": self.money(k.amount), "amount_raw": k.amount.to_string(), "file": k.file,
                 })
             })
             .collect();
-        json!({"contracts": rows, "total": money(total)})
+        json!({"contracts": rows, "total": self.money(total)})
     }
 
     fn payments(&self) -> Value {
@@ -371,17 +391,17 @@ impl<'a> RoomView<'a> {
         rows.sort_by(|a, b| (a.0, &a.1.id).cmp(&(b.0, &b.1.id)));
         let sums = |m: BTreeMap<String, (usize, Decimal)>| -> Vec<Value> {
             m.into_iter()
-                .map(|(k, (n, s))| json!({"key": k, "count": n, "total": money(s)}))
+                .map(|(k, (n, s))| json!({"key": k, "count": n, "total": self.money(s)}))
                 .collect()
         };
         json!({
             "payments": rows.iter().map(|(_, c, p)| json!({
-                "date": p.date.to_string(), "client_id": c.id, "client_name": c.name, "amount": money(p.amount),
+                "date": p.date.to_string(), "client_id": c.id, "client_name": c.name, "amount": self.money(p.amount),
                 "amount_raw": p.amount.to_string(), "method": p.method, "invoice": p.invoice,
             })).collect::<Vec<_>>(),
             "by_method": sums(by_method.into_iter().map(|(k, v)| (k.to_string(), v)).collect()),
             "by_month": sums(by_month),
-            "total": money(total),
+            "total": self.money(total),
         })
     }
 
