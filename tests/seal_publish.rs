@@ -709,6 +709,16 @@ fn training_only_site_is_public_and_has_no_client_data() {
         index.contains("class=\"lesson-progress\""),
         "the index lists lessons"
     );
+    // The training index is titled once, not "员工培训 — 员工培训".
+    let training = std::fs::read_to_string(site.join("training.html")).expect("training index");
+    assert!(
+        training.contains("<title>员工培训</title>"),
+        "{}",
+        training
+            .lines()
+            .find(|l| l.contains("<title>"))
+            .unwrap_or_default()
+    );
     let lesson = all_files(&site.join("training"))
         .into_iter()
         .next()

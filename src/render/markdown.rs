@@ -87,7 +87,8 @@ pub fn render_titled(markdown: &str, checklist_id: &str, title: Option<&str>) ->
             }
             Event::TaskListMarker(checked) => {
                 out.push(Event::Html(CowStr::from(format!(
-                    "<input type=\"checkbox\" data-item=\"{total}\"{}> ",
+                    "<input type=\"checkbox\" data-item=\"{total}\" aria-label=\"{}\"{}> ",
+                    escape_attr(&task_text(&events[i + 1..])),
                     if *checked { " checked" } else { "" }
                 ))));
                 total += 1;
@@ -146,15 +147,28 @@ fn has_own_task_items(rest: &[Event]) -> bool {
 }
 
 fn heading_text(rest: &[Event]) -> String {
+    inline_text(rest, |e| matches!(e, Event::End(TagEnd::Heading(_))))
+}
+
+/// The words of a task item, up to its end or its nested list: the checkbox's
+/// accessible name, so a screen reader says what is being ticked.
+fn task_text(rest: &[Event]) -> String {
+    inline_text(rest, |e| {
+        matches!(e, Event::End(TagEnd::Item) | Event::Start(Tag::List(_)))
+    })
+}
+
+fn inline_text(rest: &[Event], is_end: impl Fn(&Event) -> bool) -> String {
     let mut text = String::new();
     for e in rest {
         match e {
-            Event::End(TagEnd::Heading(_)) => break,
+            _ if is_end(e) => break,
             Event::Text(t) | Event::Code(t) => text.push_str(t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
             _ => {}
         }
     }
-    text
+    text.trim().to_string()
 }
 
 /// Heading ids keep letters (CJK included) and digits; everything else becomes `-`.
@@ -234,7 +248,19 @@ mod tests {
             "{}",
             r.html
         );
-        assert!(r.html.contains("data-item=\"0\" checked"));
+        // Each checkbox is named by its item's words (not its nested list's).
+        assert!(
+            r.html
+                .contains("data-item=\"0\" aria-label=\"one\" checked"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains("data-item=\"3\" aria-label=\"list\" checked"),
+            "{}",
+            r.html
+        );
     }
 
     #[test]
