@@ -117,14 +117,17 @@ fn totals_are_exact() {
         .iter()
         .find(|p| p.route == "clients/HX-1")
         .expect("client page");
-    // 600.25 + 600.25, no float rounding.
-    assert!(client.html.contains("1,200.50"), "{}", client.html);
+    // 600.25 + 600.25, no float rounding; one form of amount everywhere.
+    assert!(client.html.contains("¥1,200.50"), "{}", client.html);
     let payments = site
         .pages
         .iter()
         .find(|p| p.route == "payments")
         .expect("payments");
-    assert!(payments.html.contains("38,000.50"), "total of all payments");
+    assert!(
+        payments.html.contains("¥38,000.50"),
+        "total of all payments"
+    );
     assert!(payments.html.contains("2026-02"), "per month");
 }
 

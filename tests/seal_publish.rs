@@ -367,7 +367,7 @@ fn restore_round_trip_and_compare() {
         );
     }
     let csv = std::fs::read(restored.join("exports/clients.csv")).expect("csv");
-    assert!(csv.starts_with("\u{feff}id,name".as_bytes()));
+    assert!(csv.starts_with("\u{feff}客户编号,客户名称".as_bytes()));
 
     // A wrong password restores nothing.
     let r = run(bin()
