@@ -95,10 +95,7 @@ pub fn render_titled(markdown: &str, checklist_id: &str, title: Option<&str>) ->
                 done += usize::from(*checked);
             }
             Event::Start(Tag::Heading {
-                level,
-                id,
-                classes,
-                attrs,
+                level, id, classes, ..
             }) => {
                 let id = match id {
                     Some(id) => id.clone(),
@@ -110,8 +107,10 @@ pub fn render_titled(markdown: &str, checklist_id: &str, title: Option<&str>) ->
                 out.push(Event::Start(Tag::Heading {
                     level: *level,
                     id: Some(id),
-                    classes: classes.clone(),
-                    attrs: attrs.clone(),
+                    classes: safe_classes(classes),
+                    // `{key=value}` attributes (`onmouseover=`, `style=`) are
+                    // dropped: a document may only name and class its headings.
+                    attrs: Vec::new(),
                 }));
             }
             // Raw HTML in a document is shown as text: documents come from many
@@ -128,6 +127,20 @@ pub fn render_titled(markdown: &str, checklist_id: &str, title: Option<&str>) ->
         tasks_total: total,
         tasks_done: done,
     }
+}
+
+/// Heading classes (`{.note}`) limited to `[A-Za-z0-9_-]`, so a class can only
+/// pick a style of the theme.
+fn safe_classes<'a>(classes: &[CowStr<'a>]) -> Vec<CowStr<'a>> {
+    classes
+        .iter()
+        .filter(|c| {
+            !c.is_empty()
+                && c.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        })
+        .cloned()
+        .collect()
 }
 
 /// Whether the list that starts just before `rest` has task items of its own
@@ -273,6 +286,22 @@ mod tests {
         assert!(render_titled("# 其他\n\ntext\n", "x", Some("保密协议"))
             .html
             .contains("<h1"));
+    }
+
+    #[test]
+    fn heading_attributes_keep_only_id_and_safe_classes() {
+        let r = render(
+            "# T {#top .note .x\"y onmouseover=alert(1) style=color:red class=evil id=other}\n",
+            "x",
+        );
+        assert!(
+            r.html.contains("<h1 id=\"top\" class=\"note\">"),
+            "{}",
+            r.html
+        );
+        for gone in ["onmouseover", "style", "alert", "evil", "other", "x&quot;y"] {
+            assert!(!r.html.contains(gone), "{gone} in {}", r.html);
+        }
     }
 
     #[test]
