@@ -13,6 +13,7 @@ pub mod publish;
 pub mod render;
 pub mod room;
 pub mod seal;
+pub mod terminal;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -1,6 +1,18 @@
 //! The `dataroom` command: parse the arguments, call the library, print, exit.
 //! Exit codes: 0 success, 1 a problem with the input or the room, 2 usage.
 
+// Every line this program prints echoes something a user or an attacker wrote
+// (room paths, record values, zip entry names, signature comments): each goes
+// through `terminal::escape`, so no control character reaches the terminal raw.
+// These shadow the standard macros for the whole of main.rs.
+macro_rules! println {
+    () => { std::println!() };
+    ($($arg:tt)*) => { std::println!("{}", dataroom::terminal::escape(&format!($($arg)*))) };
+}
+macro_rules! eprintln {
+    ($($arg:tt)*) => { std::eprintln!("{}", dataroom::terminal::escape(&format!($($arg)*))) };
+}
+
 mod init;
 
 use std::io::IsTerminal;
@@ -201,10 +213,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                         "warnings": loaded.diagnostics.warning_count(),
                         "findings": loaded.diagnostics.items,
                     });
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&json).unwrap_or_default()
-                    );
+                    let json = serde_json::to_string_pretty(&json).unwrap_or_default();
+                    println!("{}", dataroom::terminal::escape_json(&json));
                 }
             }
             Ok(ExitCode::from(u8::from(
@@ -356,13 +366,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             };
             let due = dataroom::room::retention::due_as_of(&r, as_of);
             match format {
-                Format::Json => println!(
-                    "{}",
-                    serde_json::to_string_pretty(
-                        &serde_json::json!({"as_of": as_of.to_string(), "due": due})
+                Format::Json => {
+                    let json = serde_json::to_string_pretty(
+                        &serde_json::json!({"as_of": as_of.to_string(), "due": due}),
                     )
-                    .unwrap_or_default()
-                ),
+                    .unwrap_or_default();
+                    println!("{}", dataroom::terminal::escape_json(&json));
+                }
                 Format::Human => {
                     for d in &due {
                         println!(

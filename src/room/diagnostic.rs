@@ -11,6 +11,8 @@ use std::sync::Arc;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
 
+use crate::terminal;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -301,27 +303,36 @@ impl Renderer {
         }
     }
 
+    /// Every piece of the room shown (path, message, help, source snippet) goes
+    /// through [`terminal::escape`]: records and file names are untrusted text.
     pub fn render(&self, d: &Diagnostic, sources: &Sources, room_root: &Path) -> String {
-        let shown_path = room_root.join(&d.file);
-        let source = sources.files.get(&d.file);
+        let shown_path =
+            terminal::escape(&room_root.join(&d.file).display().to_string()).into_owned();
+        let (source, span) = match sources.files.get(&d.file) {
+            Some(text) => {
+                let offset = d.loc.offset.min(text.len());
+                let len = d.loc.len.min(text.len() - offset);
+                let (escaped, offset, len) = terminal::escape_span(text, offset, len);
+                (
+                    Some(NamedSource::new(shown_path.clone(), escaped)),
+                    Some(SourceSpan::new(offset.into(), len)),
+                )
+            }
+            None => (None, None),
+        };
         let report = Report {
             d,
             title: format!(
                 "{}:{}:{} [{}]: {}",
-                shown_path.display(),
+                shown_path,
                 d.loc.line,
                 d.loc.column,
                 d.code,
-                d.message
+                terminal::escape(&d.message)
             ),
-            source: source.map(|text| {
-                NamedSource::new(shown_path.display().to_string(), text.as_str().to_owned())
-            }),
-            span: source.map(|text| {
-                let offset = d.loc.offset.min(text.len());
-                let len = d.loc.len.min(text.len() - offset);
-                SourceSpan::new(offset.into(), len)
-            }),
+            help: d.help.as_deref().map(|h| terminal::escape(h).into_owned()),
+            source,
+            span,
         };
         let mut out = String::new();
         if self.handler.render_report(&mut out, &report).is_err() {
@@ -334,6 +345,7 @@ impl Renderer {
 struct Report<'a> {
     d: &'a Diagnostic,
     title: String,
+    help: Option<String>,
     source: Option<NamedSource<String>>,
     span: Option<SourceSpan>,
 }
@@ -361,8 +373,7 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.d
-            .help
+        self.help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
