@@ -64,6 +64,8 @@ pub struct BuildReport {
     pub pages: usize,
     pub attachments: usize,
     pub warnings: Diagnostics,
+    /// Files of `site/` the room's own `theme/` folder supplied (published unencrypted).
+    pub from_room_theme: Vec<String>,
     pub sources: room::diagnostic::Sources,
     /// Wall time of each named stage, for `--timings` and the benchmark.
     pub timings: Vec<(&'static str, Duration)>,
@@ -117,7 +119,7 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
         return Err(BuildError::Input(Box::new(loaded)));
     };
 
-    let theme = Theme::load(room.theme_dir.as_deref())?;
+    let theme = Theme::load(&room.theme);
     let findings: Vec<Diagnostic> = loaded.diagnostics.warnings().cloned().collect();
     let extras = render::Extras {
         findings: &findings,
@@ -219,6 +221,12 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
             Selection::TrainingOnly => 0,
         },
         warnings: loaded.diagnostics,
+        from_room_theme: theme
+            .from_room
+            .iter()
+            .filter(|p| p.starts_with("static/"))
+            .cloned()
+            .collect(),
         sources: loaded.sources,
         timings,
     })

@@ -318,6 +318,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                         "  archive:   {} (+ .minisig)",
                         out.join(&s.zip_name).display()
                     );
+                    print_unencrypted(&report, selection);
                     println!("  manifest:  SHA256SUMS sha256 {}", s.manifest_sha256);
                     println!("  signed by: key id {}", s.key_id);
                     println!("             fingerprint {}", s.fingerprint);
@@ -459,6 +460,29 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// What anyone holding the stick or the zip can read without the password,
+/// so the seller sees exactly what the room's theme/ folder made public.
+fn print_unencrypted(report: &dataroom::BuildReport, selection: Selection) {
+    let files = &report.sealed.unencrypted;
+    match selection {
+        Selection::All => println!(
+            "  public:    {} files are not encrypted (the lock screen, the app and its styles, the signatures); anyone with the stick can read them, everything else is encrypted:",
+            files.len()
+        ),
+        Selection::TrainingOnly => println!(
+            "  public:    all {} files (the training site is not encrypted):",
+            files.len()
+        ),
+    }
+    for path in files {
+        if report.from_room_theme.contains(path) {
+            println!("             site/{path}   (from the room's theme/ folder)");
+        } else {
+            println!("             site/{path}");
         }
     }
 }

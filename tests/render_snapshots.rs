@@ -18,7 +18,7 @@ fn render(room_dir: &Path) -> render::Site {
     let loaded = dataroom::check(room_dir, false);
     let findings: Vec<dataroom::Diagnostic> = loaded.diagnostics.warnings().cloned().collect();
     let room = loaded.room.expect("fixture room is valid");
-    let theme = Theme::load(room.theme_dir.as_deref()).expect("theme");
+    let theme = Theme::load(&room.theme);
     let extras = Extras {
         findings: &findings,
         signing: Some(SigningInfo {
@@ -194,7 +194,7 @@ fn english_rooms_render_english() {
 
 #[test]
 fn every_ui_string_exists_in_both_languages() {
-    let theme = Theme::load(None).expect("theme");
+    let theme = Theme::load(&[]);
     let keys = |name: &str| -> std::collections::BTreeSet<String> {
         let text =
             String::from_utf8_lossy(theme.files.get(name).expect("strings file")).into_owned();

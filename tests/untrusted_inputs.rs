@@ -74,3 +74,180 @@ fn build_shows_its_warnings_escaped() {
     assert!(r.stderr.contains("phone-invalid"), "{}", r.stderr);
     assert_no_raw_controls(&r.all());
 }
+
+// ---- theme/ links (issue 8 item 6) ----
+
+const OUTSIDE_SECRET: &str = "OUTSIDE-SECRET-7f3a";
+
+/// A folder beside the room holding a file that must never be published.
+fn outside_folder() -> tempfile::TempDir {
+    let outside = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(outside.path().join("static")).expect("mkdir");
+    std::fs::write(outside.path().join("static/secret.txt"), OUTSIDE_SECRET).expect("write");
+    outside
+}
+
+fn symlink(target: &std::path::Path, link: &std::path::Path) {
+    std::fs::create_dir_all(link.parent().expect("parent")).expect("mkdir");
+    std::os::unix::fs::symlink(target, link).expect("symlink");
+}
+
+/// Every file under `dir`, for grepping the build output.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// `check` and `build` both refuse the room with `code` at `file`; nothing is
+/// written and the outside secret appears nowhere.
+fn assert_refused(room: &Room, file: &str, code: &str) {
+    let r = room.check(&[]);
+    assert_eq!(r.code, 1, "check must refuse:\n{}", r.all());
+    assert!(
+        r.stderr.contains(&format!("{file}:1:1 [{code}]")),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("help: copy"), "{}", r.stderr);
+    assert!(!r.all().contains(OUTSIDE_SECRET), "{}", r.all());
+
+    let keys = tempfile::tempdir().expect("temp dir");
+    let key = test_key(keys.path());
+    let out = keys.path().join("out");
+    for extra in [&[][..], &["--only", "training"][..]] {
+        let r = build(room.path(), &out, &key, extra);
+        assert_eq!(r.code, 1, "build must refuse:\n{}", r.all());
+        assert!(r.stderr.contains(&format!("[{code}]")), "{}", r.stderr);
+        assert!(!r.all().contains(OUTSIDE_SECRET), "{}", r.all());
+        assert!(
+            files_under(&out).is_empty(),
+            "build wrote {:?}",
+            files_under(&out)
+        );
+    }
+}
+
+#[test]
+fn a_theme_folder_linked_out_of_the_room_is_refused() {
+    let outside = outside_folder();
+    let room = Room::valid();
+    symlink(outside.path(), &room.path().join("theme"));
+    assert_refused(&room, "theme", "path-outside-room");
+}
+
+#[test]
+fn a_theme_file_linked_out_of_the_room_is_refused() {
+    let outside = outside_folder();
+    let room = Room::valid();
+    symlink(
+        &outside.path().join("static/secret.txt"),
+        &room.path().join("theme/static/secret.txt"),
+    );
+    assert_refused(&room, "theme/static/secret.txt", "path-outside-room");
+}
+
+#[test]
+fn a_theme_file_linked_to_a_client_record_is_refused() {
+    let room = Room::valid();
+    symlink(
+        &room.path().join("clients/HX-1.yaml"),
+        &room.path().join("theme/static/c.txt"),
+    );
+    let r = room.check(&[]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stderr.contains("theme/static/c.txt:1:1 [theme-link]"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// The same rule holds for every room folder: a linked `clients/` is not read
+/// at all (its records would otherwise be parsed and echoed in diagnostics).
+#[test]
+fn a_clients_folder_linked_out_of_the_room_is_not_read() {
+    let outside = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        outside.path().join("x.yaml"),
+        format!("id: X\nname: \"{OUTSIDE_SECRET}\n"),
+    )
+    .expect("write");
+    let room = Room::valid();
+    std::fs::remove_dir_all(room.path().join("clients")).expect("rm");
+    symlink(outside.path(), &room.path().join("clients"));
+    let r = room.check(&[]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stderr.contains("clients:1:1 [path-outside-room]"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.all().contains(OUTSIDE_SECRET), "{}", r.all());
+}
+
+/// `build` lists what it publishes unencrypted, marks the room's own theme
+/// files, and the list is complete: every other file of site/ is a payload.
+#[test]
+fn build_lists_every_unencrypted_file() {
+    let room = Room::valid();
+    room.write("theme/static/extra.css", "h1 { color: teal }\n");
+    room.write("theme/static/.DS_Store", "hidden files are not published");
+    let keys = tempfile::tempdir().expect("temp dir");
+    let key = test_key(keys.path());
+    let out = keys.path().join("out");
+    let r = build(room.path(), &out, &key, &[]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("site/static/extra.css   (from the room's theme/ folder)"),
+        "{}",
+        r.stdout
+    );
+    let listed: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("site/"))
+        .map(|l| l.split_whitespace().next().unwrap_or(l))
+        .collect();
+    for expected in [
+        "index.html",
+        "data/header.js",
+        "static/style.css",
+        "static/dataroom.js",
+    ] {
+        assert!(
+            listed.contains(&expected),
+            "{expected} not listed:\n{}",
+            r.stdout
+        );
+    }
+    assert!(
+        r.stdout.contains(&format!(
+            "public:    {} files are not encrypted",
+            listed.len()
+        )),
+        "{}",
+        r.stdout
+    );
+    let site = out.join("site");
+    for file in files_under(&site) {
+        let rel = file.strip_prefix(&site).expect("inside site");
+        let rel = rel.to_string_lossy();
+        let bytes = std::fs::read(&file).expect("read");
+        assert!(
+            listed.contains(&rel.as_ref()) || bytes.starts_with(b"dataroomPayload("),
+            "{rel} is neither listed as unencrypted nor a payload"
+        );
+    }
+    assert!(!site.join("static/.DS_Store").exists());
+}

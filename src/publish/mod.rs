@@ -52,6 +52,10 @@ pub struct Sealed {
     pub fingerprint: String,
     pub zip_name: String,
     pub trusted_comment: String,
+    /// Every file of `site/` that is not encrypted (sorted): the shell, the
+    /// header, the theme's static files, the signatures; for the training
+    /// site, every file.
+    pub unencrypted: Vec<String>,
 }
 
 /// `sha256sum`'s format: `<hex>  <path>`, sorted by path.
@@ -120,7 +124,16 @@ pub fn finish(staging: &Staging, mut files: Vec<Written>, f: &Finish) -> Result<
     staging
         .write(&format!("{zip_name}.minisig"), zip_sig.as_bytes())
         .map_err(io)?;
+    let mut unencrypted: Vec<String> = files
+        .iter()
+        .map(|w| w.path.clone())
+        .filter(|p| !crate::seal::site::is_payload_path(p))
+        .chain([SUMS.to_string(), SUMS_SIG.to_string()])
+        .chain(f.manifest_js.then(|| MANIFEST_JS.to_string()))
+        .collect();
+    unencrypted.sort();
     Ok(Sealed {
+        unencrypted,
         file_count: files.len(),
         manifest_sha256: hex(&manifest_hash),
         key_id: signing::key_id(&f.signer.public),

@@ -72,7 +72,7 @@ pub fn restore(
     } else {
         room::Language::ZhCn
     };
-    let theme = Theme::load(None).map_err(|d| d.message)?;
+    let theme = Theme::load(&[]);
     let engine = Engine::new(&theme, lang).map_err(|d| d.message)?;
     let staging =
         Staging::begin(out).map_err(|e| format!("cannot prepare {}: {e}", out.display()))?;
@@ -169,7 +169,7 @@ fn compare_with_source(
             source.display()
         )
     })?;
-    let theme = Theme::load(room.theme_dir.as_deref()).map_err(|d| d.message)?;
+    let theme = Theme::load(&room.theme);
     let extras = render::Extras {
         findings: &findings,
         signing: Some(signing),

@@ -2,12 +2,9 @@
 //! embedded; a room's `theme/` folder overrides any single file of it.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
 
-use walkdir::WalkDir;
-
-use crate::room::diagnostic::{Diagnostic, Loc};
+use crate::room::ThemeFile;
 
 include!(concat!(env!("OUT_DIR"), "/theme_files.rs"));
 
@@ -17,47 +14,29 @@ pub const OVERRIDE_I18N: &str = "i18n-override/";
 pub struct Theme {
     /// Path inside the theme (`templates/home.html`, `static/style.css`) → content.
     pub files: BTreeMap<String, Cow<'static, [u8]>>,
+    /// The paths of `files` the room's own `theme/` folder supplied.
+    pub from_room: BTreeSet<String>,
 }
 
 impl Theme {
-    /// The default theme with the overrides found in `override_dir` (a room's `theme/`).
-    pub fn load(override_dir: Option<&Path>) -> Result<Theme, Diagnostic> {
+    /// The default theme with a room's `theme/` files (already checked and read
+    /// by `room::load`) over it.
+    pub fn load(overrides: &[ThemeFile]) -> Theme {
         let mut files: BTreeMap<String, Cow<'static, [u8]>> = DEFAULT_THEME
             .iter()
             .map(|(p, b)| (p.to_string(), Cow::Borrowed(*b)))
             .collect();
-        if let Some(dir) = override_dir {
-            for entry in WalkDir::new(dir).follow_links(false).sort_by_file_name() {
-                let entry = entry.map_err(|e| {
-                    Diagnostic::error(
-                        "read-failed",
-                        "theme",
-                        Loc::START,
-                        format!("cannot read the theme folder: {e}"),
-                    )
-                })?;
-                if !entry.file_type().is_file() {
-                    continue;
-                }
-                let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-                let rel = rel.to_string_lossy().replace('\\', "/");
-                let bytes = std::fs::read(entry.path()).map_err(|e| {
-                    Diagnostic::error(
-                        "read-failed",
-                        Path::new("theme").join(&rel),
-                        Loc::START,
-                        format!("cannot read: {e}"),
-                    )
-                })?;
-                // UI strings merge key by key; every other file replaces the default.
-                let key = match rel.strip_prefix("i18n/") {
-                    Some(name) => format!("{OVERRIDE_I18N}{name}"),
-                    None => rel,
-                };
-                files.insert(key, Cow::Owned(bytes));
-            }
+        let mut from_room = BTreeSet::new();
+        for file in overrides {
+            // UI strings merge key by key; every other file replaces the default.
+            let key = match file.path.strip_prefix("i18n/") {
+                Some(name) => format!("{OVERRIDE_I18N}{name}"),
+                None => file.path.clone(),
+            };
+            files.insert(key.clone(), Cow::Owned(file.bytes.clone()));
+            from_room.insert(key);
         }
-        Ok(Theme { files })
+        Theme { files, from_room }
     }
 
     pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a [u8])> + 'a {

@@ -65,9 +65,18 @@ impl RoomFs {
                 Loc::START,
                 "this is a symbolic link that points outside the room; it was not read",
             )
-            .help("copy the file into the room instead of linking to it"));
+            .help("copy the file or folder into the room instead of linking to it"));
         }
         Ok(())
+    }
+
+    /// Whether `path` really lies inside the room's folder `dir`, which must not
+    /// itself be a link (`theme/`, whose files are published unencrypted).
+    pub fn is_inside_folder(&self, path: &Path, dir: &str) -> bool {
+        match fs::canonicalize(path) {
+            Ok(real) => real.starts_with(self.canonical_root.join(dir)),
+            Err(_) => false,
+        }
     }
 
     /// Reads a text source: contained, non-empty, valid UTF-8 (BOM removed).

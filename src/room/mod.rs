@@ -50,6 +50,11 @@ fn walk(fs: &RoomFs, dir: &str, diags: &mut Diagnostics) -> Vec<Found> {
     if !base.exists() {
         return Vec::new();
     }
+    // The folder itself may be the link: WalkDir would follow it.
+    if let Err(d) = fs.check_contained(&base) {
+        diags.push(d);
+        return Vec::new();
+    }
     let mut out = Vec::new();
     let walker = WalkDir::new(&base)
         .follow_links(false)
@@ -278,9 +283,9 @@ pub fn load(root: &Path) -> Loaded {
         ))
     });
     clients.sort_by(|a, b| a.id.cmp(&b.id));
+    let theme = load_theme(&fs, &mut diags);
     diags.sort();
 
-    let theme_dir = Some(root.join("theme")).filter(|p| p.is_dir());
     let room = match settings {
         Some(settings) if diags.error_count() == 0 => Some(Room {
             root: root.to_path_buf(),
@@ -288,7 +293,7 @@ pub fn load(root: &Path) -> Loaded {
             clients,
             documents,
             attachments,
-            theme_dir,
+            theme,
         }),
         _ => None,
     };
@@ -301,6 +306,49 @@ pub fn load(root: &Path) -> Loaded {
         diagnostics: diags,
         sources,
     }
+}
+
+/// Reads `theme/` under the rules of every room folder (no link leaving the
+/// room), and one more: its files are published unencrypted, so each must be a
+/// real file inside `theme/` — a link to a client record elsewhere in the room
+/// would publish it in plaintext.
+fn load_theme(fs: &RoomFs, diags: &mut Diagnostics) -> Vec<ThemeFile> {
+    let mut theme = Vec::new();
+    for f in walk(fs, "theme", diags) {
+        if !fs.is_inside_folder(&f.path, "theme") {
+            diags.push(
+                Diagnostic::error(
+                    "theme-link",
+                    &f.rel,
+                    Loc::START,
+                    "theme files are published without encryption, so they must be real files inside theme/; this one is a link to another place",
+                )
+                .help("copy the file into theme/ instead of linking to it"),
+            );
+            continue;
+        }
+        match std::fs::read(&f.path) {
+            Ok(bytes) => theme.push(ThemeFile {
+                path: f
+                    .rel
+                    .strip_prefix("theme")
+                    .unwrap_or(&f.rel)
+                    .to_string_lossy()
+                    .replace('\\', "/"),
+                bytes,
+            }),
+            Err(e) => diags.push(
+                Diagnostic::error(
+                    "read-failed",
+                    &f.rel,
+                    Loc::START,
+                    format!("cannot read: {e}"),
+                )
+                .help("check that the file exists and that you may read it"),
+            ),
+        }
+    }
+    theme
 }
 
 fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {

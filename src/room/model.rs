@@ -263,8 +263,17 @@ pub struct Room {
     pub clients: Vec<Client>,
     pub documents: Vec<Document>,
     pub attachments: Vec<Attachment>,
-    /// Files under `theme/` that override the default theme, relative to `theme/`.
-    pub theme_dir: Option<PathBuf>,
+    /// The files of the room's `theme/` folder, read while checking: they
+    /// override the default theme and are published unencrypted.
+    pub theme: Vec<ThemeFile>,
+}
+
+/// A file of the room's `theme/` folder.
+#[derive(Debug)]
+pub struct ThemeFile {
+    /// Relative to `theme/`, with `/` (`static/logo.png`, `i18n/zh-CN.yaml`).
+    pub path: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Room {

@@ -68,6 +68,15 @@ pub fn mime_of(path: &str) -> &'static str {
     }
 }
 
+/// Whether `path` (inside `site/`) is a payload file, `data/<payload id>.js`
+/// with the 32 hex digits of [`Sealer::new_id`]: encrypted. Every other file of
+/// `site/` is public.
+pub fn is_payload_path(path: &str) -> bool {
+    path.strip_prefix("data/")
+        .and_then(|p| p.strip_suffix(".js"))
+        .is_some_and(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// A pack of page payloads is closed at this size or count.
 const PACK_MAX_BYTES: usize = 256 * 1024;
 const PACK_MAX_PAYLOADS: usize = 64;
