@@ -88,9 +88,8 @@ pub fn check(room: &Path, strict: bool) -> Loaded {
 /// strong enough. Never repeats any part of the password.
 pub fn password_refusal(room: &room::Room, password: &str) -> Option<String> {
     let why = seal::password::weakness(password, &seal::password::RoomWords::of_room(room))?;
-    let strings = Theme::load(room.theme_dir.as_deref())
-        .and_then(|theme| render::ui_strings(&theme, room.settings.language))
-        .unwrap_or_default();
+    let strings =
+        render::ui_strings(&Theme::load(&room.theme), room.settings.language).unwrap_or_default();
     let text = |key: &str| strings.get(key).cloned().unwrap_or_else(|| key.to_string());
     let reason = match why {
         seal::password::Weakness::TooShort(n) => text(why.message_key())
@@ -135,14 +134,8 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
 
     let staging = Staging::begin(opts.out)
         .map_err(|e| format!("cannot prepare {}: {e}", opts.out.display()))?;
-    let slug = publish::slug(
-        &opts
-            .room
-            .canonicalize()
-            .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_default(),
-    );
+    let name = publish::public_name(opts.selection);
+    let site_id = stable_site_id(opts.signer, opts.room, name);
     let written = match opts.selection {
         Selection::All => {
             let password = opts
@@ -155,7 +148,6 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
                     .cloned()
                     .unwrap_or_else(|| "Data room".into())
             });
-            let site_id = stable_site_id(&opts.signer.public, &slug);
             let state_secret = state_secret(&opts.signer.secret, &site_id);
             seal::site::seal_site(
                 &site,
@@ -172,7 +164,7 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
             )?
         }
         Selection::TrainingOnly => {
-            publish::plain::plain_site(&site, &theme, &engine, &slug, &staging)?
+            publish::plain::plain_site(&site, &theme, &engine, &site_id, &staging)?
         }
     };
     let pages = site.pages.len();
@@ -196,7 +188,7 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
         &staging,
         written,
         &publish::Finish {
-            slug: &slug,
+            name,
             date: room.settings.handover_date,
             zip_time,
             build_time: &build_time,
@@ -233,27 +225,39 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
 }
 
 /// An id for the browser's local storage that stays the same when the same
-/// seller rebuilds the same room, and reveals nothing about it.
-fn stable_site_id(signer: &minisign::PublicKey, slug: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(format!("dataroom-site:{}:{slug}", signer.to_base64()).as_bytes());
-    seal::hex(&digest[..8])
+/// seller rebuilds the same room (same folder, same kind of build), and reveals
+/// nothing about it: keyed with the seller's secret key, so nobody can test
+/// guesses of the folder's name against it (a plain hash could be checked
+/// against the public key in `dataroom.pub`).
+fn stable_site_id(signer: &Signer, room: &Path, name: &str) -> String {
+    let folder = room
+        .canonicalize()
+        .unwrap_or_else(|_| room.to_path_buf())
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    seal::hex(&keyed_digest(&signer.secret, &format!("dataroom-site:{name}:{folder}"))[..8])
 }
 
 /// The key the browser derives its encrypted progress store from (checklist
 /// ticks, quiz results; dataroom.js openStateStore). It travels only inside
 /// the encrypted index, and stays the same when the same seller rebuilds the
-/// same room, so ticks survive an edited checklist: HMAC-SHA256 keyed by the
-/// signing key's secret part (its key number, secret key and checksum, which do
-/// not change when the key file's own password does).
+/// same room, so ticks survive an edited checklist.
 fn state_secret(signer: &minisign::SecretKey, site_id: &str) -> [u8; 32] {
+    keyed_digest(signer, &format!("dataroom-state/1:{site_id}"))
+}
+
+/// HMAC-SHA256 of `message` keyed by the signing key's secret part (its key
+/// number, secret key and checksum, which do not change when the key file's own
+/// password does): stable for one seller, unguessable for anyone else.
+fn keyed_digest(signer: &minisign::SecretKey, message: &str) -> [u8; 32] {
     use hmac::{Hmac, Mac};
     let bytes = signer.to_bytes();
     // minisign's layout: algorithms (6), scrypt salt (32) and limits (16), then keynum, sk, checksum.
     let secret = bytes.get(54..).unwrap_or(&bytes);
     let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret)
         .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-    mac.update(format!("dataroom-state/1:{site_id}").as_bytes());
+    mac.update(message.as_bytes());
     mac.finalize().into_bytes().into()
 }
 

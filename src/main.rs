@@ -73,8 +73,9 @@ enum Command {
     },
     /// Build the encrypted, signed data room into a folder.
     ///
-    /// Writes OUT/site/ (open site/index.html in a browser), OUT/<room>-<date>.zip
-    /// and its signature. The previous OUT stays untouched if anything fails.
+    /// Writes OUT/site/ (open site/index.html in a browser), OUT/dataroom-<date>.zip
+    /// (dataroom-training-<date>.zip for --only training) and its signature. Nothing
+    /// public carries the room folder's name. The previous OUT stays untouched if anything fails.
     ///
     /// The password comes from --password-file, the DATAROOM_PASSWORD variable, or
     /// a prompt; without any of them a strong one is generated and printed once.

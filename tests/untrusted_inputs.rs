@@ -251,3 +251,73 @@ fn build_lists_every_unencrypted_file() {
     }
     assert!(!site.join("static/.DS_Store").exists());
 }
+
+// ---- the room folder's name (issue 8 item 13) ----
+
+/// A room folder named after the company, as sellers do.
+const SECRET_FOLDER: &str = "AcmeSecretCleaning 上海机密保洁";
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    for file in files_under(from) {
+        let target = to.join(file.strip_prefix(from).expect("inside"));
+        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(&file, &target).expect("copy");
+    }
+}
+
+/// Whether `bytes` mention the folder name in any form a slug could take.
+fn mentions_folder(bytes: &[u8]) -> Option<&'static str> {
+    let text = String::from_utf8_lossy(bytes).to_lowercase();
+    [
+        "acmesecretcleaning",
+        "acme",
+        "secret",
+        "上海机密保洁",
+        "机密",
+    ]
+    .into_iter()
+    .find(|word| text.contains(word))
+}
+
+#[test]
+fn public_files_never_carry_the_room_folders_name() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let room = tmp.path().join(SECRET_FOLDER);
+    copy_tree(Room::valid().path(), &room);
+    let key = test_key(tmp.path());
+    let mut zips = Vec::new();
+    for (out, extra) in [("full", &[][..]), ("training", &["--only", "training"][..])] {
+        let out = tmp.path().join(out);
+        let r = build(&room, &out, &key, extra);
+        assert_eq!(r.code, 0, "{}", r.all());
+        let files = files_under(&out);
+        assert!(
+            files.iter().any(|f| f.ends_with("site/index.html")),
+            "{files:?}"
+        );
+        for file in files {
+            let rel = file.strip_prefix(&out).expect("inside out");
+            assert_eq!(
+                mentions_folder(rel.to_string_lossy().as_bytes()),
+                None,
+                "{rel:?}"
+            );
+            let bytes = std::fs::read(&file).expect("read");
+            if let Some(word) = mentions_folder(&bytes) {
+                panic!("`{word}` in {rel:?}");
+            }
+            let name = rel.to_string_lossy().into_owned();
+            if name.ends_with(".zip") {
+                zips.push(name);
+            }
+        }
+    }
+    // Two zips, told apart by name, both neutral.
+    assert_eq!(
+        zips,
+        [
+            "dataroom-2026-12-15.zip",
+            "dataroom-training-2026-12-15.zip"
+        ]
+    );
+}

@@ -70,7 +70,9 @@ pub fn manifest(files: &[Written]) -> String {
 }
 
 pub struct Finish<'a> {
-    pub slug: &'a str,
+    /// The public name of what was built ([`public_name`]): names the zip and
+    /// opens the signatures' trusted comments.
+    pub name: &'a str,
     pub date: chrono::NaiveDate,
     /// Seconds since the epoch for the zip entries (SOURCE_DATE_EPOCH or the handover date).
     pub zip_time: i64,
@@ -95,12 +97,7 @@ pub fn finish(staging: &Staging, mut files: Vec<Written>, f: &Finish) -> Result<
     let manifest_hash = staging
         .write(&format!("site/{SUMS}"), sums.as_bytes())
         .map_err(io)?;
-    let trusted_comment = format!(
-        "dataroom room={} files={} built={}",
-        f.slug,
-        files.len(),
-        f.build_time
-    );
+    let trusted_comment = format!("{} files={} built={}", f.name, files.len(), f.build_time);
     if f.manifest_js {
         staging
             .write(
@@ -114,7 +111,7 @@ pub fn finish(staging: &Staging, mut files: Vec<Written>, f: &Finish) -> Result<
         .write(&format!("site/{SUMS_SIG}"), sig.as_bytes())
         .map_err(io)?;
 
-    let zip_name = format!("{}-{}.zip", f.slug, f.date.format("%Y-%m-%d"));
+    let zip_name = format!("{}-{}.zip", f.name, f.date.format("%Y-%m-%d"));
     let zip_path = staging.path().join(&zip_name);
     archive::write_zip(&staging.path().join("site"), &zip_path, f.zip_time)?;
     let zip_bytes = std::fs::read(&zip_path).map_err(io)?;
@@ -143,22 +140,14 @@ pub fn finish(staging: &Staging, mut files: Vec<Written>, f: &Finish) -> Result<
     })
 }
 
-/// A name for the zip that reveals nothing: the room folder's name reduced to
-/// ASCII letters, digits and dashes.
-pub fn slug(folder_name: &str) -> String {
-    let mut s = String::new();
-    for c in folder_name.chars() {
-        if c.is_ascii_alphanumeric() {
-            s.push(c.to_ascii_lowercase());
-        } else if !s.ends_with('-') && !s.is_empty() {
-            s.push('-');
-        }
-    }
-    let s = s.trim_end_matches('-').to_string();
-    if s.is_empty() {
-        "dataroom".into()
-    } else {
-        s
+/// The name of a build in everything public (the zip, the signatures' trusted
+/// comments): neutral, never the room folder's name, which can be confidential
+/// (it is often the company's name). The training site has its own, so the two
+/// zips cannot be confused.
+pub fn public_name(selection: crate::render::Selection) -> &'static str {
+    match selection {
+        crate::render::Selection::All => "dataroom",
+        crate::render::Selection::TrainingOnly => "dataroom-training",
     }
 }
 
@@ -182,12 +171,5 @@ mod tests {
         let lines: Vec<&str> = m.lines().collect();
         assert_eq!(lines[0], format!("{}  a.html", "00".repeat(32)));
         assert!(lines[1].ends_with("  b.js"));
-    }
-
-    #[test]
-    fn slugs_are_ascii() {
-        assert_eq!(slug("example-dataroom"), "example-dataroom");
-        assert_eq!(slug("上海 Room 2026"), "room-2026");
-        assert_eq!(slug("客户资料"), "dataroom");
     }
 }
