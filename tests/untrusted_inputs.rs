@@ -36,7 +36,7 @@ fn check_shows_control_characters_escaped() {
     assert_no_raw_controls(&r.all());
     assert!(
         r.stderr
-            .contains(r"phone `\u{1b}[2J\u{1b}]0;pwned\u{7}\u{9b}\u{202e}\u{2066}138`"),
+            .contains(r"\u{1b}[2J\u{1b}]0;pwned\u{7}\u{9b}\u{202e}\u{2066}138 of client HX-1"),
         "{}",
         r.stderr
     );
