@@ -74,6 +74,7 @@ pub struct BuildReport {
 /// Steps 1–2, **load** and **check**: read the room and find every problem.
 pub fn check(room: &Path, strict: bool) -> Loaded {
     let mut loaded = room::load(room);
+    check_theme(&mut loaded);
     if strict {
         loaded.diagnostics.make_strict();
         if loaded.diagnostics.error_count() > 0 {
@@ -98,6 +99,25 @@ pub fn password_refusal(room: &room::Room, password: &str) -> Option<String> {
         _ => text(why.message_key()),
     };
     Some(text("password_weak").replace("{reason}", &reason))
+}
+
+/// The room's theme overrides must work before a build relies on them: every
+/// template parses, every UI-string file loads.
+fn check_theme(loaded: &mut Loaded) {
+    let Some(room) = loaded.room.as_ref().filter(|r| !r.theme.is_empty()) else {
+        return;
+    };
+    let theme = Theme::load(&room.theme);
+    let (problems, texts) = render::check_theme(&theme);
+    if problems.is_empty() {
+        return;
+    }
+    for (file, text) in texts {
+        loaded.sources.insert(file, std::sync::Arc::new(text));
+    }
+    loaded.diagnostics.extend(problems);
+    loaded.diagnostics.sort();
+    loaded.room = None;
 }
 
 /// The whole pipeline. The output folder is replaced only when every step succeeded.
@@ -164,7 +184,7 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
             )?
         }
         Selection::TrainingOnly => {
-            publish::plain::plain_site(&site, &theme, &engine, &site_id, &staging)?
+            publish::plain::plain_site(&site, &room, &theme, &engine, &site_id, &staging)?
         }
     };
     let pages = site.pages.len();

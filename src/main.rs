@@ -443,19 +443,21 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 out.display()
             );
             if compare.is_some() {
-                for m in &report.missing {
-                    println!("missing:   {m}");
-                }
-                for d in &report.different {
+                for d in &report.differences {
                     println!("different: {d}");
                 }
-                if report.missing.is_empty() && report.different.is_empty() {
+                if report.follow_on > 0 {
+                    println!(
+                        "           and {} pages and exports that show these records",
+                        report.follow_on
+                    );
+                }
+                if report.differences.is_empty() {
                     println!("compare: every record, document and attachment of the source is present and identical");
                 } else {
                     println!(
-                        "compare: {} missing, {} different",
-                        report.missing.len(),
-                        report.different.len()
+                        "compare: {} difference(s) between the restored room and the source",
+                        report.differences.len()
                     );
                     return Ok(ExitCode::from(1));
                 }
@@ -518,6 +520,13 @@ fn print_verify(r: &verify::Report) {
         println!(
             "OK: {} files match SHA256SUMS and the signature is valid",
             r.checked
+        );
+    } else if let Some(e) = &r.signature_error {
+        println!(
+            "NOT OK: the signature is not valid ({e}); files: {} changed, {} missing, {} extra",
+            r.changed.len(),
+            r.missing.len(),
+            r.extra.len()
         );
     } else {
         println!(

@@ -5,6 +5,7 @@ use rayon::prelude::*;
 
 use super::{Staging, Written};
 use crate::render::{self, Engine, Site, Theme};
+use crate::room::Room;
 
 pub(crate) fn write_static(theme: &Theme, staging: &Staging) -> Result<Vec<Written>, String> {
     theme
@@ -19,9 +20,11 @@ pub(crate) fn write_static(theme: &Theme, staging: &Staging) -> Result<Vec<Writt
         .collect()
 }
 
-/// The unencrypted site (training only): one HTML file per page.
+/// The unencrypted site (training only): one HTML file per page, plus the
+/// attachments its pages show as images — and no other attachment.
 pub(crate) fn plain_site(
     site: &Site,
+    room: &Room,
     theme: &Theme,
     engine: &Engine,
     site_id: &str,
@@ -41,6 +44,23 @@ pub(crate) fn plain_site(
             Ok(Written { path, sha256 })
         })
         .collect::<Result<_, String>>()?;
+    let shown: std::collections::BTreeSet<String> = site
+        .pages
+        .iter()
+        .flat_map(|page| render::inline_files(&page.html))
+        .collect();
+    for path in shown {
+        // A missing image stays a broken image, as in the sealed room.
+        let Some(attachment) = room.attachments.iter().find(|a| a.path == path) else {
+            continue;
+        };
+        let bytes =
+            std::fs::read(&attachment.abs_path).map_err(|e| format!("cannot read {path}: {e}"))?;
+        let sha256 = staging
+            .write(&format!("site/{path}"), &bytes)
+            .map_err(|e| format!("cannot write {path}: {e}"))?;
+        written.push(Written { path, sha256 });
+    }
     written.extend(write_static(theme, staging)?);
     Ok(written)
 }

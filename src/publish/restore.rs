@@ -2,12 +2,15 @@
 //! anything tampered, then decrypt every page and attachment into ordinary files;
 //! `--compare` renders the source afresh and compares byte for byte.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+
+use sha2::{Digest, Sha256};
 
 use super::verify::SiteFiles;
 use super::Staging;
 use crate::render::{self, Engine, Selection, Theme};
+use crate::room::DocKind;
 use crate::seal::site::SealedIndex;
 use crate::{check, room, seal, Diagnostic};
 
@@ -15,9 +18,11 @@ pub struct RestoreReport {
     pub verify: super::verify::Report,
     pub pages: usize,
     pub files: usize,
-    /// `--compare`: what the source has that the restored room lacks or has differently.
-    pub missing: Vec<String>,
-    pub different: Vec<String>,
+    /// `--compare`: every record, document and attachment that differs.
+    pub differences: Vec<Difference>,
+    /// `--compare`: pages and exports that differ only because they show the
+    /// records above (lists, handover documents).
+    pub follow_on: usize,
 }
 
 /// `dataroom restore`: verify, refuse if tampered, decrypt everything into an
@@ -46,7 +51,10 @@ pub fn restore(
     let header =
         seal::parse_header(&String::from_utf8_lossy(&header_js)).map_err(|e| e.to_string())?;
     let index_id = header.index.clone();
-    let opener = seal::Opener::unlock(header, password).map_err(|e| e.to_string())?;
+    let opener = seal::Opener::unlock(header, password).map_err(|e| match e {
+        seal::SealError::WrongPassword => wrong_password_message(&files),
+        other => other.to_string(),
+    })?;
     let mut pack_cache: HashMap<String, HashMap<String, seal::PayloadFile>> = HashMap::new();
     let mut open = |id: &str, file: Option<&str>| -> Result<Vec<u8>, String> {
         let file = file.unwrap_or(id);
@@ -76,6 +84,12 @@ pub fn restore(
     let engine = Engine::new(&theme, lang).map_err(|d| d.message)?;
     let staging =
         Staging::begin(out).map_err(|e| format!("cannot prepare {}: {e}", out.display()))?;
+    // The handover confirmation shows the SHA-256 of SHA256SUMS. The sealed app
+    // hashes data/manifest.js; a restored room has none, so the hash is written in.
+    let manifest_hash = files
+        .read(super::SUMS)
+        .map(|sums| seal::hex(&Sha256::digest(&sums)))
+        .unwrap_or_default();
     let mut fragments: BTreeMap<String, String> = BTreeMap::new();
     for (route, entry) in &index.routes {
         let html = String::from_utf8(open(&entry.p, entry.f.as_deref())?)
@@ -85,8 +99,12 @@ pub fn restore(
             title: entry.t.clone(),
             html,
         };
+        let shown = render::Page {
+            html: fill_manifest_hash(&page.html, &manifest_hash),
+            ..page.clone()
+        };
         let doc = engine
-            .standalone(&page, &index.nav, &index.title, &opener.header.room)
+            .standalone(&shown, &index.nav, &index.title, &opener.header.room)
             .map_err(|d| d.message)?;
         safe_relative(route)?;
         staging
@@ -114,8 +132,8 @@ pub fn restore(
         verify: report,
         pages: fragments.len(),
         files: restored_files.len(),
-        missing: Vec::new(),
-        different: Vec::new(),
+        differences: Vec::new(),
+        follow_on: 0,
     };
     if let Some(source) = compare {
         let signing = render::SigningInfo {
@@ -135,6 +153,49 @@ pub fn restore(
     Ok(result)
 }
 
+/// Replaces the "calculating…" placeholder of `<code … data-manifest-hash>` with
+/// the hash, and drops the attribute so the app does not try to compute it.
+fn fill_manifest_hash(html: &str, hash: &str) -> String {
+    const MARK: &str = " data-manifest-hash>";
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(pos) = rest.find(MARK) {
+        out.push_str(&rest[..pos]);
+        out.push('>');
+        out.push_str(hash);
+        let after = &rest[pos + MARK.len()..];
+        rest = &after[after.find('<').unwrap_or(after.len())..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// "Wrong password" said plainly for a buyer, in the room's language (the lock
+/// screen's `lang`), or in both languages when the room does not say.
+fn wrong_password_message(files: &SiteFiles) -> String {
+    let index = files.read("index.html").unwrap_or_default();
+    let index = String::from_utf8_lossy(&index);
+    let lang = index
+        .split_once("lang=\"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(lang, _)| lang);
+    let in_language = |lang: room::Language| {
+        Engine::new(&Theme::load(&[]), lang)
+            .ok()
+            .and_then(|engine| engine.strings.get("restore_wrong_password").cloned())
+            .unwrap_or_default()
+    };
+    match lang {
+        Some("zh-CN") => in_language(room::Language::ZhCn),
+        Some("en") => in_language(room::Language::En),
+        _ => format!(
+            "{}\n{}",
+            in_language(room::Language::ZhCn),
+            in_language(room::Language::En)
+        ),
+    }
+}
+
 fn safe_relative(path: &str) -> Result<(), String> {
     let bad = path.is_empty()
         || path.starts_with('/')
@@ -151,8 +212,35 @@ fn safe_relative(path: &str) -> Result<(), String> {
     }
 }
 
-/// Renders the source room afresh and compares every page, attachment and export
-/// with what was restored.
+/// One difference between the restored room and its source, for a person:
+/// what, where in the source, and how (old → new).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Difference {
+    /// `client HX-00010`, `document policies/nda`, `attachment attachments/a.pdf`, `page home`.
+    pub what: String,
+    /// The file of the source room it comes from, when there is one.
+    pub source_file: Option<String>,
+    /// `notes: "old" → "new"`, or that it was deleted from or added to the source.
+    pub change: String,
+}
+
+impl std::fmt::Display for Difference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.source_file {
+            Some(file) => write!(f, "{} ({file}): {}", self.what, self.change),
+            None => write!(f, "{}: {}", self.what, self.change),
+        }
+    }
+}
+
+const DELETED: &str = "in the restored room, no longer in the source (deleted since the build)";
+const ADDED: &str = "in the source, not in the restored room (added since the build)";
+
+/// Compares the restored room with its source, record by record and field by
+/// field (the restored `exports/clients.json` against the source's records),
+/// document by document and attachment by attachment. Pages that only show
+/// those (lists, handover documents) are counted, not listed, when the
+/// records explain them.
 fn compare_with_source(
     source: &Path,
     signing: render::SigningInfo,
@@ -176,31 +264,251 @@ fn compare_with_source(
         kdf_iterations,
     };
     let site = render::render(&room, &theme, Selection::All, &extras).map_err(|d| d.message)?;
-    for page in &site.pages {
-        match fragments.get(&page.route) {
-            None => result.missing.push(page.route.clone()),
-            Some(html) if *html != page.html => result.different.push(page.route.clone()),
-            _ => {}
-        }
-    }
-    for a in &room.attachments {
-        match files.get(&a.path) {
-            None => result.missing.push(a.path.clone()),
-            Some(bytes) => {
-                if std::fs::read(&a.abs_path).map_err(|e| format!("cannot read {}: {e}", a.path))?
-                    != *bytes
+    let mut found = Vec::new();
+
+    // Records, field by field.
+    let restored_clients: Vec<serde_json::Value> = files
+        .get(CLIENTS_JSON)
+        .and_then(|bytes| serde_json::from_slice(bytes).ok())
+        .unwrap_or_default();
+    let source_clients: Vec<serde_json::Value> = room
+        .clients
+        .iter()
+        .map(|c| serde_json::to_value(c).unwrap_or_default())
+        .collect();
+    let by_id = |clients: &[serde_json::Value]| -> BTreeMap<String, serde_json::Value> {
+        clients
+            .iter()
+            .filter_map(|c| Some((c.get("id")?.as_str()?.to_string(), c.clone())))
+            .collect()
+    };
+    let (old_clients, new_clients) = (by_id(&restored_clients), by_id(&source_clients));
+    let client_file = |id: &str| {
+        room.clients
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.file.to_string_lossy().replace('\\', "/"))
+    };
+    for id in old_clients
+        .keys()
+        .chain(new_clients.keys())
+        .collect::<BTreeSet<_>>()
+    {
+        let what = format!("client {id}");
+        match (old_clients.get(id), new_clients.get(id)) {
+            (Some(_), None) => found.push(Difference {
+                what,
+                source_file: None,
+                change: DELETED.into(),
+            }),
+            (None, Some(_)) => found.push(Difference {
+                what,
+                source_file: client_file(id),
+                change: ADDED.into(),
+            }),
+            (Some(old), Some(new)) => {
+                let (mut old_fields, mut new_fields) = (BTreeMap::new(), BTreeMap::new());
+                flatten("", old, &mut old_fields);
+                flatten("", new, &mut new_fields);
+                for field in old_fields
+                    .keys()
+                    .chain(new_fields.keys())
+                    .collect::<BTreeSet<_>>()
                 {
-                    result.different.push(a.path.clone());
+                    let (old, new) = (old_fields.get(field), new_fields.get(field));
+                    if old != new {
+                        let shown =
+                            |v: Option<&String>| v.cloned().unwrap_or_else(|| "(none)".into());
+                        found.push(Difference {
+                            what: what.clone(),
+                            source_file: client_file(id),
+                            change: format!("{field}: {} → {}", shown(old), shown(new)),
+                        });
+                    }
                 }
             }
+            (None, None) => {}
         }
     }
-    for e in &site.exports {
-        match files.get(&e.path) {
-            None => result.missing.push(e.path.clone()),
-            Some(bytes) if *bytes != e.bytes => result.different.push(e.path.clone()),
-            _ => {}
+
+    // Documents: deleted, added, or their text changed (the first changed line).
+    let source_pages: BTreeMap<&str, &str> = site
+        .pages
+        .iter()
+        .map(|p| (p.route.as_str(), p.html.as_str()))
+        .collect();
+    let doc_prefixes: Vec<String> = DocKind::ALL
+        .iter()
+        .map(|k| format!("{}/", k.dir()))
+        .collect();
+    let is_document = |route: &str| doc_prefixes.iter().any(|p| route.starts_with(p.as_str()));
+    let doc_routes: BTreeSet<String> = fragments
+        .keys()
+        .filter(|r| is_document(r))
+        .cloned()
+        .chain(room.documents.iter().map(|d| d.route()))
+        .collect();
+    let mut explained: BTreeSet<&str> = BTreeSet::new();
+    for route in doc_routes.iter().map(String::as_str) {
+        let doc = room.documents.iter().find(|d| d.route() == route);
+        let what = format!("document {route}");
+        let source_file = doc.map(|d| d.file.to_string_lossy().replace('\\', "/"));
+        let change = match (fragments.get(route), source_pages.get(route)) {
+            (Some(_), None) => Some(DELETED.to_string()),
+            (None, Some(_)) => Some(ADDED.to_string()),
+            (Some(old), Some(new)) if old != new => Some(first_changed_line(old, new)),
+            _ => None,
+        };
+        explained.insert(route);
+        if let Some(change) = change {
+            found.push(Difference {
+                what,
+                source_file,
+                change,
+            });
         }
     }
+
+    // Attachments, byte for byte.
+    let source_attachments: BTreeMap<&str, &room::Attachment> = room
+        .attachments
+        .iter()
+        .map(|a| (a.path.as_str(), a))
+        .collect();
+    let restored_attachments = files.keys().filter(|p| p.starts_with("attachments/"));
+    for path in restored_attachments
+        .map(String::as_str)
+        .chain(source_attachments.keys().copied())
+        .collect::<BTreeSet<_>>()
+    {
+        let what = format!("attachment {path}");
+        let change = match (files.get(path), source_attachments.get(path)) {
+            (Some(_), None) => Some(DELETED.to_string()),
+            (None, Some(_)) => Some(ADDED.to_string()),
+            (Some(bytes), Some(a)) => {
+                let hash = seal::hex(&Sha256::digest(bytes));
+                (hash != a.sha256).then(|| {
+                    format!(
+                        "content changed: {} bytes, sha256 {}… → {} bytes, sha256 {}…",
+                        bytes.len(),
+                        &hash[..12],
+                        a.size,
+                        &a.sha256[..a.sha256.len().min(12)]
+                    )
+                })
+            }
+            (None, None) => None,
+        };
+        if let Some(change) = change {
+            found.push(Difference {
+                what,
+                source_file: Some(path.to_string()),
+                change,
+            });
+        }
+    }
+
+    // Every other page and export: listed when nothing above explains it (a
+    // changed dataroom.yaml or theme), counted otherwise.
+    let records_changed = !found.is_empty();
+    let mut derived = Vec::new();
+    for route in fragments
+        .keys()
+        .map(String::as_str)
+        .chain(source_pages.keys().copied())
+        .filter(|r| !explained.contains(r))
+        .collect::<BTreeSet<_>>()
+    {
+        if fragments.get(route).map(String::as_str) != source_pages.get(route).copied() {
+            derived.push(format!("page {route}"));
+        }
+    }
+    for export in &site.exports {
+        if files.get(&export.path) != Some(&export.bytes) {
+            derived.push(format!("export {}", export.path));
+        }
+    }
+    if records_changed {
+        result.follow_on = derived.len();
+    } else {
+        found.extend(derived.into_iter().map(|what| Difference {
+            what,
+            source_file: None,
+            change: "differs from the source rendered afresh".into(),
+        }));
+    }
+    result.differences = found;
     Ok(())
+}
+
+const CLIENTS_JSON: &str = "exports/clients.json";
+
+/// `{"contact": {"phone": "1"}, "services": [{"notes": "a"}]}` →
+/// `contact.phone = "1"`, `services[0].notes = "a"`.
+fn flatten(path: &str, value: &serde_json::Value, out: &mut BTreeMap<String, String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map {
+                let sub = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                flatten(&sub, v, out);
+            }
+        }
+        serde_json::Value::Array(items) if !items.is_empty() => {
+            for (i, v) in items.iter().enumerate() {
+                flatten(&format!("{path}[{i}]"), v, out);
+            }
+        }
+        serde_json::Value::Null => {}
+        other => {
+            out.insert(path.to_string(), other.to_string());
+        }
+    }
+}
+
+/// The first line of a document's text that differs, as plain text: `"old" → "new"`.
+fn first_changed_line(old: &str, new: &str) -> String {
+    let text = |html: &str| -> Vec<String> {
+        let mut plain = String::with_capacity(html.len());
+        let mut in_tag = false;
+        for c in html.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                _ if !in_tag => plain.push(c),
+                _ => {}
+            }
+        }
+        plain
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect()
+    };
+    let (old, new) = (text(old), text(new));
+    let at = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
+    let line = |lines: &[String]| {
+        lines
+            .get(at)
+            .map_or_else(|| "(end)".to_string(), |l| format!("{l:?}"))
+    };
+    format!("text changed: {} → {}", line(&old), line(&new))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_manifest_hash_is_written_into_the_confirmation() {
+        let html = r#"<dd><code class="hash" data-manifest-hash>正在计算…</code></dd>"#;
+        assert_eq!(
+            fill_manifest_hash(html, "ab12"),
+            r#"<dd><code class="hash">ab12</code></dd>"#
+        );
+        assert_eq!(fill_manifest_hash("<p>x</p>", "ab12"), "<p>x</p>");
+    }
 }

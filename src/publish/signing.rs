@@ -25,8 +25,13 @@ pub fn default_key_path() -> Option<PathBuf> {
 
 /// Key id as minisign prints it (16 hex digits, upper case).
 pub fn key_id(pk: &PublicKey) -> String {
+    key_id_of(pk.keynum())
+}
+
+fn key_id_of(keynum: &[u8]) -> String {
     let mut id = [0u8; 8];
-    id.copy_from_slice(&pk.keynum()[..8]);
+    let n = keynum.len().min(8);
+    id[..n].copy_from_slice(&keynum[..n]);
     format!("{:016X}", u64::from_le_bytes(id))
 }
 
@@ -180,6 +185,15 @@ pub fn parse_public(text: &str) -> Result<PublicKey, String> {
 pub fn verify(pk: &PublicKey, data: &[u8], sig_text: &str) -> Result<String, String> {
     let sig =
         SignatureBox::from_string(sig_text).map_err(|e| format!("unreadable signature: {e}"))?;
+    // minisign's own error for this case says only that the key ids differ;
+    // the buyer needs both ids to ask the seller which key is really theirs.
+    if sig.keynum() != pk.keynum() {
+        return Err(format!(
+            "made by a different key: the signature is from key id {}, but the public key is key id {}",
+            key_id_of(sig.keynum()),
+            key_id(pk)
+        ));
+    }
     minisign::verify(pk, &sig, Cursor::new(data), true, false, false).map_err(|e| e.to_string())?;
     sig.trusted_comment().map_err(|e| e.to_string())
 }

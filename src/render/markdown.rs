@@ -14,6 +14,30 @@ pub fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
+/// Ids the page around a document already uses (templates/shell.html,
+/// templates/page.html, static/dataroom.js). A heading must never take one:
+/// `# Content` → `id="content"` would break the app's own element lookups.
+pub const RESERVED_IDS: &[&str] = &[
+    "app",
+    "content",
+    "dataroom-i18n",
+    "lock",
+    "lock-error",
+    "logout",
+    "nav",
+    "nav-filter",
+    "nav-toggle",
+    "password",
+    "print-record",
+    "remember",
+    "room-title",
+    "sidebar",
+    "unlock-button",
+    "unlock-form",
+];
+/// Prefixes of ids the app numbers itself (`quiz-name-0`, …).
+pub const RESERVED_ID_PREFIXES: &[&str] = &["quiz-name-"];
+
 pub struct Rendered {
     pub html: String,
     pub tasks_total: usize,
@@ -48,7 +72,7 @@ pub fn render_titled(markdown: &str, checklist_id: &str, title: Option<&str>) ->
     }
     let mut out: Vec<Event> = Vec::with_capacity(events.len());
     let mut list_is_checklist: Vec<bool> = Vec::new();
-    let mut used_ids = HashSet::new();
+    let mut used_ids: HashSet<String> = RESERVED_IDS.iter().map(|id| id.to_string()).collect();
     let mut in_quiz = false;
     let (mut total, mut done) = (0, 0);
     let mut i = 0;
@@ -97,21 +121,45 @@ pub fn render_titled(markdown: &str, checklist_id: &str, title: Option<&str>) ->
             Event::Start(Tag::Heading {
                 level, id, classes, ..
             }) => {
+                // Written ids (`{#id}`) are kept unless the page or an earlier
+                // heading already uses them; then they get a number like slugs do.
                 let id = match id {
-                    Some(id) => id.clone(),
-                    None => {
-                        let text = heading_text(&events[i + 1..]);
-                        CowStr::from(unique_slug(&text, &mut used_ids))
-                    }
+                    Some(id) => unique_id(id.to_string(), &mut used_ids),
+                    None => unique_slug(&heading_text(&events[i + 1..]), &mut used_ids),
                 };
                 out.push(Event::Start(Tag::Heading {
                     level: *level,
-                    id: Some(id),
+                    id: Some(CowStr::from(id)),
                     classes: safe_classes(classes),
                     // `{key=value}` attributes (`onmouseover=`, `style=`) are
                     // dropped: a document may only name and class its headings.
                     attrs: Vec::new(),
                 }));
+            }
+            // An image from the room's attachments: the sealed app decrypts it into
+            // a blob: URL, the plain and restored sites point at the file
+            // (`relink`). Other images stay as pulldown-cmark writes them.
+            Event::Start(Tag::Image {
+                dest_url, title, ..
+            }) if attachment_reference(dest_url).is_some() => {
+                let path = attachment_reference(dest_url).unwrap_or_default();
+                let end = events[i..]
+                    .iter()
+                    .position(|e| matches!(e, Event::End(TagEnd::Image)))
+                    .map_or(events.len() - 1, |p| i + p);
+                let alt = image_alt(&events[i + 1..end]);
+                let title = if title.is_empty() {
+                    String::new()
+                } else {
+                    format!(" title=\"{}\"", escape_attr(title))
+                };
+                out.push(Event::InlineHtml(CowStr::from(format!(
+                    "<img data-file=\"{}\" alt=\"{}\"{title}>",
+                    escape_attr(&path),
+                    escape_attr(&alt)
+                ))));
+                i = end + 1;
+                continue;
             }
             // Raw HTML in a document is shown as text: documents come from many
             // hands and must not inject scripts into the room.
@@ -159,6 +207,27 @@ fn has_own_task_items(rest: &[Event]) -> bool {
     false
 }
 
+/// `attachments/x.png` (from the room folder) or `../attachments/x.png` (from the
+/// document's folder, as Markdown editors preview it) → `attachments/x.png`.
+pub fn attachment_reference(url: &str) -> Option<String> {
+    let mut rest = url;
+    while let Some(up) = rest.strip_prefix("../") {
+        rest = up;
+    }
+    crate::room::files::normalize_reference(rest).ok()
+}
+
+/// An image's alt text: the plain text inside `![…]`.
+fn image_alt(inside: &[Event]) -> String {
+    inside
+        .iter()
+        .filter_map(|e| match e {
+            Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+            _ => None,
+        })
+        .collect()
+}
+
 fn heading_text(rest: &[Event]) -> String {
     inline_text(rest, |e| matches!(e, Event::End(TagEnd::Heading(_))))
 }
@@ -200,10 +269,22 @@ fn unique_slug(text: &str, used: &mut HashSet<String>) -> String {
     } else {
         base
     };
-    let mut candidate = base.clone();
+    unique_id(base, used)
+}
+
+/// `base`, or `base-1`, `base-2`… when taken (by the page around the document or
+/// an earlier heading).
+fn unique_id(base: String, used: &mut HashSet<String>) -> String {
+    let reserved = |id: &str| RESERVED_ID_PREFIXES.iter().any(|p| id.starts_with(p));
+    let prefix = if reserved(&base) {
+        format!("section-{base}")
+    } else {
+        base
+    };
+    let mut candidate = prefix.clone();
     let mut n = 1;
     while !used.insert(candidate.clone()) {
-        candidate = format!("{base}-{n}");
+        candidate = format!("{prefix}-{n}");
         n += 1;
     }
     candidate
@@ -239,6 +320,73 @@ mod tests {
         assert!(r.html.contains("<table>"));
         assert!(r.html.contains("<del>x</del>"));
         assert!(r.html.contains("footnote-definition"));
+    }
+
+    #[test]
+    fn heading_ids_never_take_the_pages_own_ids() {
+        let r = render(
+            "# Content\n\n## Nav\n\n## Lock {#lock}\n\n## Quiz name 0\n\n## Content\n",
+            "c",
+        );
+        for taken in [
+            "id=\"content\"",
+            "id=\"nav\"",
+            "id=\"lock\"",
+            "id=\"quiz-name-0\"",
+        ] {
+            assert!(!r.html.contains(taken), "{taken} in {}", r.html);
+        }
+        for id in [
+            "content-1",
+            "nav-1",
+            "lock-1",
+            "section-quiz-name-0",
+            "content-2",
+        ] {
+            assert!(
+                r.html.contains(&format!("id=\"{id}\"")),
+                "{id} not in {}",
+                r.html
+            );
+        }
+    }
+
+    /// Every id the theme gives an element is listed as reserved, so the list
+    /// cannot fall behind the templates and the app.
+    #[test]
+    fn reserved_ids_cover_the_themes_ids() {
+        let mut found = Vec::new();
+        for (path, bytes) in crate::render::theme::DEFAULT_THEME {
+            let text = String::from_utf8_lossy(bytes);
+            let patterns: &[&str] = if path.ends_with(".html") {
+                &["id=\""]
+            } else if path.ends_with(".js") {
+                &["getElementById('", "id: '"]
+            } else {
+                &[]
+            };
+            for pattern in patterns {
+                for (pos, _) in text.match_indices(pattern) {
+                    let rest = &text[pos + pattern.len()..];
+                    let id: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                        .collect();
+                    let whole = rest[id.len()..].starts_with(['"', '\'']);
+                    if !id.is_empty() && (whole || id.ends_with('-')) {
+                        found.push((path.to_string(), id));
+                    }
+                }
+            }
+        }
+        assert!(found.iter().any(|(_, id)| id == "content"), "{found:?}");
+        for (path, id) in found {
+            assert!(
+                RESERVED_IDS.contains(&id.as_str())
+                    || RESERVED_ID_PREFIXES.iter().any(|p| id.starts_with(p)),
+                "{path} uses id `{id}`: add it to RESERVED_IDS"
+            );
+        }
     }
 
     #[test]
@@ -302,6 +450,33 @@ mod tests {
         for gone in ["onmouseover", "style", "alert", "evil", "other", "x&quot;y"] {
             assert!(!r.html.contains(gone), "{gone} in {}", r.html);
         }
+    }
+
+    #[test]
+    fn attachment_images_name_their_file() {
+        let r = render(
+            "![扫描件 *一*](attachments/scans/a.png \"合同\")\n\n![](../attachments/b.png)\n\n![x](https://example.com/x.png)\n",
+            "x",
+        );
+        assert!(
+            r.html.contains(
+                "<img data-file=\"attachments/scans/a.png\" alt=\"扫描件 一\" title=\"合同\">"
+            ),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains("<img data-file=\"attachments/b.png\" alt=\"\">"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("src=\"https://example.com/x.png\""),
+            "{}",
+            r.html
+        );
+        assert!(!r.html.contains("src=\"attachments"), "{}", r.html);
     }
 
     #[test]

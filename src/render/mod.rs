@@ -79,15 +79,97 @@ pub(crate) struct Engine {
     lang: Language,
 }
 
-fn theme_error(what: &str, e: &tera::Error) -> Diagnostic {
-    let mut msg = format!("{what}: {e}");
+const THEME_HELP: &str = "if you override templates in the room's theme/ folder, compare them with themes/default/templates";
+
+/// The whole chain of a tera error: the top message alone says only "Failed to parse".
+fn tera_message(e: &tera::Error) -> String {
+    let mut msg = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         msg.push_str(&format!(": {s}"));
         source = s.source();
     }
-    Diagnostic::error("theme-error", "theme", Loc::START, msg)
-        .help("if you override templates in the room's theme/ folder, compare them with themes/default/templates")
+    msg
+}
+
+fn theme_error(what: &str, e: &tera::Error) -> Diagnostic {
+    Diagnostic::error(
+        "theme-error",
+        "theme",
+        Loc::START,
+        format!("{what}: {}", tera_message(e)),
+    )
+    .help(THEME_HELP)
+}
+
+/// The position tera's parser reports (` --> line:column`) in `text`.
+fn tera_error_loc(message: &str, text: &str) -> Loc {
+    let position = message.split_once("--> ").and_then(|(_, rest)| {
+        let end = rest
+            .find(|c: char| !c.is_ascii_digit() && c != ':')
+            .unwrap_or(rest.len());
+        let (line, column) = rest[..end].split_once(':')?;
+        Some((line.parse::<usize>().ok()?, column.parse::<usize>().ok()?))
+    });
+    let Some((line, column)) = position else {
+        return Loc::START;
+    };
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let offset = text[line_start.min(text.len())..]
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(text.len(), |(i, _)| line_start + i);
+    Loc {
+        line,
+        column,
+        offset,
+        len: 1,
+    }
+}
+
+/// `dataroom check`'s look at the theme: every template must parse and every
+/// UI-string file must load, as the build will need them. Each problem names
+/// its file (the room's `theme/…` override) and position. Returns the texts
+/// of the files it reports on, for the snippets.
+pub fn check_theme(theme: &Theme) -> (Vec<Diagnostic>, Vec<(std::path::PathBuf, String)>) {
+    let mut problems = Vec::new();
+    let mut texts = Vec::new();
+    // One template at a time, so every broken template is reported; the
+    // default theme's templates use `include` only, which resolves at render.
+    for (name, bytes) in theme.under("templates/") {
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        if let Err(e) = Tera::default().add_raw_template(name, &text) {
+            let file = std::path::PathBuf::from(theme.source_path(&format!("templates/{name}")));
+            let message = tera_message(&e);
+            problems.push(
+                Diagnostic::error(
+                    "theme-error",
+                    &file,
+                    tera_error_loc(&message, &text),
+                    format!("template {name} does not parse: {message}"),
+                )
+                .help(THEME_HELP),
+            );
+            texts.push((file, text));
+        }
+    }
+    for lang in [Language::ZhCn, Language::En] {
+        if let Err(d) = load_strings(theme, lang) {
+            if let Some(bytes) =
+                theme
+                    .files
+                    .get(&format!("{}{}.yaml", theme::OVERRIDE_I18N, lang.code()))
+            {
+                texts.push((d.file.clone(), String::from_utf8_lossy(bytes).into_owned()));
+            }
+            problems.push(d);
+        }
+    }
+    (problems, texts)
 }
 
 impl Engine {
@@ -333,7 +415,44 @@ pub fn relink(html: &str, depth: usize) -> String {
         rest = &after[end..];
     }
     out.push_str(rest);
+    link_inline_files(&out, &root)
+}
+
+const INLINE_FILE: &str = "<img data-file=\"";
+
+/// `<img data-file="attachments/x.png">` (an image of a document, decrypted by
+/// the sealed app) gets a `src` to the file itself, for pages that are files.
+fn link_inline_files(html: &str, root: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(pos) = rest.find(INLINE_FILE) {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + INLINE_FILE.len()..];
+        let end = after.find('"').unwrap_or(after.len());
+        let file = &after[..end];
+        out.push_str(&format!("<img src=\"{root}{file}\" data-file=\"{file}"));
+        rest = &after[end..];
+    }
+    out.push_str(rest);
     out
+}
+
+/// The attachments a page shows as images (`<img data-file="…">`), for the
+/// plain site, which publishes only those.
+pub fn inline_files(html: &str) -> Vec<String> {
+    html.match_indices(INLINE_FILE)
+        .filter_map(|(pos, _)| {
+            let after = &html[pos + INLINE_FILE.len()..];
+            let file = &after[..after.find('"')?];
+            Some(
+                file.replace("&quot;", "\"")
+                    .replace("&#39;", "'")
+                    .replace("&lt;", "<")
+                    .replace("&gt;", ">")
+                    .replace("&amp;", "&"),
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -347,6 +466,16 @@ mod tests {
             relink(html, 1),
             r##"<a href="../clients/A.html">a</a> <a href="../attachments/x.pdf">x</a> <a href="#top">t</a>"##
         );
+    }
+
+    #[test]
+    fn relink_points_document_images_at_their_files() {
+        let html = r#"<p><img data-file="attachments/a&amp;b.png" alt="x"></p>"#;
+        assert_eq!(
+            relink(html, 1),
+            r#"<p><img src="../attachments/a&amp;b.png" data-file="attachments/a&amp;b.png" alt="x"></p>"#
+        );
+        assert_eq!(inline_files(html), ["attachments/a&b.png"]);
     }
 
     #[test]

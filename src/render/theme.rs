@@ -39,6 +39,17 @@ impl Theme {
         Theme { files, from_room }
     }
 
+    /// Where a theme file comes from, for messages: the room's own `theme/…` when
+    /// it overrides the default, else the embedded `themes/default/…`.
+    pub fn source_path(&self, key: &str) -> String {
+        let overridden = matches!(self.files.get(key), Some(Cow::Owned(_)));
+        match (overridden, key.strip_prefix(OVERRIDE_I18N)) {
+            (_, Some(name)) => format!("theme/i18n/{name}"),
+            (true, None) => format!("theme/{key}"),
+            (false, None) => format!("themes/default/{key}"),
+        }
+    }
+
     pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a [u8])> + 'a {
         self.files
             .iter()

@@ -195,7 +195,7 @@ pub fn parse_client(rel: &Path, text: &str) -> Result<Client, Vec<Diagnostic>> {
         given: c.value.given,
         date: check.opt_date(&c.value.date, "consent.date"),
     });
-    let services = raw
+    let services: Vec<Service> = raw
         .services
         .iter()
         .filter_map(|s| {
@@ -241,7 +241,9 @@ pub fn parse_client(rel: &Path, text: &str) -> Result<Client, Vec<Diagnostic>> {
             id_number: spanned_loc(&raw.id_number),
             credit_code: spanned_loc(&raw.credit_code),
             consent: raw.consent.as_ref().map(|c| Loc::from(&c.referenced)),
-            services: raw.services.last().map(|s| Loc::from(&s.date.referenced)),
+            latest_service: latest_service_index(&services)
+                .and_then(|i| raw.services.get(i))
+                .map(|s| Loc::from(&s.date.referenced)),
             retain_until: spanned_loc(&raw.retain_until),
         },
         id: raw.id.value,
@@ -264,6 +266,16 @@ pub fn parse_client(rel: &Path, text: &str) -> Result<Client, Vec<Diagnostic>> {
         file: rel.to_path_buf(),
         sha256: super::document::hex(&sha2::Sha256::digest(text.as_bytes())),
     })
+}
+
+/// The position of the latest service in the list (the list need not be in date
+/// order); on a tie, the later entry.
+fn latest_service_index(services: &[Service]) -> Option<usize> {
+    services
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, s)| s.date)
+        .map(|(i, _)| i)
 }
 
 fn contract(check: &mut FieldChecker, c: &RawContract) -> Option<Contract> {

@@ -320,16 +320,23 @@ impl Renderer {
             }
             None => (None, None),
         };
-        let report = Report {
-            d,
-            title: format!(
+        // A problem with the room folder itself (it does not exist, it is a
+        // file) has no file or position to show; the message names the folder.
+        let title = if d.file.as_os_str().is_empty() {
+            format!("[{}]: {}", d.code, terminal::escape(&d.message))
+        } else {
+            format!(
                 "{}:{}:{} [{}]: {}",
                 shown_path,
                 d.loc.line,
                 d.loc.column,
                 d.code,
                 terminal::escape(&d.message)
-            ),
+            )
+        };
+        let report = Report {
+            d,
+            title,
             help: d.help.as_deref().map(|h| terminal::escape(h).into_owned()),
             source,
             span,

@@ -14,10 +14,11 @@ pub struct RoomFs {
 
 impl RoomFs {
     pub fn open(root: &Path) -> Result<RoomFs, Diagnostic> {
+        // These are about the room folder itself: no file inside it, no position.
         let not_found = || {
             Diagnostic::error(
                 "room-not-found",
-                root,
+                "",
                 Loc::START,
                 format!("the room folder `{}` does not exist", root.display()),
             )
@@ -25,13 +26,21 @@ impl RoomFs {
         };
         let meta = fs::metadata(root).map_err(|_| not_found())?;
         if !meta.is_dir() {
+            let archive = root
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+            let (what, help) = if archive {
+                ("a built room's zip", "give the source folder the zip was built from (the one that contains dataroom.yaml)")
+            } else {
+                ("a file", "give the folder that contains dataroom.yaml")
+            };
             return Err(Diagnostic::error(
                 "room-not-a-folder",
-                root,
+                "",
                 Loc::START,
-                format!("`{}` is a file, not a room folder", root.display()),
+                format!("`{}` is {what}, not a room folder", root.display()),
             )
-            .help("give the folder that contains dataroom.yaml"));
+            .help(help));
         }
         let canonical_root = fs::canonicalize(root).map_err(|_| not_found())?;
         Ok(RoomFs {

@@ -128,7 +128,8 @@ pub struct ClientLocs {
     pub id_number: Option<Loc>,
     pub credit_code: Option<Loc>,
     pub consent: Option<Loc>,
-    pub services: Option<Loc>,
+    /// The date of the latest service (the one `no-recent-service` names), not the last listed.
+    pub latest_service: Option<Loc>,
     pub retain_until: Option<Loc>,
 }
 
