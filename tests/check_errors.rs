@@ -405,3 +405,118 @@ fn garbage_never_panics() {
         assert!(!r.stderr.contains("panicked"), "input {i}: {}", r.stderr);
     }
 }
+
+/// A broken override template is a `check` error at its file and line, not a
+/// build failure without a place.
+#[test]
+fn broken_theme_template_is_found_by_check() {
+    let room = Room::valid();
+    room.write(
+        "theme/templates/home.html",
+        "<article>\n  <h1>{{ t.home }}</h1>\n  {% if %}\n</article>\n",
+    );
+    room.write("theme/i18n/en.yaml", "home: [unclosed\n");
+    let r = room.check(&[]);
+    assert_points_at(&r, "theme/templates/home.html", 3, "theme-error");
+    assert!(r.stderr.contains("theme/i18n/en.yaml:"), "{}", r.stderr);
+    assert!(r.stderr.contains("2 error(s)"), "{}", r.stderr);
+    // A working override passes.
+    room.write(
+        "theme/templates/home.html",
+        "<article><h1>{{ t.home }}</h1></article>\n",
+    );
+    room.write("theme/i18n/en.yaml", "home: Start\n");
+    let r = room.check(&[]);
+    assert_eq!(r.code, 0, "{}", r.all());
+}
+
+#[test]
+fn no_recent_service_points_at_the_latest_service() {
+    let room = Room::valid();
+    room.write(
+        "clients/HX-1.yaml",
+        CLIENT.replace(
+            "  - {date: 2026-10-01, type: 日常保洁, staff: 李娜, notes: \"钥匙在物业\"}\n",
+            "  - {date: 2025-06-01, type: 日常保洁, staff: 李娜}\n  - {date: 2024-01-05, type: 深度保洁, staff: 李娜}\n",
+        ),
+    );
+    let r = room.check(&[]);
+    assert!(r.stderr.contains("[no-recent-service]"), "{}", r.stderr);
+    assert!(r.stderr.contains("(last: 2025-06-01)"), "{}", r.stderr);
+    // Line 8 lists 2025-06-01; line 9, the last listed, is older.
+    assert!(
+        r.stderr.contains("clients/HX-1.yaml:8:") && !r.stderr.contains("clients/HX-1.yaml:9:"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn id_number_findings_use_the_trimmed_value_and_catch_junk() {
+    let room = Room::valid();
+    // Wrong check character, written with spaces around it.
+    room.write(
+        "clients/HX-1.yaml",
+        CLIENT.replace("11010519491231002X", " 110105194912310021 "),
+    );
+    let r = room.check(&["--format", "json"]);
+    assert!(r.stdout.contains("\"id-number-invalid\""), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("the last character would be X"),
+        "{}",
+        r.stdout
+    );
+    // 18 bytes with one multibyte character used to pass (`None == None`).
+    room.write(
+        "clients/HX-1.yaml",
+        CLIENT.replace("11010519491231002X", "中305198709271446"),
+    );
+    let r = room.check(&[]);
+    assert!(r.stderr.contains("[id-number-invalid]"), "{}", r.stderr);
+    // An impossible birth date (30 February) with a matching check character.
+    room.write(
+        "clients/HX-1.yaml",
+        CLIENT.replace("11010519491231002X", "110101199902301231"),
+    );
+    let r = room.check(&[]);
+    assert!(r.stderr.contains("`19990230`"), "{}", r.stderr);
+}
+
+#[test]
+fn phones_in_international_form_and_hotlines_are_not_flagged() {
+    let room = Room::valid();
+    for phone in ["+86 21 6438 1234", "+1 415 555 2671", "400-820-8820"] {
+        room.write(
+            "clients/HX-1.yaml",
+            CLIENT.replace("13812345678", phone),
+        );
+        let r = room.check(&[]);
+        assert!(!r.stderr.contains("[phone-invalid]"), "{phone}: {}", r.stderr);
+    }
+    room.write(
+        "clients/HX-1.yaml",
+        CLIENT.replace("13812345678", "14012345678"),
+    );
+    let r = room.check(&[]);
+    assert!(r.stderr.contains("[phone-invalid]"), "{}", r.stderr);
+}
+
+#[test]
+fn a_missing_room_or_a_zip_is_named_once() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let missing = tmp.path().join("nosuchroom");
+    for command in ["check", "retention"] {
+        let r = run(bin().arg(command).arg(&missing));
+        assert_eq!(r.code, 1, "{}", r.all());
+        assert!(r.stderr.contains("[room-not-found]"), "{}", r.stderr);
+        assert!(!r.stderr.contains("nosuchroom/nosuchroom"), "{}", r.stderr);
+        assert!(!r.stderr.contains(":1:1"), "{}", r.stderr);
+    }
+    let zip = tmp.path().join("main-2026-12-15.zip");
+    std::fs::write(&zip, b"PK\x05\x06").expect("zip");
+    let r = run(bin().arg("retention").arg(&zip));
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("a built room's zip, not a room folder"), "{}", r.stderr);
+    assert!(!r.stderr.contains(".zip/"), "{}", r.stderr);
+    assert!(!r.stderr.contains(":1:1"), "{}", r.stderr);
+}
