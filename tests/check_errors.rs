@@ -486,12 +486,13 @@ fn id_number_findings_use_the_trimmed_value_and_catch_junk() {
 fn phones_in_international_form_and_hotlines_are_not_flagged() {
     let room = Room::valid();
     for phone in ["+86 21 6438 1234", "+1 415 555 2671", "400-820-8820"] {
-        room.write(
-            "clients/HX-1.yaml",
-            CLIENT.replace("13812345678", phone),
-        );
+        room.write("clients/HX-1.yaml", CLIENT.replace("13812345678", phone));
         let r = room.check(&[]);
-        assert!(!r.stderr.contains("[phone-invalid]"), "{phone}: {}", r.stderr);
+        assert!(
+            !r.stderr.contains("[phone-invalid]"),
+            "{phone}: {}",
+            r.stderr
+        );
     }
     room.write(
         "clients/HX-1.yaml",
@@ -516,7 +517,11 @@ fn a_missing_room_or_a_zip_is_named_once() {
     std::fs::write(&zip, b"PK\x05\x06").expect("zip");
     let r = run(bin().arg("retention").arg(&zip));
     assert_eq!(r.code, 1, "{}", r.all());
-    assert!(r.stderr.contains("a built room's zip, not a room folder"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("a built room's zip, not a room folder"),
+        "{}",
+        r.stderr
+    );
     assert!(!r.stderr.contains(".zip/"), "{}", r.stderr);
     assert!(!r.stderr.contains(":1:1"), "{}", r.stderr);
 }
