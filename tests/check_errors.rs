@@ -525,3 +525,17 @@ fn a_missing_room_or_a_zip_is_named_once() {
     assert!(!r.stderr.contains(".zip/"), "{}", r.stderr);
     assert!(!r.stderr.contains(":1:1"), "{}", r.stderr);
 }
+
+#[test]
+fn image_missing_from_attachments() {
+    let room = Room::valid();
+    room.write(
+        "policies/nda.md",
+        "---\ntitle: 保密协议\n---\n\n# 保密\n\n见扫描件：![公章](attachments/scans/seal.png)\n",
+    );
+    let r = room.check(&[]);
+    assert_points_at(&r, "policies/nda.md", 7, "attachment-missing");
+    assert!(r.stderr.contains("policies/nda.md:7:6"), "{}", r.stderr);
+    room.write("attachments/scans/seal.png", "png");
+    assert_eq!(room.check(&[]).code, 0);
+}

@@ -394,16 +394,16 @@ fn restore_round_trip_and_compare() {
         .env("DATAROOM_PASSWORD", PASSWORD));
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(
-        r.stdout.contains(
-            "different: client HX-00010 (clients/individuals/HX-00010.yaml): name: \""
-        ),
+        r.stdout
+            .contains("different: client HX-00010 (clients/individuals/HX-00010.yaml): name: \""),
         "{}",
         r.stdout
     );
     assert!(r.stdout.contains("→ \"改"), "{}", r.stdout);
     assert!(
-        r.stdout
-            .contains("different: document policies/nda: in the restored room, no longer in the source"),
+        r.stdout.contains(
+            "different: document policies/nda: in the restored room, no longer in the source"
+        ),
         "{}",
         r.stdout
     );

@@ -6,6 +6,8 @@ use std::collections::HashSet;
 
 use pulldown_cmark::{html, CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 
+use crate::room::files::image_reference;
+
 pub fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
@@ -141,8 +143,8 @@ pub fn render_titled(markdown: &str, checklist_id: &str, title: Option<&str>) ->
             // (`relink`). Other images stay as pulldown-cmark writes them.
             Event::Start(Tag::Image {
                 dest_url, title, ..
-            }) if attachment_reference(dest_url).is_some() => {
-                let path = attachment_reference(dest_url).unwrap_or_default();
+            }) if image_reference(dest_url).is_some() => {
+                let path = image_reference(dest_url).unwrap_or_default();
                 let end = events[i..]
                     .iter()
                     .position(|e| matches!(e, Event::End(TagEnd::Image)))
@@ -205,16 +207,6 @@ fn has_own_task_items(rest: &[Event]) -> bool {
         }
     }
     false
-}
-
-/// `attachments/x.png` (from the room folder) or `../attachments/x.png` (from the
-/// document's folder, as Markdown editors preview it) → `attachments/x.png`.
-pub fn attachment_reference(url: &str) -> Option<String> {
-    let mut rest = url;
-    while let Some(up) = rest.strip_prefix("../") {
-        rest = up;
-    }
-    crate::room::files::normalize_reference(rest).ok()
 }
 
 /// An image's alt text: the plain text inside `![…]`.

@@ -165,7 +165,22 @@ pub fn parse_document(
         sha256: hex(&Sha256::digest(text.as_bytes())),
         lesson,
         file: rel.to_path_buf(),
+        images: image_references(split.body, text, body_offset),
     })
+}
+
+/// `![…](attachments/…)` images of a body, with their place in the whole file.
+fn image_references(body: &str, whole: &str, body_offset: usize) -> Vec<(String, Loc)> {
+    Parser::new_ext(body, crate::render::markdown::options())
+        .into_offset_iter()
+        .filter_map(|(event, range)| match event {
+            Event::Start(Tag::Image { dest_url, .. }) => Some((
+                super::files::image_reference(&dest_url)?,
+                Loc::at_offset(whole.as_bytes(), body_offset + range.start, range.len()),
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 pub fn hex(bytes: &[u8]) -> String {

@@ -153,6 +153,17 @@ pub fn normalize_reference(raw: &str) -> Result<String, &'static str> {
     Ok(parts.join("/"))
 }
 
+/// An image in a document: `attachments/x.png` (from the room folder) or
+/// `../attachments/x.png` (from the document's folder, as Markdown editors
+/// preview it) → `attachments/x.png`. `None` for anything else (web images).
+pub fn image_reference(url: &str) -> Option<String> {
+    let mut rest = url;
+    while let Some(up) = rest.strip_prefix("../") {
+        rest = up;
+    }
+    normalize_reference(rest).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

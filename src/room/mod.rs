@@ -270,6 +270,7 @@ pub fn load(root: &Path) -> Loaded {
 
     check_unique_ids(&clients, &mut diags);
     check_references(&fs, &clients, &attachments, &mut diags);
+    check_images(&documents, &attachments, &mut diags);
 
     if let Some(s) = &settings {
         diags.extend(quality::check_quality(&clients, s.handover_date));
@@ -380,6 +381,27 @@ fn check_unique_ids(clients: &[Client], diags: &mut Diagnostics) {
             );
         } else {
             first.insert(&c.id, c);
+        }
+    }
+}
+
+/// Every image a document shows must be one of the room's attachments.
+fn check_images(documents: &[Document], attachments: &[Attachment], diags: &mut Diagnostics) {
+    let known: std::collections::HashSet<&str> =
+        attachments.iter().map(|a| a.path.as_str()).collect();
+    for d in documents {
+        for (path, loc) in &d.images {
+            if !known.contains(path.as_str()) {
+                diags.push(
+                    Diagnostic::error(
+                        "attachment-missing",
+                        &d.file,
+                        *loc,
+                        format!("image `{path}` does not exist"),
+                    )
+                    .help("put the image at that path under the room folder, or correct the path"),
+                );
+            }
         }
     }
 }

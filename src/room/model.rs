@@ -231,6 +231,9 @@ pub struct Document {
     pub lesson: Option<Lesson>,
     #[serde(skip)]
     pub file: PathBuf,
+    /// The attachments the body shows as images, and where.
+    #[serde(skip)]
+    pub images: Vec<(String, Loc)>,
 }
 
 impl Document {
