@@ -117,11 +117,20 @@ fn confirmation_names_parties_counts_and_keys() {
         "上海洁净家政服务有限公司",
         "上海悦宁物业服务有限公司",
         "2026-12-15",
-        "data-manifest-hash",
         "signature-lines",
     ] {
         assert!(page.contains(needle), "{needle} missing");
     }
+    // The restored page carries the manifest hash itself (no data/manifest.js there).
+    let sums = std::fs::read(r.dir.parent().expect("p").join("out/site/SHA256SUMS"))
+        .expect("SHA256SUMS");
+    assert!(
+        page.contains(&format!(
+            "<code class=\"hash\">{}</code>",
+            hex(&Sha256::digest(&sums))
+        )),
+        "manifest hash missing"
+    );
     let verify = run(bin()
         .arg("verify")
         .arg(r.dir.parent().expect("p").join("out")));

@@ -373,7 +373,7 @@ fn restore_round_trip_and_compare() {
         .arg(built.out.parent().expect("p").join("r2"))
         .env("DATAROOM_PASSWORD", "wrong password entirely"));
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("wrong password"), "{}", r.stderr);
+    assert!(r.stderr.contains("密码不对"), "{}", r.stderr);
 
     // A changed source is reported: a changed record and a missing document.
     let changed_source = tempfile::tempdir().expect("tmp");
