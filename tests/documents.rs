@@ -122,8 +122,8 @@ fn confirmation_names_parties_counts_and_keys() {
         assert!(page.contains(needle), "{needle} missing");
     }
     // The restored page carries the manifest hash itself (no data/manifest.js there).
-    let sums = std::fs::read(r.dir.parent().expect("p").join("out/site/SHA256SUMS"))
-        .expect("SHA256SUMS");
+    let sums =
+        std::fs::read(r.dir.parent().expect("p").join("out/site/SHA256SUMS")).expect("SHA256SUMS");
     assert!(
         page.contains(&format!(
             "<code class=\"hash\">{}</code>",

@@ -328,9 +328,18 @@ impl<'a> RoomView<'a> {
             .iter()
             .map(|s| json!({"date": s.date.to_string(), "type": s.kind, "staff": s.staff, "notes": s.notes}))
             .collect();
+        // Phones as a reader writes them (138 1234 5678, 021 6438 1234).
+        let contact = crate::room::Contact {
+            phone: c
+                .contact
+                .phone
+                .as_deref()
+                .map(crate::room::quality::display_phone),
+            ..c.contact.clone()
+        };
         json!({
             "client": {
-                "id": c.id, "name": c.name, "kind": self.kind_label(c), "contact": c.contact,
+                "id": c.id, "name": c.name, "kind": self.kind_label(c), "contact": contact,
                 "id_number": c.id_number, "credit_code": c.credit_code,
                 "consent": c.consent.as_ref().map(|k| json!({"given": k.given, "date": k.date.map(|d| d.to_string())})),
                 "tags": c.tags, "notes": c.notes, "retain_until": c.retain_until.map(|d| d.to_string()),
