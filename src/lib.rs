@@ -108,7 +108,18 @@ fn check_theme(loaded: &mut Loaded) {
         return;
     };
     let theme = Theme::load(&room.theme);
-    let (problems, texts) = render::check_theme(&theme);
+    let (mut problems, mut texts) = render::check_theme(&theme);
+    // Templates that parse can still fail on the room's values (an unknown
+    // variable): render once, as the build will.
+    if problems.is_empty() {
+        if let Err(d) = render::render(room, &theme, Selection::All, &render::Extras::default()) {
+            let overridden = d.file.to_str().and_then(|f| f.strip_prefix("theme/"));
+            if let Some(bytes) = overridden.and_then(|key| theme.files.get(key)) {
+                texts.push((d.file.clone(), String::from_utf8_lossy(bytes).into_owned()));
+            }
+            problems.push(d);
+        }
+    }
     if problems.is_empty() {
         return;
     }

@@ -420,6 +420,16 @@ fn broken_theme_template_is_found_by_check() {
     assert_points_at(&r, "theme/templates/home.html", 3, "theme-error");
     assert!(r.stderr.contains("theme/i18n/en.yaml:"), "{}", r.stderr);
     assert!(r.stderr.contains("2 error(s)"), "{}", r.stderr);
+    // A template that parses but names a value the page does not have fails
+    // in check too, at the template and the name.
+    room.write(
+        "theme/templates/home.html",
+        "<article>\n  <h1>{{ t.home }}</h1>\n  <p>{{ no_such_value }}</p>\n</article>\n",
+    );
+    room.write("theme/i18n/en.yaml", "home: Start\n");
+    let r = room.check(&[]);
+    assert_points_at(&r, "theme/templates/home.html", 3, "theme-error");
+    assert!(r.stderr.contains("no_such_value"), "{}", r.stderr);
     // A working override passes.
     room.write(
         "theme/templates/home.html",

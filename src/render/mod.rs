@@ -77,6 +77,8 @@ pub(crate) struct Engine {
     /// The same strings as a template value, built once.
     strings_value: serde_json::Value,
     lang: Language,
+    /// Template name → (its file for messages, its text), to place render errors.
+    template_sources: HashMap<String, (String, String)>,
 }
 
 const THEME_HELP: &str = "if you override templates in the room's theme/ folder, compare them with themes/default/templates";
@@ -184,6 +186,13 @@ impl Engine {
                 )
             })
             .collect();
+        let template_sources = templates
+            .iter()
+            .map(|(name, text)| {
+                let file = theme.source_path(&format!("templates/{name}"));
+                (name.clone(), (file, text.clone()))
+            })
+            .collect();
         tera.add_raw_templates(templates)
             .map_err(|e| theme_error("a theme template does not parse", &e))?;
         tera.register_function("url", url_function);
@@ -194,6 +203,7 @@ impl Engine {
             strings,
             strings_value,
             lang,
+            template_sources,
         })
     }
 
@@ -202,7 +212,40 @@ impl Engine {
         ctx.insert("lang", self.lang.code());
         self.tera
             .render(template, &ctx)
-            .map_err(|e| theme_error(&format!("template {template} failed"), &e))
+            .map_err(|e| self.render_error(template, &e))
+    }
+
+    /// A template that failed to render, named by its file (the room's override
+    /// or the default) and placed at the first mention of the name tera
+    /// complains about (tera gives no position for render errors).
+    fn render_error(&self, template: &str, e: &tera::Error) -> Diagnostic {
+        let message = tera_message(e);
+        // The innermost template named in the chain: an included one, if any.
+        let failed = message
+            .split('\'')
+            .filter(|part| self.template_sources.contains_key(*part))
+            .last()
+            .unwrap_or(template);
+        let (file, loc) = match self.template_sources.get(failed) {
+            Some((file, text)) => {
+                let named = message.split('`').nth(1).filter(|n| !n.is_empty());
+                let loc = named
+                    .and_then(|n| {
+                        text.find(n)
+                            .map(|at| Loc::at_offset(text.as_bytes(), at, n.len()))
+                    })
+                    .unwrap_or(Loc::START);
+                (file.clone(), loc)
+            }
+            None => ("theme".to_string(), Loc::START),
+        };
+        Diagnostic::error(
+            "theme-error",
+            file,
+            loc,
+            format!("template {failed} failed: {message}"),
+        )
+        .help(THEME_HELP)
     }
 
     /// Renders `template` with the page's own values (a JSON object) plus what
@@ -228,7 +271,7 @@ impl Engine {
             .map_err(|e| theme_error(template, &e))?;
         self.tera
             .render(template, &ctx)
-            .map_err(|e| theme_error(&format!("template {template} failed"), &e))
+            .map_err(|e| self.render_error(template, &e))
     }
 }
 
