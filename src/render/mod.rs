@@ -223,8 +223,7 @@ impl Engine {
         // The innermost template named in the chain: an included one, if any.
         let failed = message
             .split('\'')
-            .filter(|part| self.template_sources.contains_key(*part))
-            .last()
+            .rfind(|part| self.template_sources.contains_key(*part))
             .unwrap_or(template);
         let (file, loc) = match self.template_sources.get(failed) {
             Some((file, text)) => {
