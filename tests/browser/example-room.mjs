@@ -15,6 +15,8 @@ export const CLIENT_ID = 'HX-00010';
 const clientYaml = fs.readFileSync(path.join(ROOM, 'clients/individuals', `${CLIENT_ID}.yaml`), 'utf8');
 export const CLIENT_NAME = /^name:\s*"?([^"\n]+)"?\s*$/m.exec(clientYaml)[1];
 export const CLIENT_PHONE = /phone:\s*"([^"]+)"/.exec(clientYaml)[1];
+// The same mobile as the room's pages show it (libphonenumber's national format).
+export const CLIENT_PHONE_SHOWN = CLIENT_PHONE.replace(/^(1\d{2})(\d{4})(\d{4})$/, '$1 $2 $3');
 export const CLIENT_PDF = /file:\s*"(attachments\/contracts\/[^"]+\.pdf)"/.exec(clientYaml)[1];
 export const ROOM_TITLE = /^title:\s*"([^"]+)"/m.exec(fs.readFileSync(path.join(ROOM, 'dataroom.yaml'), 'utf8'))[1];
 export const CLIENT_IDS = ['individuals', 'companies']
@@ -44,7 +46,7 @@ export const storage = (page) => page.evaluate(() => ({
 /** Asserts that nothing of the room (a client's name and phone, the room title) is in the page. */
 export async function assertNoRoomContent(page, what) {
   const html = await dom(page);
-  for (const secret of [CLIENT_NAME, CLIENT_PHONE, ROOM_TITLE]) {
+  for (const secret of [CLIENT_NAME, CLIENT_PHONE, CLIENT_PHONE_SHOWN, ROOM_TITLE]) {
     assert.ok(!html.includes(secret), `${what}: "${secret}" must not be in the DOM`);
   }
 }
