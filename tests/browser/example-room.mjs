@@ -64,7 +64,7 @@ export const PROGRESS_ENTRY = /^dataroom-[0-9a-f]{32}$/;
 /** Asserts that no storage key or value names a client (id, name, phone), an attachment path or the room. */
 export function assertStorageNamesNothing(st, what) {
   const all = JSON.stringify(st);
-  for (const secret of [...CLIENT_IDS, CLIENT_NAME, CLIENT_PHONE, CLIENT_PDF, 'attachments/', ROOM_TITLE]) {
+  for (const secret of [...CLIENT_IDS, CLIENT_NAME, CLIENT_PHONE, CLIENT_PHONE_SHOWN, CLIENT_PDF, 'attachments/', ROOM_TITLE]) {
     assert.ok(!all.includes(secret), `${what}: storage must not contain "${secret}": ${all.slice(0, 300)}`);
   }
   assert.deepEqual(st.session, {}, `${what}: nothing in sessionStorage`);
