@@ -385,7 +385,7 @@ fn a_chinese_room_reads_chinese_in_the_quality_retention_and_destruction_pages()
     let quality = visible_text(&r.page("handover/quality"));
     for expected in [
         "客户 HX-00060 未同意处理其个人信息",
-        "客户 HX-00040 的联系电话 1391756423 既不是大陆手机号",
+        "客户 HX-00040 的联系电话 1391756423 不是在用的电话号码",
         "客户 HX-00130 的身份证号未通过 GB 11643 校验",
         "客户 HX-00100 的联系电话与 HX-00200 相同",
         "请与营业执照核对",
