@@ -516,6 +516,10 @@ fn print_verify(r: &verify::Report) {
     for p in &r.malformed {
         println!("malformed:  {p}");
     }
+    for w in &r.warnings {
+        println!("WARNING:    {w}");
+        eprintln!("WARNING: {w}");
+    }
     if r.ok() {
         println!(
             "OK: {} files match SHA256SUMS and the signature is valid",

@@ -2,21 +2,37 @@
 //!
 //! A build writes into a staging folder beside the output folder and swaps it in
 //! only at the very end, so a failed or killed build leaves the previous output
-//! exactly as it was.
+//! exactly as it was. An exclusive lock beside the output keeps a second build
+//! (or restore) into the same folder out while one runs, and the swap removes
+//! only the files the previous output held when this build started: a file the
+//! user put into the folder meanwhile is never deleted.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
+use walkdir::WalkDir;
 
 /// Marks a folder as dataroom output, so a build never replaces a folder it did not make.
 pub const MARKER: &str = ".dataroom-output";
+
+/// Size and modification time of every file of a folder, by relative path.
+type Snapshot = BTreeMap<PathBuf, (u64, Option<SystemTime>)>;
 
 pub struct Staging {
     final_dir: PathBuf,
     dir: PathBuf,
     committed: bool,
+    /// Owner-only permissions (restore writes decrypted personal data).
+    private: bool,
+    /// The output as it was when the build started: what the swap may remove.
+    previous: Snapshot,
+    /// Held until the build is swapped in or dropped; the OS releases it when a
+    /// build is killed.
+    _lock: fs::File,
 }
 
 fn sibling(dir: &Path, tag: &str) -> PathBuf {
@@ -26,10 +42,73 @@ fn sibling(dir: &Path, tag: &str) -> PathBuf {
     dir.with_file_name(format!(".{name}.{tag}-{}", std::process::id()))
 }
 
+/// `.NAME.lock` beside the output. It stays: removing a lock file while
+/// another process waits on it would let two builds in.
+fn lock_path(out: &Path) -> PathBuf {
+    let name = out
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    out.with_file_name(format!(".{name}.lock"))
+}
+
+fn lock_output(out: &Path) -> io::Result<fs::File> {
+    let path = lock_path(out);
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(io::Error::new(
+            io::ErrorKind::WouldBlock,
+            format!(
+                "another dataroom build or restore is writing `{}` right now (it holds {}); \
+                 wait for it to finish, or choose another --out",
+                out.display(),
+                path.display()
+            ),
+        )),
+        Err(fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
+fn snapshot(dir: &Path) -> Snapshot {
+    WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_type().is_dir())
+        .filter_map(|e| {
+            let meta = e.metadata().ok()?;
+            let rel = e.path().strip_prefix(dir).ok()?.to_path_buf();
+            Some((rel, (meta.len(), meta.modified().ok())))
+        })
+        .collect()
+}
+
+/// Files of `now` that are not in `before` exactly as they were.
+fn added_or_changed(before: &Snapshot, now: &Snapshot) -> Vec<PathBuf> {
+    now.iter()
+        .filter(|(path, state)| before.get(*path) != Some(*state))
+        .map(|(path, _)| path.clone())
+        .collect()
+}
+
 impl Staging {
     /// Starts a build into `out`. Refuses an existing non-empty folder that is not
-    /// dataroom output. Leftovers of killed builds are removed.
+    /// dataroom output, and a folder another build is writing. Leftovers of
+    /// killed builds are removed.
     pub fn begin(out: &Path) -> io::Result<Staging> {
+        Staging::start(out, false)
+    }
+
+    /// Like [`Staging::begin`], but every file is written 0600 and every folder
+    /// 0700 (on Unix): for decrypted personal data.
+    pub fn begin_private(out: &Path) -> io::Result<Staging> {
+        Staging::start(out, true)
+    }
+
+    fn start(out: &Path, private: bool) -> io::Result<Staging> {
         if out.exists() {
             let is_ours = out.join(MARKER).exists();
             let is_empty = fs::read_dir(out)?.next().is_none();
@@ -48,21 +127,23 @@ impl Staging {
             _ => PathBuf::from("."),
         };
         fs::create_dir_all(&parent)?;
+        let lock = lock_output(out)?;
         remove_leftovers(out);
         let dir = sibling(out, "staging");
         if dir.exists() {
             fs::remove_dir_all(&dir)?;
         }
-        fs::create_dir_all(&dir)?;
-        fs::write(
-            dir.join(MARKER),
-            b"made by dataroom; replaced by every build\n",
-        )?;
-        Ok(Staging {
+        create_dir(&dir, private)?;
+        let staging = Staging {
             final_dir: out.to_path_buf(),
             dir,
             committed: false,
-        })
+            private,
+            previous: snapshot(out),
+            _lock: lock,
+        };
+        staging.write(MARKER, b"made by dataroom; replaced by every build\n")?;
+        Ok(staging)
     }
 
     pub fn path(&self) -> &Path {
@@ -73,11 +154,11 @@ impl Staging {
     pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<[u8; 32]> {
         let path = self.dir.join(rel);
         // Most files go into folders that exist already: try first, create on demand.
-        if let Err(e) = fs::write(&path, bytes) {
+        if let Err(e) = write_file(&path, bytes, self.private) {
             match (e.kind(), path.parent()) {
                 (io::ErrorKind::NotFound, Some(parent)) => {
-                    fs::create_dir_all(parent)?;
-                    fs::write(&path, bytes)?;
+                    create_dir(parent, self.private)?;
+                    write_file(&path, bytes, self.private)?;
                 }
                 _ => return Err(e),
             }
@@ -86,8 +167,20 @@ impl Staging {
     }
 
     /// Swaps the finished build in: the old output is moved aside, the new one
-    /// renamed into place, then the old one removed.
+    /// renamed into place, then the old one's files removed, but only those the
+    /// old output held when this build started. A file the user added or changed
+    /// in the output meanwhile stops the swap before anything is replaced.
     pub fn commit(mut self) -> io::Result<()> {
+        let touched = added_or_changed(&self.previous, &snapshot(&self.final_dir));
+        if let Some(first) = touched.first() {
+            return Err(io::Error::other(format!(
+                "`{}` was added or changed in `{}` while dataroom was building it; \
+                 nothing was replaced and the new build was discarded. Move your files \
+                 out of that folder (dataroom replaces it on every build) and build again",
+                first.display(),
+                self.final_dir.display()
+            )));
+        }
         let old = sibling(&self.final_dir, "previous");
         if old.exists() {
             fs::remove_dir_all(&old)?;
@@ -104,10 +197,66 @@ impl Staging {
         }
         self.committed = true;
         if had_old {
-            let _ = fs::remove_dir_all(&old);
+            remove_known_files(&old, &self.previous);
         }
         Ok(())
     }
+}
+
+/// Removes the files of `dir` that are in `known` unchanged, then the folders
+/// left empty. A file written in the instant between the last check and the
+/// swap survives: the folder is then kept, renamed `NAME.kept-PID`, in view.
+fn remove_known_files(dir: &Path, known: &Snapshot) {
+    let now = snapshot(dir);
+    for (rel, state) in &now {
+        if known.get(rel) == Some(state) {
+            let _ = fs::remove_file(dir.join(rel));
+        }
+    }
+    let mut folders: Vec<PathBuf> = WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_dir())
+        .map(|e| e.into_path())
+        .collect();
+    // Deepest first, so parents are empty by the time they come.
+    folders.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+    for folder in folders {
+        let _ = fs::remove_dir(folder);
+    }
+    if dir.exists() {
+        let name = dir.file_name().map_or_else(String::new, |n| {
+            n.to_string_lossy()
+                .trim_start_matches('.')
+                .replace(".previous-", ".kept-")
+        });
+        let _ = fs::rename(dir, dir.with_file_name(name));
+    }
+}
+
+fn create_dir(dir: &Path, private: bool) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    let _ = private;
+    builder.create(dir)
+}
+
+fn write_file(path: &Path, bytes: &[u8], private: bool) -> io::Result<()> {
+    use std::io::Write;
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let _ = private;
+    opts.open(path)?.write_all(bytes)
 }
 
 impl Drop for Staging {
@@ -120,7 +269,8 @@ impl Drop for Staging {
 
 /// A killed build leaves `.NAME.staging-PID`; a build killed during the swap
 /// leaves `.NAME.previous-PID` with the old output. Clean both up, restoring the
-/// previous output if the swap never finished.
+/// previous output if the swap never finished. Runs under the output's lock, so
+/// no other build's staging folder is touched.
 fn remove_leftovers(out: &Path) {
     let (Some(parent), Some(name)) = (out.parent(), out.file_name()) else {
         return;

@@ -56,7 +56,7 @@ pub fn restore(
         other => other.to_string(),
     })?;
     let mut pack_cache: HashMap<String, HashMap<String, seal::PayloadFile>> = HashMap::new();
-    let mut open = |id: &str, file: Option<&str>| -> Result<Vec<u8>, String> {
+    let mut open = |id: &str, file: Option<&str>, meta: &seal::PayloadMeta| -> Result<Vec<u8>, String> {
         let file = file.unwrap_or(id);
         if !pack_cache.contains_key(file) {
             let js = files
@@ -70,9 +70,11 @@ pub fn restore(
             .get(file)
             .and_then(|p| p.get(id))
             .ok_or_else(|| seal::SealError::Tampered(id.into()).to_string())?;
-        opener.open_payload(id, payload).map_err(|e| e.to_string())
+        opener
+            .open_payload(id, meta, payload)
+            .map_err(|e| e.to_string())
     };
-    let index: SealedIndex = serde_json::from_slice(&open(&index_id, None)?)
+    let index: SealedIndex = serde_json::from_slice(&open(&index_id, None, &seal::INDEX_META)?)
         .map_err(|e| format!("the index is unreadable: {e}"))?;
 
     let lang = if index.lang == "en" {
@@ -82,8 +84,9 @@ pub fn restore(
     };
     let theme = Theme::load(&[]);
     let engine = Engine::new(&theme, lang).map_err(|d| d.message)?;
-    let staging =
-        Staging::begin(out).map_err(|e| format!("cannot prepare {}: {e}", out.display()))?;
+    // Decrypted personal data: readable by the owner only (files 0600, folders 0700).
+    let staging = Staging::begin_private(out)
+        .map_err(|e| format!("cannot prepare {}: {e}", out.display()))?;
     // The handover confirmation shows the SHA-256 of SHA256SUMS. The sealed app
     // hashes data/manifest.js; a restored room has none, so the hash is written in.
     let manifest_hash = files
@@ -92,7 +95,11 @@ pub fn restore(
         .unwrap_or_default();
     let mut fragments: BTreeMap<String, String> = BTreeMap::new();
     for (route, entry) in &index.routes {
-        let html = String::from_utf8(open(&entry.p, entry.f.as_deref())?)
+        let meta = seal::PayloadMeta {
+            content_type: seal::PAGE_TYPE,
+            name: route,
+        };
+        let html = String::from_utf8(open(&entry.p, entry.f.as_deref(), &meta)?)
             .map_err(|_| format!("page {route} is not UTF-8"))?;
         let page = render::Page {
             route: route.clone(),
@@ -115,7 +122,11 @@ pub fn restore(
     let mut restored_files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for (path, entry) in &index.files {
         safe_relative(path)?;
-        let bytes = open(&entry.p, entry.f.as_deref())?;
+        let meta = seal::PayloadMeta {
+            content_type: &entry.mime,
+            name: &entry.name,
+        };
+        let bytes = open(&entry.p, entry.f.as_deref(), &meta)?;
         staging.write(path, &bytes).map_err(|e| e.to_string())?;
         restored_files.insert(path.clone(), bytes);
     }

@@ -1,25 +1,220 @@
 //! `dataroom verify`: the signature over SHA256SUMS and every file's hash, for
-//! a site folder or a zip (read in memory, never unpacked to disk).
+//! a site folder or a zip (read entry by entry, hashed while streaming, never
+//! unpacked to disk).
+//!
+//! A zip is taken for what its entries are, not what they claim: every entry
+//! must be a plain file named exactly `site/<relative path>`, no two names may
+//! mean the same file on any system (case, Unicode normalization), and the
+//! entries must cover the archive with nothing hidden between them. Inflated
+//! sizes are capped, whatever the headers say.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::io::Read;
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
+use unicode_normalization::UnicodeNormalization;
 use walkdir::WalkDir;
 
 use super::signing;
 use super::{manifest_js, MANIFEST_JS, PUBKEY, SUMS, SUMS_SIG};
 use crate::seal::hex;
 
+/// The most a compressed (deflated) entry may inflate to. The build deflates
+/// only the shell, the theme's static files and the manifests (kilobytes to a
+/// few megabytes); payloads are stored, and a stored entry is exactly as large
+/// as the bytes it occupies in the zip.
+pub const MAX_INFLATED_ENTRY: u64 = 64 * 1024 * 1024;
+
 /// The files of a built site, from a folder or from a zip.
 pub enum SiteFiles {
     Dir(PathBuf),
-    Zip {
-        path: PathBuf,
-        entries: BTreeMap<String, Vec<u8>>,
-    },
+    Zip(ZipSite),
+}
+
+pub struct ZipSite {
+    pub path: PathBuf,
+    archive: Mutex<zip::ZipArchive<io::BufReader<fs::File>>>,
+    /// Relative path (after `site/`) → entry index.
+    entries: BTreeMap<String, usize>,
+    /// Entries that make the zip untrustworthy, with why.
+    pub problems: Vec<String>,
+    /// Bytes still allowed to be inflated from this zip (a total cap: verify
+    /// and restore each read every entry once).
+    budget: Mutex<u64>,
+}
+
+/// Why a zip entry name is not a plain `site/<relative path>`, or `None`.
+fn entry_name_problem(name: &str) -> Option<&'static str> {
+    let Some(rel) = name.strip_prefix("site/") else {
+        return Some("is not inside site/");
+    };
+    if rel.is_empty() {
+        return Some("is a folder");
+    }
+    if name.contains('\\') {
+        return Some("contains a backslash");
+    }
+    if name.chars().any(char::is_control) {
+        return Some("contains control characters");
+    }
+    if rel.starts_with('/') {
+        return Some("is an absolute path");
+    }
+    if rel.ends_with('/') {
+        return Some("is a folder");
+    }
+    if rel.split('/').any(|p| p == ".." || p == "." || p.is_empty()) {
+        return Some("contains `..`, `.` or `//`");
+    }
+    if rel.split('/').any(|p| p.len() >= 2 && p.as_bytes()[1] == b':') {
+        return Some("contains a drive letter");
+    }
+    None
+}
+
+/// The key under which two names mean the same file on some system:
+/// case-insensitive (Windows, macOS) and Unicode-normalized (macOS).
+fn collision_key(rel: &str) -> String {
+    rel.nfc().collect::<String>().to_lowercase()
+}
+
+impl ZipSite {
+    fn open(target: &Path) -> Result<ZipSite, String> {
+        let file =
+            fs::File::open(target).map_err(|e| format!("cannot open {}: {e}", target.display()))?;
+        let zip_len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut zip = zip::ZipArchive::new(io::BufReader::new(file))
+            .map_err(|e| format!("{} is not a readable zip: {e}", target.display()))?;
+        let mut problems = Vec::new();
+        if zip.has_duplicate_names() {
+            problems.push("the zip holds two entries with the same name".to_string());
+        }
+        if zip.offset() != 0 {
+            problems.push(format!(
+                "{} bytes of other data precede the zip",
+                zip.offset()
+            ));
+        }
+        let mut entries = BTreeMap::new();
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        // (local header start, end of its data): the entries must tile the
+        // archive up to the central directory, so nothing hides between them.
+        let mut spans: Vec<(u64, u64)> = Vec::new();
+        for i in 0..zip.len() {
+            let entry = zip
+                .by_index(i)
+                .map_err(|e| format!("damaged zip entry {i}: {e}"))?;
+            let raw = String::from_utf8_lossy(entry.name_raw()).into_owned();
+            let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+            spans.push((
+                entry.header_start(),
+                entry
+                    .data_start()
+                    .unwrap_or(0)
+                    .saturating_add(entry.compressed_size()),
+            ));
+            let shown = format!("{:?}", raw);
+            if name != raw {
+                problems.push(format!(
+                    "zip entry {shown} carries another name ({name:?}) in an extra field"
+                ));
+                continue;
+            }
+            if entry.is_symlink() {
+                problems.push(format!("zip entry {shown} is a symbolic link"));
+                continue;
+            }
+            if entry.is_dir() || entry.unix_mode().is_some_and(|m| m & 0o170000 != 0o100000 && m & 0o170000 != 0) {
+                problems.push(format!("zip entry {shown} is not a plain file"));
+                continue;
+            }
+            if entry.encrypted() {
+                problems.push(format!("zip entry {shown} is encrypted"));
+                continue;
+            }
+            if let Some(why) = entry_name_problem(&name) {
+                problems.push(format!("zip entry {shown} {why}"));
+                continue;
+            }
+            let rel = name["site/".len()..].to_string();
+            if let Some(first) = seen.insert(collision_key(&rel), name.clone()) {
+                problems.push(format!(
+                    "zip entries {first:?} and {shown} name the same file on case-insensitive or Unicode-normalizing systems"
+                ));
+                continue;
+            }
+            entries.insert(rel, i);
+        }
+        spans.sort_unstable();
+        let mut end = 0;
+        for (start, stop) in &spans {
+            if *start != end {
+                problems.push(format!(
+                    "the zip has {} bytes at offset {end} that no entry accounts for",
+                    start.abs_diff(end)
+                ));
+            }
+            end = (*stop).max(end);
+        }
+        if end != zip.central_directory_start() {
+            problems.push(format!(
+                "the zip has data between its last entry (ends at {end}) and its directory (at {})",
+                zip.central_directory_start()
+            ));
+        }
+        Ok(ZipSite {
+            path: target.to_path_buf(),
+            archive: Mutex::new(zip),
+            entries,
+            problems,
+            budget: Mutex::new(zip_len.saturating_mul(2).saturating_add(2 * MAX_INFLATED_ENTRY)),
+        })
+    }
+
+    /// Streams entry `rel` into `sink`, never more than it may inflate to.
+    fn stream(&self, rel: &str, sink: &mut dyn Write) -> Option<Result<u64, String>> {
+        let index = *self.entries.get(rel)?;
+        let mut zip = self.archive.lock().ok()?;
+        let entry = match zip.by_index(index) {
+            Ok(e) => e,
+            Err(e) => return Some(Err(format!("damaged zip entry {rel}: {e}"))),
+        };
+        let cap = if entry.compression() == zip::CompressionMethod::Stored {
+            entry.compressed_size()
+        } else {
+            MAX_INFLATED_ENTRY
+        };
+        let mut budget = self.budget.lock().ok()?;
+        let limit = cap.min(*budget);
+        let mut limited = entry.take(limit + 1);
+        let copied = match io::copy(&mut limited, sink) {
+            Ok(n) => n,
+            Err(e) => return Some(Err(format!("damaged zip entry {rel}: {e}"))),
+        };
+        *budget = budget.saturating_sub(copied);
+        if copied > limit {
+            return Some(Err(format!(
+                "zip entry {rel} inflates to more than {limit} bytes: refused (a zip bomb, or not a dataroom zip)"
+            )));
+        }
+        Some(Ok(copied))
+    }
+}
+
+/// Hashes whatever is written to it.
+struct HashWriter(Sha256);
+
+impl Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 impl SiteFiles {
@@ -39,33 +234,7 @@ impl SiteFiles {
             }
             return Ok(SiteFiles::Dir(site));
         }
-        let file =
-            fs::File::open(target).map_err(|e| format!("cannot open {}: {e}", target.display()))?;
-        let mut zip = zip::ZipArchive::new(file)
-            .map_err(|e| format!("{} is not a readable zip: {e}", target.display()))?;
-        let mut entries = BTreeMap::new();
-        for i in 0..zip.len() {
-            let mut entry = zip
-                .by_index(i)
-                .map_err(|e| format!("damaged zip entry {i}: {e}"))?;
-            if entry.is_dir() {
-                continue;
-            }
-            let name = entry
-                .name()
-                .map_err(|e| format!("damaged zip entry {i}: {e}"))?
-                .into_owned();
-            let mut bytes = Vec::with_capacity(entry.size() as usize);
-            entry
-                .read_to_end(&mut bytes)
-                .map_err(|e| format!("damaged zip entry {name}: {e}"))?;
-            let rel = name.strip_prefix("site/").unwrap_or(&name).to_string();
-            entries.insert(rel, bytes);
-        }
-        Ok(SiteFiles::Zip {
-            path: target.to_path_buf(),
-            entries,
-        })
+        ZipSite::open(target).map(SiteFiles::Zip)
     }
 
     pub fn list(&self) -> Vec<String> {
@@ -81,21 +250,44 @@ impl SiteFiles {
                         .map(|p| p.to_string_lossy().replace('\\', "/"))
                 })
                 .collect(),
-            SiteFiles::Zip { entries, .. } => entries.keys().cloned().collect(),
+            SiteFiles::Zip(z) => z.entries.keys().cloned().collect(),
         }
     }
 
+    fn dir_path(root: &Path, rel: &str) -> Option<PathBuf> {
+        // Manifest paths are checked before they are joined: nothing outside the site is read.
+        if rel.split('/').any(|p| p == ".." || p.is_empty()) || rel.starts_with('/') {
+            return None;
+        }
+        Some(root.join(rel))
+    }
+
+    /// The whole file. A zip entry that inflates beyond its cap reads as `None`
+    /// (and `sha256` reports why).
     pub fn read(&self, rel: &str) -> Option<Vec<u8>> {
         match self {
-            SiteFiles::Dir(root) => {
-                // Manifest paths are checked before they are joined: nothing outside the site is read.
-                if rel.split('/').any(|p| p == ".." || p.is_empty()) || rel.starts_with('/') {
-                    return None;
-                }
-                fs::read(root.join(rel)).ok()
+            SiteFiles::Dir(root) => fs::read(Self::dir_path(root, rel)?).ok(),
+            SiteFiles::Zip(z) => {
+                let mut bytes = Vec::new();
+                z.stream(rel, &mut bytes)?.ok()?;
+                Some(bytes)
             }
-            SiteFiles::Zip { entries, .. } => entries.get(rel).cloned(),
         }
+    }
+
+    /// SHA-256 of a file, hashed while it streams: `None` when it is absent.
+    pub fn sha256(&self, rel: &str) -> Option<Result<[u8; 32], String>> {
+        let mut hasher = HashWriter(Sha256::new());
+        let streamed = match self {
+            SiteFiles::Dir(root) => {
+                let mut file = fs::File::open(Self::dir_path(root, rel)?).ok()?;
+                io::copy(&mut file, &mut hasher)
+                    .map(|_| ())
+                    .map_err(|e| format!("cannot read {rel}: {e}"))
+            }
+            SiteFiles::Zip(z) => z.stream(rel, &mut hasher)?.map(|_| ()),
+        };
+        Some(streamed.map(|()| hasher.0.finalize().into()))
     }
 }
 
@@ -112,6 +304,8 @@ pub struct Report {
     pub missing: Vec<String>,
     pub extra: Vec<String>,
     pub malformed: Vec<String>,
+    /// Not failures, but said loudly: e.g. a zip without its own signature.
+    pub warnings: Vec<String>,
 }
 
 impl Report {
@@ -174,11 +368,12 @@ pub fn verify(files: &SiteFiles, pubkey: Option<&Path>) -> Result<Report, String
     report.malformed = bad;
     let listed_paths: BTreeSet<&str> = listed.iter().map(|(_, p)| p.as_str()).collect();
     for (hash, path) in &listed {
-        match files.read(path) {
+        match files.sha256(path) {
             None => report.missing.push(path.clone()),
-            Some(bytes) => {
+            Some(Err(e)) => report.malformed.push(e),
+            Some(Ok(digest)) => {
                 report.checked += 1;
-                if hex(&Sha256::digest(&bytes)) != *hash {
+                if hex(&digest) != *hash {
                     report.changed.push(path.clone());
                 }
             }
@@ -198,13 +393,23 @@ pub fn verify(files: &SiteFiles, pubkey: Option<&Path>) -> Result<Report, String
         }
     }
     report.extra.sort();
-    if let SiteFiles::Zip { path, .. } = files {
-        let mut sig_path = path.as_os_str().to_owned();
+    if let SiteFiles::Zip(zip) = files {
+        report.malformed.extend(zip.problems.iter().cloned());
+        let mut sig_path = zip.path.as_os_str().to_owned();
         sig_path.push(".minisig");
-        if let Ok(sig) = fs::read_to_string(&sig_path) {
-            let zip_bytes =
-                fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            report.zip_signature = Some(signing::verify(&pk, &zip_bytes, &sig));
+        let sig_path = PathBuf::from(sig_path);
+        match fs::read_to_string(&sig_path) {
+            Ok(sig) => {
+                let zip_bytes = fs::read(&zip.path)
+                    .map_err(|e| format!("cannot read {}: {e}", zip.path.display()))?;
+                report.zip_signature = Some(signing::verify(&pk, &zip_bytes, &sig));
+            }
+            Err(_) => report.warnings.push(format!(
+                "the zip's own signature {} is missing: the archive as a whole is not checked, \
+                 only the files inside it against SHA256SUMS. Ask the seller for {} too",
+                sig_path.display(),
+                sig_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+            )),
         }
     }
     Ok(report)

@@ -1,18 +1,24 @@
 //! Sealing: everything from the room becomes AES-256-GCM payloads that only the
 //! password opens.
 //!
-//! Format `dataroom-sealed/1` (the browser side is themes/default/static/dataroom.js):
+//! Format `dataroom-sealed/2` (the browser side is themes/default/static/dataroom.js;
+//! ARCHITECTURE.md has the exact layout):
 //! - password → key-encryption key (KEK): PBKDF2-HMAC-SHA256, ≥ 600,000
-//!   iterations, 16-byte random salt; parameters in the public header.
+//!   iterations (openers refuse fewer, so an edited header cannot downgrade),
+//!   16-byte random salt; parameters in the public header.
 //! - content is encrypted under random 256-bit content keys (`kid`); a **key slot**
 //!   holds content keys wrapped under one password's KEK (AES-256-GCM, associated
-//!   data `dataroom-slot:<room>:<kid>`). Several passwords can hold slots for
-//!   different sets of keys without any change to payloads.
-//! - a payload is `gzip` (optional) then AES-256-GCM with a fresh 96-bit nonce;
-//!   its opaque id is the associated data, so payloads cannot be swapped.
+//!   data [`slot_aad`]). Several passwords can hold slots for different sets of
+//!   keys without any change to payloads.
+//! - a payload is `gzip` (optional), framed and padded to a size bucket
+//!   ([`padded_len`]), then AES-256-GCM with a fresh 96-bit nonce. Its associated
+//!   data ([`payload_aad`]) binds everything that gives it meaning: format, room,
+//!   id, key id, compression flag, content type and name. A payload cannot be
+//!   swapped, renamed, retyped or "decompressed" by editing the public fields.
 //!
 //! Invariant: nothing leaves this module in plaintext except the header
-//! (parameters, salt, wrapped keys) and payload ids, which are random.
+//! (parameters, salt, wrapped keys) and payload ids, which are random; sizes
+//! leave only rounded up to a bucket.
 
 pub mod password;
 pub mod site;
@@ -29,7 +35,9 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-pub const FORMAT: &str = "dataroom-sealed/1";
+pub const FORMAT: &str = "dataroom-sealed/2";
+/// Formats of earlier versions: named in the error, never opened.
+const OLD_FORMATS: &[&str] = &["dataroom-sealed/1"];
 /// OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256.
 pub const MIN_ITERATIONS: u32 = 600_000;
 
@@ -148,8 +156,100 @@ fn decrypt(key: &[u8; 32], nonce: &[u8], ct: &[u8], aad: &[u8]) -> Option<Vec<u8
         .ok()
 }
 
-fn slot_aad(room: &str, kid: &str) -> Vec<u8> {
-    format!("dataroom-slot:{room}:{kid}").into_bytes()
+/// Associated data from length-prefixed fields (4-byte big-endian length, then
+/// the UTF-8 bytes): no field can bleed into the next, whatever it holds.
+fn fields_aad(fields: &[&str]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(fields.iter().map(|f| f.len() + 4).sum());
+    for field in fields {
+        out.extend_from_slice(&(field.len() as u32).to_be_bytes());
+        out.extend_from_slice(field.as_bytes());
+    }
+    out
+}
+
+/// A key slot's associated data: format, `slot`, room, kid.
+pub fn slot_aad(room: &str, kid: &str) -> Vec<u8> {
+    fields_aad(&[FORMAT, "slot", room, kid])
+}
+
+/// What a payload is. Both go into its associated data, so the public fields of
+/// a payload file and the index entry that names it must agree with what was sealed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PayloadMeta<'a> {
+    /// MIME type the browser hands the bytes out as.
+    pub content_type: &'a str,
+    /// The route (pages), file name (attachments, exports) or `index`.
+    pub name: &'a str,
+}
+
+/// The encrypted index's meta.
+pub const INDEX_META: PayloadMeta<'static> = PayloadMeta {
+    content_type: "application/json",
+    name: "index",
+};
+/// Filler payloads that pad packs to a fixed count; never opened.
+pub const FILLER_META: PayloadMeta<'static> = PayloadMeta {
+    content_type: "application/octet-stream",
+    name: "",
+};
+/// Pages are HTML fragments named by their route.
+pub const PAGE_TYPE: &str = "text/html; charset=utf-8";
+
+/// A payload's associated data: format, `payload`, room, id, kid, compression
+/// flag, content type, name.
+pub fn payload_aad(room: &str, id: &str, kid: &str, z: u8, meta: &PayloadMeta) -> Vec<u8> {
+    let z = z.to_string();
+    fields_aad(&[
+        FORMAT,
+        "payload",
+        room,
+        id,
+        kid,
+        &z,
+        meta.content_type,
+        meta.name,
+    ])
+}
+
+/// Every payload is at least this large once padded (4 KiB: a client page and a
+/// small attachment look alike).
+pub const MIN_BUCKET: usize = 4096;
+/// The length prefix of a sealed body inside its padding.
+const FRAME_HEADER: usize = 8;
+
+/// The size a framed body of `len` bytes is padded to: at least [`MIN_BUCKET`],
+/// above it Padmé (Nikitin et al., PETS 2019): only the top ~log2(log2(len))
+/// bits of the length remain, overhead at most ~12 %.
+pub fn padded_len(len: usize) -> usize {
+    if len <= MIN_BUCKET {
+        return MIN_BUCKET;
+    }
+    let e = usize::BITS - 1 - len.leading_zeros(); // floor(log2 len)
+    let s = u32::BITS - e.leading_zeros(); // floor(log2 e) + 1
+    let mask = (1usize << (e - s)) - 1;
+    (len + mask) & !mask
+}
+
+/// `len as u64 LE ‖ body ‖ zeros` up to [`padded_len`]: inside the AEAD, so the
+/// padding is authenticated and stripped on open.
+fn frame(body: &[u8]) -> Vec<u8> {
+    let total = padded_len(FRAME_HEADER + body.len());
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    out.extend_from_slice(body);
+    out.resize(total, 0);
+    out
+}
+
+fn unframe(mut framed: Vec<u8>) -> Option<Vec<u8>> {
+    let len_bytes: [u8; FRAME_HEADER] = framed.get(..FRAME_HEADER)?.try_into().ok()?;
+    let len = usize::try_from(u64::from_le_bytes(len_bytes)).ok()?;
+    if len > framed.len() - FRAME_HEADER {
+        return None;
+    }
+    framed.truncate(FRAME_HEADER + len);
+    framed.drain(..FRAME_HEADER);
+    Some(framed)
 }
 
 /// Seals one build: holds the content keys and the header under construction.
@@ -228,28 +328,43 @@ impl Sealer {
         hex(&random_bytes::<16>())
     }
 
-    /// Encrypts `plaintext` as payload `id` under content key `kid`; returns the
-    /// `data/<id>.js` file content.
-    pub fn seal(&self, id: &str, kid: &str, plaintext: &[u8], compress: bool) -> Vec<u8> {
+    /// Encrypts `plaintext` as payload `id` under content key `kid`, bound to
+    /// `meta`; returns its `dataroomPayload(...);` line.
+    pub fn seal(
+        &self,
+        id: &str,
+        kid: &str,
+        plaintext: &[u8],
+        compress: bool,
+        meta: &PayloadMeta,
+    ) -> Vec<u8> {
         let key = self.keys.get(kid).copied().unwrap_or_else(|| {
             // Only programming errors reach here: kids come from this module.
             panic!("content key {kid} was never created")
         });
+        let z = u8::from(compress);
         let body = if compress {
-            gzip(plaintext)
+            frame(&gzip(plaintext))
         } else {
-            plaintext.to_vec()
+            frame(plaintext)
         };
-        let (nonce, ct) = encrypt(&key, &body, id.as_bytes());
+        let aad = payload_aad(&self.header.room, id, kid, z, meta);
+        let (nonce, ct) = encrypt(&key, &body, &aad);
         let file = PayloadFile {
             id: id.into(),
             kid: kid.into(),
             nonce: B64.encode(nonce),
-            z: u8::from(compress),
+            z,
             ct: B64.encode(ct),
         };
         let json = serde_json::to_string(&file).unwrap_or_default();
         format!("{PAYLOAD_PREFIX}{json});\n").into_bytes()
+    }
+
+    /// A payload nobody opens, the size of the smallest page: pads a pack to
+    /// its fixed payload count.
+    pub fn seal_filler(&self, kid: &str) -> Vec<u8> {
+        self.seal(&Sealer::new_id(), kid, b"", true, &FILLER_META)
     }
 
     /// The public `data/header.js`, naming the encrypted index payload.
@@ -301,17 +416,46 @@ pub fn parse_header(js: &str) -> Result<Header, SealError> {
         .ok_or_else(|| SealError::Malformed("data/header.js has an unexpected shape".into()))?;
     let header: Header = serde_json::from_str(json)
         .map_err(|e| SealError::Malformed(format!("data/header.js: {e}")))?;
+    if OLD_FORMATS.contains(&header.format.as_str()) {
+        return Err(SealError::Malformed(format!(
+            "this room is in the older format {}, which this version no longer opens \
+             (it did not authenticate payload metadata); rebuild the room with this dataroom \
+             version, or restore it with the dataroom version that built it",
+            header.format
+        )));
+    }
     if header.format != FORMAT {
         return Err(SealError::Malformed(format!(
-            "unknown format {}",
+            "unknown format `{}` (this version opens {FORMAT}); use the dataroom version that built the room",
             header.format
+        )));
+    }
+    if header.kdf.name != "PBKDF2" || header.kdf.hash != "SHA-256" {
+        return Err(SealError::Malformed(format!(
+            "unknown key derivation {}/{}",
+            header.kdf.name, header.kdf.hash
+        )));
+    }
+    if header.kdf.iterations < MIN_ITERATIONS {
+        return Err(SealError::Malformed(format!(
+            "data/header.js asks for {} PBKDF2 iterations, fewer than the minimum {MIN_ITERATIONS}: \
+             the header was altered to make password guessing cheaper; get the room again from the seller",
+            header.kdf.iterations
         )));
     }
     Ok(header)
 }
 
 impl Opener {
+    /// Opens the first key slot `password` unlocks. The header must have passed
+    /// [`parse_header`] (format, minimum iterations).
     pub fn unlock(header: Header, password: &str) -> Result<Opener, SealError> {
+        if header.kdf.iterations < MIN_ITERATIONS {
+            return Err(SealError::Malformed(format!(
+                "{} PBKDF2 iterations is below the minimum {MIN_ITERATIONS}",
+                header.kdf.iterations
+            )));
+        }
         let salt = B64
             .decode(&header.kdf.salt)
             .map_err(|_| SealError::Malformed("salt is not base64".into()))?;
@@ -338,30 +482,38 @@ impl Opener {
         Err(SealError::WrongPassword)
     }
 
-    /// Decrypts payload `expected_id` from the file `js` that should hold it
-    /// (a single payload or a pack).
-    pub fn open(&self, expected_id: &str, js: &[u8]) -> Result<Vec<u8>, SealError> {
+    /// Decrypts payload `expected_id`, sealed as `meta`, from the file `js`
+    /// that should hold it (a single payload or a pack).
+    pub fn open(
+        &self,
+        expected_id: &str,
+        meta: &PayloadMeta,
+        js: &[u8],
+    ) -> Result<Vec<u8>, SealError> {
         let payloads =
             parse_payload_file(js).ok_or_else(|| SealError::Tampered(expected_id.to_string()))?;
         let file = payloads
             .get(expected_id)
             .ok_or_else(|| SealError::Tampered(expected_id.to_string()))?;
-        self.open_payload(expected_id, file)
+        self.open_payload(expected_id, meta, file)
     }
 
     pub fn open_payload(
         &self,
         expected_id: &str,
+        meta: &PayloadMeta,
         file: &PayloadFile,
     ) -> Result<Vec<u8>, SealError> {
         let tampered = || SealError::Tampered(expected_id.to_string());
-        if file.id != expected_id {
+        if file.id != expected_id || file.z > 1 {
             return Err(tampered());
         }
         let key = self.keys.get(&file.kid).ok_or_else(tampered)?;
         let nonce = B64.decode(&file.nonce).map_err(|_| tampered())?;
         let ct = B64.decode(&file.ct).map_err(|_| tampered())?;
-        let body = decrypt(key, &nonce, &ct, file.id.as_bytes()).ok_or_else(tampered)?;
+        let aad = payload_aad(&self.header.room, &file.id, &file.kid, file.z, meta);
+        let framed = decrypt(key, &nonce, &ct, &aad).ok_or_else(tampered)?;
+        let body = unframe(framed).ok_or_else(tampered)?;
         if file.z == 1 {
             gunzip(&body).ok_or_else(tampered)
         } else {
@@ -442,57 +594,191 @@ mod tests {
         );
     }
 
+    /// One sealer and its opener at the real minimum iteration count (the
+    /// opener refuses fewer), made once for all tests of this module.
+    fn sealed_pair() -> &'static (Sealer, Opener) {
+        static PAIR: std::sync::OnceLock<(Sealer, Opener)> = std::sync::OnceLock::new();
+        PAIR.get_or_init(|| {
+            let mut sealer = Sealer::new("correct horse battery staple", MIN_ITERATIONS);
+            let js = sealer.header_js(&Sealer::new_id());
+            let header = parse_header(std::str::from_utf8(&js).unwrap_or("")).expect("header");
+            let opener = Opener::unlock(header, "correct horse battery staple").expect("unlocks");
+            (sealer, opener)
+        })
+    }
+
+    const PAGE: PayloadMeta<'static> = PayloadMeta {
+        content_type: PAGE_TYPE,
+        name: "clients/HX-00010",
+    };
+
+    fn header_of(sealer: &mut Sealer) -> Header {
+        let js = sealer.header_js(&Sealer::new_id());
+        parse_header(std::str::from_utf8(&js).unwrap_or("")).expect("header")
+    }
+
     #[test]
     fn round_trip_and_failures() {
-        let mut sealer = Sealer::new("correct horse battery staple", 1000);
+        let (sealer, opener) = sealed_pair();
         let id = Sealer::new_id();
-        let file = sealer.seal(&id, "k0", "客户 张伟".as_bytes(), true);
-        let header = parse_header(std::str::from_utf8(&sealer.header_js(&id)).unwrap_or("")).ok();
-        let header = header.expect("header parses");
+        let file = sealer.seal(&id, "k0", "客户 张伟".as_bytes(), true, &PAGE);
         assert!(matches!(
-            Opener::unlock(header.clone(), "wrong"),
+            Opener::unlock(opener.header.clone(), "wrong"),
             Err(SealError::WrongPassword)
         ));
-        let opener = Opener::unlock(header, "correct horse battery staple").expect("unlocks");
         assert_eq!(
-            opener.open(&id, &file).ok(),
+            opener.open(&id, &PAGE, &file).ok(),
             Some("客户 张伟".as_bytes().to_vec())
         );
         // Swapped ids and flipped bytes are tampering.
         assert!(matches!(
-            opener.open(&Sealer::new_id(), &file),
+            opener.open(&Sealer::new_id(), &PAGE, &file),
             Err(SealError::Tampered(_))
         ));
         let mut flipped = file.clone();
         let pos = flipped.len() - 10;
         flipped[pos] = if flipped[pos] == b'A' { b'B' } else { b'A' };
         assert!(matches!(
-            opener.open(&id, &flipped),
+            opener.open(&id, &PAGE, &flipped),
             Err(SealError::Tampered(_))
         ));
     }
 
+    fn parsed(line: &[u8]) -> PayloadFile {
+        parse_payload_file(line)
+            .and_then(|m| m.into_values().next())
+            .expect("one payload")
+    }
+
+    #[test]
+    fn every_public_field_of_a_payload_is_authenticated() {
+        let (sealer, opener) = sealed_pair();
+        let id = Sealer::new_id();
+        let pdf = PayloadMeta {
+            content_type: "application/pdf",
+            name: "C-1.pdf",
+        };
+        let stored = parsed(&sealer.seal(&id, "k0", b"%PDF-1.4 contract", false, &pdf));
+        assert_eq!(
+            opener.open_payload(&id, &pdf, &stored).ok(),
+            Some(b"%PDF-1.4 contract".to_vec())
+        );
+        // The compression flag flipped: the browser used to gunzip and hand
+        // out other bytes under the same name.
+        let mut z = parsed(&sealer.seal(&id, "k0", b"%PDF-1.4 contract", false, &pdf));
+        z.z = 1;
+        assert!(opener.open_payload(&id, &pdf, &z).is_err(), "z flipped");
+        // Another content type or name in the index than was sealed.
+        for other in [
+            PayloadMeta {
+                content_type: "text/html; charset=utf-8",
+                name: "C-1.pdf",
+            },
+            PayloadMeta {
+                content_type: "application/pdf",
+                name: "C-1.pdf.exe",
+            },
+            INDEX_META,
+        ] {
+            assert!(opener.open_payload(&id, &other, &stored).is_err(), "{other:?}");
+        }
+        // Another key id (a second key with the same bytes would still fail).
+        let mut kid = parsed(&sealer.seal(&id, "k0", b"x", false, &pdf));
+        kid.kid = "k1".into();
+        assert!(opener.open_payload(&id, &pdf, &kid).is_err());
+        // Another room or format: the same payload under another header.
+        let mut moved = Opener {
+            header: opener.header.clone(),
+            keys: opener.keys.clone(),
+        };
+        moved.header.room = hex(&random_bytes::<8>());
+        assert!(moved.open_payload(&id, &pdf, &stored).is_err(), "room");
+        assert_ne!(
+            payload_aad("r", &id, "k0", 0, &pdf),
+            fields_aad(&["dataroom-sealed/1", "payload", "r", &id, "k0", "0", "application/pdf", "C-1.pdf"]),
+            "the format is part of the associated data"
+        );
+    }
+
+    #[test]
+    fn headers_of_old_unknown_or_weakened_rooms_are_refused() {
+        let (_, opener) = sealed_pair();
+        let js = |h: &Header| format!("{HEADER_PREFIX}{};", serde_json::to_string(h).unwrap_or_default());
+        let mut old = opener.header.clone();
+        old.format = "dataroom-sealed/1".into();
+        let err = parse_header(&js(&old)).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("older format dataroom-sealed/1") && err.contains("rebuild"), "{err}");
+        let mut unknown = opener.header.clone();
+        unknown.format = "dataroom-sealed/9".into();
+        let err = parse_header(&js(&unknown)).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("unknown format `dataroom-sealed/9`"), "{err}");
+        // An edited header that lowers the iteration count (cheaper guessing)
+        // is refused before any key is derived, by the parser and by unlock.
+        let mut weak = opener.header.clone();
+        weak.kdf.iterations = 1000;
+        let err = parse_header(&js(&weak)).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("fewer than the minimum 600000"), "{err}");
+        assert!(matches!(
+            Opener::unlock(weak, "correct horse battery staple"),
+            Err(SealError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn the_browser_uses_the_same_minimum_iterations() {
+        let js = include_str!("../../themes/default/static/dataroom.js");
+        assert!(
+            js.contains(&format!("var MIN_ITERATIONS = {MIN_ITERATIONS};")),
+            "dataroom.js must refuse headers below {MIN_ITERATIONS} iterations"
+        );
+        assert!(js.contains(&format!("var FORMAT = '{FORMAT}';")));
+    }
+
+    #[test]
+    fn padding_hides_sizes_within_a_bucket_and_is_stripped() {
+        let (sealer, opener) = sealed_pair();
+        // Sizes inside one bucket seal to the same length; each opens to itself.
+        let lens = |n: usize| {
+            let id = Sealer::new_id();
+            let meta = PayloadMeta {
+                content_type: "application/pdf",
+                name: "a.pdf",
+            };
+            let body = vec![7u8; n];
+            let line = sealer.seal(&id, "k0", &body, false, &meta);
+            assert_eq!(opener.open(&id, &meta, &line).ok(), Some(body));
+            line.len()
+        };
+        assert_eq!(lens(0), lens(4000));
+        assert_eq!(lens(5000), lens(5003));
+        assert!(lens(9000) > lens(5000));
+        assert_eq!(padded_len(1), MIN_BUCKET);
+        assert_eq!(padded_len(5008), 5120);
+        for n in [4097usize, 10_000, 1 << 20, (1 << 20) + 1, 123_456_789] {
+            let p = padded_len(n);
+            assert!(p >= n && (p - n) * 100 <= n * 12, "{n} -> {p}");
+        }
+    }
+
     #[test]
     fn packs_hold_several_payloads_each_opened_alone() {
-        let mut sealer = Sealer::new("correct horse battery staple", 1000);
+        let (sealer, opener) = sealed_pair();
         let (a, b) = (Sealer::new_id(), Sealer::new_id());
-        let mut pack = sealer.seal(&a, "k0", b"page a", true);
-        pack.extend(sealer.seal(&b, "k0", b"page b", true));
-        let header =
-            parse_header(std::str::from_utf8(&sealer.header_js(&a)).unwrap_or("")).expect("header");
-        let opener = Opener::unlock(header, "correct horse battery staple").expect("unlocks");
-        assert_eq!(opener.open(&b, &pack).ok(), Some(b"page b".to_vec()));
-        assert_eq!(opener.open(&a, &pack).ok(), Some(b"page a".to_vec()));
+        let mut pack = sealer.seal(&a, "k0", b"page a", true, &PAGE);
+        pack.extend(sealer.seal(&b, "k0", b"page b", true, &PAGE));
+        pack.extend(sealer.seal_filler("k0"));
+        assert_eq!(opener.open(&b, &PAGE, &pack).ok(), Some(b"page b".to_vec()));
+        assert_eq!(opener.open(&a, &PAGE, &pack).ok(), Some(b"page a".to_vec()));
         // A payload the pack does not hold, or a pack holding one id twice, is tampering.
-        assert!(opener.open(&Sealer::new_id(), &pack).is_err());
+        assert!(opener.open(&Sealer::new_id(), &PAGE, &pack).is_err());
         let mut doubled = pack.clone();
-        doubled.extend(sealer.seal(&a, "k0", b"other", true));
+        doubled.extend(sealer.seal(&a, "k0", b"other", true, &PAGE));
         assert!(parse_payload_file(&doubled).is_none());
     }
 
     #[test]
     fn audiences_hold_only_their_keys() {
-        let sealer = Sealer::with_audiences(
+        let mut sealer = Sealer::with_audiences(
             &[
                 Audience {
                     password: "a-long-password-1",
@@ -503,16 +789,99 @@ mod tests {
                     kids: &["k1"],
                 },
             ],
-            1000,
+            MIN_ITERATIONS,
         );
         let id = Sealer::new_id();
-        let only_k0 = sealer.seal(&id, "k0", b"secret", false);
-        let mut s = sealer;
-        let header =
-            parse_header(std::str::from_utf8(&s.header_js(&id)).unwrap_or("")).expect("header");
+        let only_k0 = sealer.seal(&id, "k0", b"secret", false, &PAGE);
+        let header = header_of(&mut sealer);
         let a = Opener::unlock(header.clone(), "a-long-password-1").expect("a opens");
         let b = Opener::unlock(header, "b-long-password-2").expect("b opens");
-        assert_eq!(a.open(&id, &only_k0).ok(), Some(b"secret".to_vec()));
-        assert!(b.open(&id, &only_k0).is_err());
+        assert_eq!(a.open(&id, &PAGE, &only_k0).ok(), Some(b"secret".to_vec()));
+        assert!(b.open(&id, &PAGE, &only_k0).is_err());
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Flips one bit of a base64 field's decoded bytes, re-encoded.
+        fn flip_b64(field: &str, bit: usize) -> String {
+            let mut bytes = B64.decode(field).unwrap_or_default();
+            let n = bytes.len() * 8;
+            if n > 0 {
+                bytes[(bit % n) / 8] ^= 1 << (bit % 8);
+            }
+            B64.encode(bytes)
+        }
+
+        fn flip_str(s: &str, bit: usize) -> String {
+            let mut bytes = s.as_bytes().to_vec();
+            let i = (bit / 7) % bytes.len().max(1);
+            if let Some(b) = bytes.get_mut(i) {
+                // Stays ASCII, so still a valid string: only the meaning changes.
+                *b ^= 1 << (bit % 7);
+            }
+            String::from_utf8(bytes).unwrap_or_else(|_| format!("{s}x"))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+            #[test]
+            fn any_bytes_round_trip(body in proptest::collection::vec(any::<u8>(), 0..20_000),
+                                    compress in any::<bool>(),
+                                    name in "\\PC{0,40}") {
+                let (sealer, opener) = sealed_pair();
+                let id = Sealer::new_id();
+                let meta = PayloadMeta { content_type: "application/octet-stream", name: &name };
+                let line = sealer.seal(&id, "k0", &body, compress, &meta);
+                prop_assert_eq!(opener.open(&id, &meta, &line).ok(), Some(body));
+            }
+
+            #[test]
+            fn any_single_bit_flip_fails(body in proptest::collection::vec(any::<u8>(), 0..2_000),
+                                         compress in any::<bool>(),
+                                         which in 0usize..8,
+                                         bit in any::<usize>()) {
+                let (sealer, opener) = sealed_pair();
+                let id = Sealer::new_id();
+                let meta = PayloadMeta { content_type: "application/pdf", name: "合同.pdf" };
+                let stored = parsed(&sealer.seal(&id, "k0", &body, compress, &meta));
+                let mut file = PayloadFile {
+                    id: stored.id.clone(), kid: stored.kid.clone(), nonce: stored.nonce.clone(),
+                    z: stored.z, ct: stored.ct.clone(),
+                };
+                let mut meta_changed = meta;
+                let content_type;
+                let name;
+                let mut header = opener.header.clone();
+                match which {
+                    0 => file.ct = flip_b64(&file.ct, bit),
+                    1 => file.nonce = flip_b64(&file.nonce, bit),
+                    2 => file.z ^= 1,
+                    3 => file.kid = flip_str(&file.kid, bit),
+                    4 => {
+                        content_type = flip_str(meta.content_type, bit);
+                        meta_changed.content_type = &content_type;
+                    }
+                    5 => {
+                        name = flip_str(meta.name, bit);
+                        meta_changed.name = &name;
+                    }
+                    6 => header.room = flip_str(&header.room, bit),
+                    _ => {
+                        // The id as the index names it and as the file says.
+                        let other = flip_str(&file.id, bit);
+                        file.id = other;
+                    }
+                }
+                let changed = Opener { header, keys: opener.keys.clone() };
+                prop_assert!(changed.open_payload(&stored.id, &meta_changed, &file).is_err());
+                if which == 7 {
+                    // Even asked for by its new id, a renamed payload fails.
+                    prop_assert!(changed.open_payload(&file.id.clone(), &meta_changed, &file).is_err());
+                }
+            }
+        }
     }
 }

@@ -4,10 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::Sealer;
+use super::{PayloadMeta, Sealer, INDEX_META, PAGE_TYPE};
 use crate::publish::plain::write_static;
 use crate::publish::{Staging, Written};
 use crate::render::{Engine, Site, Theme};
@@ -77,9 +78,15 @@ pub fn is_payload_path(path: &str) -> bool {
         .is_some_and(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// A pack of page payloads is closed at this size or count.
-const PACK_MAX_BYTES: usize = 256 * 1024;
-const PACK_MAX_PAYLOADS: usize = 64;
+/// Every pack holds exactly this many page payloads (the last one is filled up
+/// with filler payloads), so the number of packs reveals the page count only
+/// to within this many.
+pub const PACK_PAYLOADS: usize = 64;
+
+/// The name an export is downloaded as: its path's last part.
+fn export_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
 
 /// Formats that are already compressed gain nothing from gzip.
 fn compresses(path: &str) -> bool {
@@ -133,45 +140,43 @@ pub(crate) fn seal_site(
 
     // Pages are small: they are sealed one by one but stored in packs, so a
     // room of 10,000 clients is a few hundred files (quick to write and to copy
-    // to a USB stick), while each page still decrypts on its own.
-    let sealed_pages: Vec<(String, Vec<u8>)> = site
-        .pages
-        .par_iter()
-        .map(|page| {
-            let id = Sealer::new_id();
-            let sealed = sealer.seal(&id, "k0", page.html.as_bytes(), true);
-            (id, sealed)
-        })
+    // to a USB stick), while each page still decrypts on its own. Packs are
+    // filled in random order and padded with filler payloads to a fixed count,
+    // so neither a pack's position nor its size points to particular clients.
+    let mut page_order: Vec<usize> = (0..site.pages.len()).collect();
+    page_order.shuffle(&mut rand::rngs::OsRng);
+    let page_ids: Vec<String> = site.pages.iter().map(|_| Sealer::new_id()).collect();
+    let packs: Vec<(String, Vec<usize>)> = page_order
+        .chunks(PACK_PAYLOADS)
+        .map(|chunk| (Sealer::new_id(), chunk.to_vec()))
         .collect();
-    // (file id, contents, payload count)
-    let mut packs: Vec<(String, Vec<u8>, usize)> = Vec::new();
-    let mut pack_of_page: Vec<usize> = Vec::with_capacity(sealed_pages.len());
-    for (_, sealed) in &sealed_pages {
-        let full = packs.last().is_none_or(|(_, bytes, count)| {
-            bytes.len() + sealed.len() > PACK_MAX_BYTES || *count >= PACK_MAX_PAYLOADS
-        });
-        if full {
-            packs.push((Sealer::new_id(), Vec::with_capacity(PACK_MAX_BYTES), 0));
-        }
-        if let Some((_, bytes, count)) = packs.last_mut() {
-            bytes.extend_from_slice(sealed);
-            *count += 1;
-        }
-        pack_of_page.push(packs.len() - 1);
-    }
     let pack_written: Vec<Written> = packs
         .par_iter()
-        .map(|(id, bytes, count)| {
-            let w = write_payload(id, bytes)?;
-            progress.inc((*count as u64).saturating_sub(1));
+        .map(|(pack_id, members)| {
+            let mut lines: Vec<Vec<u8>> = members
+                .iter()
+                .map(|&i| {
+                    let page = &site.pages[i];
+                    let meta = PayloadMeta {
+                        content_type: PAGE_TYPE,
+                        name: &page.route,
+                    };
+                    sealer.seal(&page_ids[i], "k0", page.html.as_bytes(), true, &meta)
+                })
+                .collect();
+            lines.resize_with(PACK_PAYLOADS, || sealer.seal_filler("k0"));
+            lines.shuffle(&mut rand::rngs::OsRng);
+            let w = write_payload(pack_id, &lines.concat())?;
+            progress.inc((members.len() as u64).saturating_sub(1));
             Ok(w)
         })
         .collect::<Result<_, String>>()?;
-    let pages: Vec<(String, String)> = sealed_pages
-        .iter()
-        .zip(&pack_of_page)
-        .map(|((id, _), &pack)| (id.clone(), packs[pack].0.clone()))
-        .collect();
+    let mut pack_of_page: Vec<&str> = vec![""; site.pages.len()];
+    for (pack_id, members) in &packs {
+        for &i in members {
+            pack_of_page[i] = pack_id;
+        }
+    }
     let attachments: Vec<(String, Written)> = room
         .attachments
         .par_iter()
@@ -179,7 +184,12 @@ pub(crate) fn seal_site(
             let bytes =
                 std::fs::read(&a.abs_path).map_err(|e| format!("cannot read {}: {e}", a.path))?;
             let id = Sealer::new_id();
-            let w = write_payload(&id, &sealer.seal(&id, "k0", &bytes, compresses(&a.path)))?;
+            let meta = PayloadMeta {
+                content_type: mime_of(&a.path),
+                name: a.file_name(),
+            };
+            let sealed = sealer.seal(&id, "k0", &bytes, compresses(&a.path), &meta);
+            let w = write_payload(&id, &sealed)?;
             Ok((id, w))
         })
         .collect::<Result<_, String>>()?;
@@ -188,7 +198,11 @@ pub(crate) fn seal_site(
         .par_iter()
         .map(|e| {
             let id = Sealer::new_id();
-            let w = write_payload(&id, &sealer.seal(&id, "k0", &e.bytes, true))?;
+            let meta = PayloadMeta {
+                content_type: e.mime,
+                name: export_name(&e.path),
+            };
+            let w = write_payload(&id, &sealer.seal(&id, "k0", &e.bytes, true, &meta))?;
             Ok((id, w))
         })
         .collect::<Result<_, String>>()?;
@@ -202,13 +216,13 @@ pub(crate) fn seal_site(
         files: BTreeMap::new(),
         state: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, state_secret),
     };
-    for (page, (id, pack)) in site.pages.iter().zip(&pages) {
+    for (i, page) in site.pages.iter().enumerate() {
         index.routes.insert(
             page.route.clone(),
             RouteEntry {
-                p: id.clone(),
+                p: page_ids[i].clone(),
                 t: page.title.clone(),
-                f: Some(pack.clone()),
+                f: Some(pack_of_page[i].to_string()),
             },
         );
     }
@@ -225,13 +239,12 @@ pub(crate) fn seal_site(
         );
     }
     for (e, (id, _)) in site.exports.iter().zip(&exports) {
-        let name = e.path.rsplit('/').next().unwrap_or(&e.path).to_string();
         index.files.insert(
             e.path.clone(),
             FileEntry {
                 p: id.clone(),
                 f: None,
-                name,
+                name: export_name(&e.path).to_string(),
                 mime: e.mime.into(),
                 size: e.bytes.len() as u64,
             },
@@ -243,7 +256,7 @@ pub(crate) fn seal_site(
     written.extend(attachments.into_iter().chain(exports).map(|(_, w)| w));
     written.push(write_payload(
         &index_id,
-        &sealer.seal(&index_id, "k0", &index_json, true),
+        &sealer.seal(&index_id, "k0", &index_json, true, &INDEX_META),
     )?);
 
     let header = sealer.header_js(&index_id);

@@ -850,9 +850,48 @@
     return btoa(s);
   }
 
-  function aesDecrypt(key, nonceB64, ctB64, aad) {
+  /* The sealed format (src/seal/mod.rs has the same constants; a Rust test
+     checks they agree). Headers asking for fewer PBKDF2 iterations are refused:
+     an edited header must not make password guessing cheaper. */
+  var FORMAT = 'dataroom-sealed/2';
+  var MIN_ITERATIONS = 600000;
+  var PAGE_TYPE = 'text/html; charset=utf-8';
+  var INDEX_META = { type: 'application/json', name: 'index' };
+
+  /* Associated data: each field as a 4-byte big-endian length and its UTF-8
+     bytes, exactly as fields_aad() in Rust. Non-strings are tampering. */
+  function fieldsAad(fields) {
+    var parts = fields.map(function (f) {
+      if (typeof f !== 'string') throw new DataroomError('tampered', '');
+      return enc.encode(f);
+    });
+    var total = parts.reduce(function (n, b) { return n + 4 + b.length; }, 0);
+    var out = new Uint8Array(total);
+    var view = new DataView(out.buffer);
+    var at = 0;
+    parts.forEach(function (b) {
+      view.setUint32(at, b.length, false);
+      out.set(b, at + 4);
+      at += 4 + b.length;
+    });
+    return out;
+  }
+
+  function slotAad(room, kid) { return fieldsAad([FORMAT, 'slot', room, kid]); }
+
+  /* The sealed body inside its padding: an 8-byte little-endian length, then
+     the body; the zeros after it are padding. */
+  function unframe(plain, id) {
+    if (plain.length < 8) throw new DataroomError('tampered', id);
+    var view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
+    var len = view.getUint32(0, true) + view.getUint32(4, true) * 4294967296;
+    if (len > plain.length - 8) throw new DataroomError('tampered', id);
+    return plain.subarray(8, 8 + len);
+  }
+
+  function aesDecrypt(key, nonceB64, ctB64, aadBytes) {
     return crypto.subtle.decrypt(
-      { name: 'AES-GCM', iv: b64decode(nonceB64), additionalData: enc.encode(aad), tagLength: 128 },
+      { name: 'AES-GCM', iv: b64decode(nonceB64), additionalData: aadBytes, tagLength: 128 },
       key, b64decode(ctB64)
     ).then(function (buf) { return new Uint8Array(buf); });
   }
@@ -879,7 +918,7 @@
       if (!keys.length) continue;
       var first;
       try {
-        first = await aesDecrypt(kek, keys[0].nonce, keys[0].wrapped, 'dataroom-slot:' + header.room + ':' + keys[0].kid);
+        first = await aesDecrypt(kek, keys[0].nonce, keys[0].wrapped, slotAad(header.room, keys[0].kid));
       } catch (e) {
         continue; // another password's slot
       }
@@ -887,7 +926,7 @@
       out[keys[0].kid] = first;
       for (var k = 1; k < keys.length; k++) {
         try {
-          out[keys[k].kid] = await aesDecrypt(kek, keys[k].nonce, keys[k].wrapped, 'dataroom-slot:' + header.room + ':' + keys[k].kid);
+          out[keys[k].kid] = await aesDecrypt(kek, keys[k].nonce, keys[k].wrapped, slotAad(header.room, keys[k].kid));
         } catch (e2) {
           throw new DataroomError('tampered', 'data/header.js');
         }
@@ -985,6 +1024,21 @@
     return packs;
   }
 
+  /* What each payload was sealed as (bound into its associated data): pages
+     are HTML named by their route, files carry their type and name. */
+  function indexMeta(index) {
+    var meta = Object.create(null);
+    Object.keys(index.routes || {}).forEach(function (route) {
+      var e = index.routes[route];
+      if (e && typeof e.p === 'string') meta[e.p] = { type: PAGE_TYPE, name: route };
+    });
+    Object.keys(index.files || {}).forEach(function (path) {
+      var e = index.files[path];
+      if (e && typeof e.p === 'string') meta[e.p] = { type: e.mime, name: e.name };
+    });
+    return meta;
+  }
+
   /* ------------------------------------------------------------------ */
   /* Shell state                                                          */
   /* ------------------------------------------------------------------ */
@@ -999,6 +1053,7 @@
     pages: new Map(),  // payload id -> decrypted HTML
     packs: new Map(),  // file id -> its (still encrypted) payloads
     packOf: null,      // payload id -> file id, from the index
+    metaOf: null,      // payload id -> {type, name} it was sealed as
     inflight: new Map(),
     blobUrls: [],
     navToken: 0,
@@ -1018,18 +1073,20 @@
     var obj = hasOwn.call(payloads, id) ? payloads[id] : null;
     // The file must hold the payload the index says it holds: anything else is tampering.
     if (!obj || obj.id !== id) throw new DataroomError('tampered', id);
+    if (obj.z !== 0 && obj.z !== 1) throw new DataroomError('tampered', id);
     var key = S.keys && hasOwn.call(S.keys, obj.kid) ? S.keys[obj.kid] : null;
     if (!key) throw new DataroomError('noaccess', id);
+    var meta = id === S.header.index ? INDEX_META : (S.metaOf && hasOwn.call(S.metaOf, id) ? S.metaOf[id] : null);
+    if (!meta) throw new DataroomError('tampered', id);
     var plain;
     try {
-      plain = await aesDecrypt(key, obj.nonce, obj.ct, id);
+      var aad = fieldsAad([FORMAT, 'payload', S.header.room, id, obj.kid, String(obj.z), meta.type, meta.name]);
+      plain = unframe(await aesDecrypt(key, obj.nonce, obj.ct, aad), id);
     } catch (e) {
       throw new DataroomError('tampered', id);
     }
     if (obj.z === 1) {
       try { plain = await gunzip(plain); } catch (e2) { throw new DataroomError('tampered', id); }
-    } else if (obj.z !== 0 && obj.z != null) {
-      throw new DataroomError('tampered', id);
     }
     if (gen !== S.generation) throw new DataroomError('aborted', id);
     return plain;
@@ -1236,6 +1293,7 @@
     S.state = state;
     S.index = index;
     S.packOf = indexPacks(index);
+    S.metaOf = indexMeta(index);
     var E = S.els;
     E.roomTitle.textContent = index.title || '';
     E.nav.innerHTML = typeof index.nav === 'string' ? index.nav : '';
@@ -1259,6 +1317,7 @@
     S.stateStore = null;
     S.index = null;
     S.packOf = null;
+    S.metaOf = null;
     S.packs.clear();
     S.pages.clear();
     S.inflight.clear();
@@ -1576,9 +1635,10 @@
     var fatal = null;
     if (!supported) fatal = t('unsupported_browser');
     else if (!header || typeof header !== 'object') fatal = t('header_missing');
-    else if (header.format !== 'dataroom-sealed/1' || typeof header.room !== 'string' || !header.kdf ||
-      header.kdf.name !== 'PBKDF2' || header.kdf.hash !== 'SHA-256' || !(header.kdf.iterations > 0) ||
+    else if (header.format !== FORMAT || typeof header.room !== 'string' || !header.kdf ||
+      header.kdf.name !== 'PBKDF2' || header.kdf.hash !== 'SHA-256' || typeof header.kdf.iterations !== 'number' ||
       !ID_RE.test(String(header.index))) fatal = t('unsupported_format');
+    else if (!(header.kdf.iterations >= MIN_ITERATIONS)) fatal = t('tampered') + ' (data/header.js)';
     if (fatal) {
       E.lock.hidden = false;
       E.app.hidden = true;
