@@ -45,7 +45,10 @@ pub fn write_zip(site: &Path, zip_path: &Path, epoch_seconds: i64) -> Result<(),
     let mut zip = ZipWriter::new(BufWriter::new(file));
     let time = zip_time(epoch_seconds);
     for rel in paths {
-        let stored = rel.starts_with("data/") || rel.ends_with(".minisig");
+        // Payloads do not compress; the manifest and signatures are stored too,
+        // so the zip's size follows from its files' sizes alone (deflating
+        // hash text would make it vary by a few bytes from build to build).
+        let stored = rel.starts_with("data/") || rel.ends_with(".minisig") || rel == "SHA256SUMS";
         let options = SimpleFileOptions::default()
             .compression_method(if stored {
                 CompressionMethod::Stored

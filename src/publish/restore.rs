@@ -56,24 +56,25 @@ pub fn restore(
         other => other.to_string(),
     })?;
     let mut pack_cache: HashMap<String, HashMap<String, seal::PayloadFile>> = HashMap::new();
-    let mut open = |id: &str, file: Option<&str>, meta: &seal::PayloadMeta| -> Result<Vec<u8>, String> {
-        let file = file.unwrap_or(id);
-        if !pack_cache.contains_key(file) {
-            let js = files
-                .read(&format!("data/{file}.js"))
-                .ok_or(format!("payload file {file} is missing"))?;
-            let parsed = seal::parse_payload_file(&js)
+    let mut open =
+        |id: &str, file: Option<&str>, meta: &seal::PayloadMeta| -> Result<Vec<u8>, String> {
+            let file = file.unwrap_or(id);
+            if !pack_cache.contains_key(file) {
+                let js = files
+                    .read(&format!("data/{file}.js"))
+                    .ok_or(format!("payload file {file} is missing"))?;
+                let parsed = seal::parse_payload_file(&js)
+                    .ok_or_else(|| seal::SealError::Tampered(id.into()).to_string())?;
+                pack_cache.insert(file.to_string(), parsed);
+            }
+            let payload = pack_cache
+                .get(file)
+                .and_then(|p| p.get(id))
                 .ok_or_else(|| seal::SealError::Tampered(id.into()).to_string())?;
-            pack_cache.insert(file.to_string(), parsed);
-        }
-        let payload = pack_cache
-            .get(file)
-            .and_then(|p| p.get(id))
-            .ok_or_else(|| seal::SealError::Tampered(id.into()).to_string())?;
-        opener
-            .open_payload(id, meta, payload)
-            .map_err(|e| e.to_string())
-    };
+            opener
+                .open_payload(id, meta, payload)
+                .map_err(|e| e.to_string())
+        };
     let index: SealedIndex = serde_json::from_slice(&open(&index_id, None, &seal::INDEX_META)?)
         .map_err(|e| format!("the index is unreadable: {e}"))?;
 

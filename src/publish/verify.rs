@@ -66,10 +66,16 @@ fn entry_name_problem(name: &str) -> Option<&'static str> {
     if rel.ends_with('/') {
         return Some("is a folder");
     }
-    if rel.split('/').any(|p| p == ".." || p == "." || p.is_empty()) {
+    if rel
+        .split('/')
+        .any(|p| p == ".." || p == "." || p.is_empty())
+    {
         return Some("contains `..`, `.` or `//`");
     }
-    if rel.split('/').any(|p| p.len() >= 2 && p.as_bytes()[1] == b':') {
+    if rel
+        .split('/')
+        .any(|p| p.len() >= 2 && p.as_bytes()[1] == b':')
+    {
         return Some("contains a drive letter");
     }
     None
@@ -127,7 +133,11 @@ impl ZipSite {
                 problems.push(format!("zip entry {shown} is a symbolic link"));
                 continue;
             }
-            if entry.is_dir() || entry.unix_mode().is_some_and(|m| m & 0o170000 != 0o100000 && m & 0o170000 != 0) {
+            if entry.is_dir()
+                || entry
+                    .unix_mode()
+                    .is_some_and(|m| m & 0o170000 != 0o100000 && m & 0o170000 != 0)
+            {
                 problems.push(format!("zip entry {shown} is not a plain file"));
                 continue;
             }
@@ -170,7 +180,11 @@ impl ZipSite {
             archive: Mutex::new(zip),
             entries,
             problems,
-            budget: Mutex::new(zip_len.saturating_mul(2).saturating_add(2 * MAX_INFLATED_ENTRY)),
+            budget: Mutex::new(
+                zip_len
+                    .saturating_mul(2)
+                    .saturating_add(2 * MAX_INFLATED_ENTRY),
+            ),
         })
     }
 
@@ -404,12 +418,14 @@ pub fn verify(files: &SiteFiles, pubkey: Option<&Path>) -> Result<Report, String
                     .map_err(|e| format!("cannot read {}: {e}", zip.path.display()))?;
                 report.zip_signature = Some(signing::verify(&pk, &zip_bytes, &sig));
             }
-            Err(_) => report.warnings.push(format!(
+            Err(_) => {
+                report.warnings.push(format!(
                 "the zip's own signature {} is missing: the archive as a whole is not checked, \
                  only the files inside it against SHA256SUMS. Ask the seller for {} too",
                 sig_path.display(),
                 sig_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-            )),
+            ))
+            }
         }
     }
     Ok(report)

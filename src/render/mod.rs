@@ -393,8 +393,11 @@ impl Engine {
     }
 
     /// The UI strings for the browser, safe inside a `<script type="application/json">`.
+    /// Sorted by key: the shell must be the same bytes on every build (the zip's
+    /// size and the reproducible-build checks depend on it).
     fn strings_json(&self) -> String {
-        serde_json::to_string(&self.strings)
+        let sorted: std::collections::BTreeMap<&String, &String> = self.strings.iter().collect();
+        serde_json::to_string(&sorted)
             .unwrap_or_else(|_| "{}".into())
             .replace('<', "\\u003c")
     }

@@ -680,7 +680,10 @@ mod tests {
             },
             INDEX_META,
         ] {
-            assert!(opener.open_payload(&id, &other, &stored).is_err(), "{other:?}");
+            assert!(
+                opener.open_payload(&id, &other, &stored).is_err(),
+                "{other:?}"
+            );
         }
         // Another key id (a second key with the same bytes would still fail).
         let mut kid = parsed(&sealer.seal(&id, "k0", b"x", false, &pdf));
@@ -695,7 +698,16 @@ mod tests {
         assert!(moved.open_payload(&id, &pdf, &stored).is_err(), "room");
         assert_ne!(
             payload_aad("r", &id, "k0", 0, &pdf),
-            fields_aad(&["dataroom-sealed/1", "payload", "r", &id, "k0", "0", "application/pdf", "C-1.pdf"]),
+            fields_aad(&[
+                "dataroom-sealed/1",
+                "payload",
+                "r",
+                &id,
+                "k0",
+                "0",
+                "application/pdf",
+                "C-1.pdf"
+            ]),
             "the format is part of the associated data"
         );
     }
@@ -703,20 +715,37 @@ mod tests {
     #[test]
     fn headers_of_old_unknown_or_weakened_rooms_are_refused() {
         let (_, opener) = sealed_pair();
-        let js = |h: &Header| format!("{HEADER_PREFIX}{};", serde_json::to_string(h).unwrap_or_default());
+        let js = |h: &Header| {
+            format!(
+                "{HEADER_PREFIX}{};",
+                serde_json::to_string(h).unwrap_or_default()
+            )
+        };
         let mut old = opener.header.clone();
         old.format = "dataroom-sealed/1".into();
-        let err = parse_header(&js(&old)).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.contains("older format dataroom-sealed/1") && err.contains("rebuild"), "{err}");
+        let err = parse_header(&js(&old))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("older format dataroom-sealed/1") && err.contains("rebuild"),
+            "{err}"
+        );
         let mut unknown = opener.header.clone();
         unknown.format = "dataroom-sealed/9".into();
-        let err = parse_header(&js(&unknown)).err().map(|e| e.to_string()).unwrap_or_default();
+        let err = parse_header(&js(&unknown))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("unknown format `dataroom-sealed/9`"), "{err}");
         // An edited header that lowers the iteration count (cheaper guessing)
         // is refused before any key is derived, by the parser and by unlock.
         let mut weak = opener.header.clone();
         weak.kdf.iterations = 1000;
-        let err = parse_header(&js(&weak)).err().map(|e| e.to_string()).unwrap_or_default();
+        let err = parse_header(&js(&weak))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("fewer than the minimum 600000"), "{err}");
         assert!(matches!(
             Opener::unlock(weak, "correct horse battery staple"),
