@@ -182,10 +182,13 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
             let state_secret = state_secret(&opts.signer.secret, &site_id);
             seal::site::seal_site(
                 &site,
-                &room,
+                &room.attachments,
                 &theme,
                 &engine,
-                password,
+                &[seal::Audience {
+                    password,
+                    kids: &["k0"],
+                }],
                 opts.iterations,
                 &public_title,
                 &site_id,

@@ -135,6 +135,14 @@ enum Command {
     ///
     /// Give the build folder, its site/ folder, or the zip (read without unpacking).
     /// Compare the key id printed here with the one on the handover confirmation.
+    /// Seal hand-written pages for the browser tests (not for rooms).
+    #[command(hide = true)]
+    SealFixture {
+        /// JSON: lang, public_title, title, nav, pages, attachments, passwords
+        spec: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
     Verify {
         target: PathBuf,
         /// The seller's public key (dataroom.pub); default: the one inside the room
@@ -412,6 +420,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             println!("public key: {}", pub_path.display());
             println!("key id:     {}", signing::key_id(&pk));
             println!("fingerprint {}", signing::fingerprint(&pk));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::SealFixture { spec, out } => {
+            let ids = dataroom::seal::fixture::seal_fixture(&spec, &out)?;
+            println!("{}", serde_json::to_string(&ids).unwrap_or_default());
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify { target, pubkey } => {

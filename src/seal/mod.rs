@@ -20,6 +20,7 @@
 //! (parameters, salt, wrapped keys) and payload ids, which are random; sizes
 //! leave only rounded up to a bucket.
 
+pub mod fixture;
 pub mod password;
 pub mod site;
 

@@ -8,11 +8,11 @@ use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{PayloadMeta, Sealer, INDEX_META, PAGE_TYPE};
+use super::{Audience, PayloadMeta, Sealer, INDEX_META, PAGE_TYPE};
 use crate::publish::plain::write_static;
 use crate::publish::{Staging, Written};
 use crate::render::{Engine, Site, Theme};
-use crate::room::Room;
+use crate::room::model::Attachment;
 
 /// The encrypted index: every route's payload and title, every file's payload.
 #[derive(Serialize, Deserialize)]
@@ -114,10 +114,10 @@ fn compresses(path: &str) -> bool {
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn seal_site(
     site: &Site,
-    room: &Room,
+    attachments: &[Attachment],
     theme: &Theme,
     engine: &Engine,
-    password: &str,
+    audiences: &[Audience],
     iterations: u32,
     public_title: &str,
     site_id: &str,
@@ -125,9 +125,9 @@ pub(crate) fn seal_site(
     staging: &Staging,
     progress: &indicatif::ProgressBar,
 ) -> Result<Vec<Written>, String> {
-    let mut sealer = Sealer::new(password, iterations);
+    let mut sealer = Sealer::with_audiences(audiences, iterations);
     sealer.set_site(site_id.to_string());
-    let total = site.pages.len() + room.attachments.len() + site.exports.len();
+    let total = site.pages.len() + attachments.len() + site.exports.len();
     progress.set_length(total as u64);
     let write_payload = |id: &str, payload: &[u8]| -> Result<Written, String> {
         let path = format!("data/{id}.js");
@@ -177,8 +177,7 @@ pub(crate) fn seal_site(
             pack_of_page[i] = pack_id;
         }
     }
-    let attachments: Vec<(String, Written)> = room
-        .attachments
+    let sealed_attachments: Vec<(String, Written)> = attachments
         .par_iter()
         .map(|a| {
             let bytes =
@@ -226,7 +225,7 @@ pub(crate) fn seal_site(
             },
         );
     }
-    for (a, (id, _)) in room.attachments.iter().zip(&attachments) {
+    for (a, (id, _)) in attachments.iter().zip(&sealed_attachments) {
         index.files.insert(
             a.path.clone(),
             FileEntry {
@@ -253,7 +252,12 @@ pub(crate) fn seal_site(
     let index_id = Sealer::new_id();
     let index_json = serde_json::to_vec(&index).map_err(|e| e.to_string())?;
     let mut written: Vec<Written> = pack_written;
-    written.extend(attachments.into_iter().chain(exports).map(|(_, w)| w));
+    written.extend(
+        sealed_attachments
+            .into_iter()
+            .chain(exports)
+            .map(|(_, w)| w),
+    );
     written.push(write_payload(
         &index_id,
         &sealer.seal(&index_id, "k0", &index_json, true, &INDEX_META),

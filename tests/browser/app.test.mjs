@@ -1,5 +1,5 @@
-// The sealed shell + dataroom.js against a fixture sealed exactly as the Rust
-// sealer does (make-fixture.mjs), opened from file:// in headless Chromium
+// The sealed shell + dataroom.js against a fixture sealed by the real binary
+// (make-fixture.mjs, DATAROOM_BIN), opened from file:// in headless Chromium
 // WITHOUT --allow-file-access-from-files and with the shell's CSP enforced.
 //
 //   node --test tests/browser/
@@ -9,7 +9,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { makeFixture, MARKER, PASSWORD, PASSWORD2, PUBLIC_TITLE, ROOM_TITLE } from './make-fixture.mjs';
+import { makeFixture, catalogue, MARKER, PASSWORD, PASSWORD2, PUBLIC_TITLE, ROOM_TITLE } from './make-fixture.mjs';
+
+// The strings a built shell shows (the theme's catalogues).
+const Z = catalogue('zh-CN');
+const EN = catalogue('en');
 import { browserSkipReason, launchBrowser, newContext, openPage, unlock, waitForH1, closeWatchedContexts } from './helpers.mjs';
 
 const skip = browserSkipReason();
@@ -59,12 +63,23 @@ async function waitForStoredProgress(page) {
 }
 
 function payloadPath(f, id) { return path.join(f.siteDir, 'data', `${id}.js`); }
-function flipCt(file) {
-  const src = fs.readFileSync(file, 'utf8');
-  const obj = JSON.parse(src.slice(src.indexOf('(') + 1, src.lastIndexOf(')')));
+/** The pack file that holds a page's payload. */
+function packPath(f, route) { return payloadPath(f, f.packOf[route]); }
+/** Parsed payloads of a data file (a pack, or one payload). */
+function readPayloads(file) {
+  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim())
+    .map((line) => JSON.parse(line.slice(line.indexOf('(') + 1, line.lastIndexOf(')'))));
+}
+/** Rewrites payload `id` of a data file with `edit(obj)`. */
+function editPayload(file, id, edit) {
+  const objs = readPayloads(file);
+  assert.ok(objs.some((o) => o.id === id), `${file} holds ${id}`);
+  const lines = objs.map((o) => `dataroomPayload(${JSON.stringify(o.id === id ? edit(o) : o)});`);
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+}
+function flipCt(obj) {
   const i = Math.floor(obj.ct.length / 2);
-  obj.ct = obj.ct.slice(0, i) + (obj.ct[i] === 'A' ? 'B' : 'A') + obj.ct.slice(i + 1);
-  fs.writeFileSync(file, `dataroomPayload(${JSON.stringify(obj)});\n`);
+  return { ...obj, ct: obj.ct.slice(0, i) + (obj.ct[i] === 'A' ? 'B' : 'A') + obj.ct.slice(i + 1) };
 }
 
 describe('sealed shell in Chromium from file://', { skip, ...T }, () => {
@@ -77,7 +92,7 @@ describe('sealed shell in Chromium from file://', { skip, ...T }, () => {
     const csp = await page.$eval('meta[http-equiv="Content-Security-Policy"]', (m) => m.content);
     assert.match(csp, /default-src 'none'/);
     assert.match(csp, /connect-src 'none'/);
-    assert.match(await text(page, '.lock-note'), /离线/);
+    assert.equal(await text(page, '.lock-note'), Z('offline_note'));
     const doc = await html(page);
     assert.ok(!doc.includes(MARKER) && !doc.includes(ROOM_TITLE['zh-CN']), 'no room content in the shell');
     // the app really ran under the CSP: the password field is enabled, no fatal error
@@ -262,10 +277,10 @@ describe('sealed shell in Chromium from file://', { skip, ...T }, () => {
   test('unknown route shows not found; #anchors inside a page do not leave it', async () => {
     const page = await openPage(await ctx(), `${fx.url}#/clients/NO-SUCH`);
     assert.equal(await unlock(page, PASSWORD), null);
-    await waitForH1(page, '找不到此页面');
+    await waitForH1(page, Z('not_found'));
     assert.match(await text(page, '#content'), /clients\/NO-SUCH/);
     await page.goto(`${fx.url}#/file/attachments/none.pdf`);
-    await waitForH1(page, '找不到此页面');
+    await waitForH1(page, Z('not_found'));
     await page.click('#content a[href="#/"]');
     await waitForH1(page, ROOM_TITLE['zh-CN']);
     await page.click('#anchor-link');
@@ -372,25 +387,25 @@ describe('sealed shell in Chromium from file://', { skip, ...T }, () => {
     await page.check(`${q2} input[value="0"]`);
     await page.check(`${q2} input[value="2"]`);
     await page.click('.quiz button.quiz-submit');
-    assert.equal(await text(page, '.quiz .quiz-result'), '得分 50%（及格线 80%） — 未通过');
+    assert.equal(await text(page, '.quiz .quiz-result'), `${Z('quiz_score', { score: 50, pass: 80 })} — 未通过`);
     assert.equal(await page.$eval(q1, (f) => f.className), 'quiz-question wrong');
     assert.equal(await page.$eval(q2, (f) => f.className), 'quiz-question correct');
     assert.equal(await page.$eval('.quiz .quiz-explanation', (e) => e.hidden), false);
 
     await page.check(`${q1} input[value="1"]`);
     await page.click('.quiz button.quiz-submit');
-    assert.equal(await text(page, '.quiz .quiz-result'), '得分 100%（及格线 80%） — 通过');
+    assert.equal(await text(page, '.quiz .quiz-result'), `${Z('quiz_score', { score: 100, pass: 80 })} — 通过`);
     assert.equal(await page.$eval('.quiz-record-form', (e) => e.hidden), false);
 
     await page.evaluate(() => { window.__printed = 0; window.print = () => { window.__printed++; }; });
     await page.click('.quiz button.quiz-print');
-    assert.equal(await text(page, '.quiz-name-error'), '请先填写学员姓名。');
+    assert.equal(await text(page, '.quiz-name-error'), Z('name_required'));
     assert.equal(await page.evaluate(() => window.__printed), 0);
     await page.fill('.quiz input.quiz-name', '王小明');
     await page.click('.quiz button.quiz-print');
     assert.equal(await page.evaluate(() => window.__printed), 1);
     const rec = await text(page, '#content .completion-record');
-    for (const s of ['结业记录', '第一课：客户身份识别', '王小明', '100%', '通过', 'a1b2c3d4e5f60718', new Date().getFullYear() + '-']) {
+    for (const s of [Z('record_title'), '第一课：客户身份识别', '王小明', '100%', '通过', 'a1b2c3d4e5f60718', new Date().getFullYear() + '-']) {
       assert.ok(rec.includes(s), `record contains ${s}: ${rec}`);
     }
     assert.equal(await page.$eval('#content .completion-record .record-name', (e) => e.textContent), '王小明');
@@ -415,12 +430,12 @@ describe('sealed shell in Chromium from file://', { skip, ...T }, () => {
 
     await page.click('#nav a[href="#/index"]');
     await waitForH1(page, ROOM_TITLE['zh-CN']);
-    assert.equal(await text(page, '.lesson-progress[data-quiz-id="lesson-1"]'), '已通过 100%');
+    assert.equal(await text(page, '.lesson-progress[data-quiz-id="lesson-1"]'), Z('progress_passed', { score: 100 }));
     // and it is still there after a reload and the password
     await page.reload();
     assert.equal(await unlock(page, PASSWORD), null);
     await waitForH1(page, ROOM_TITLE['zh-CN']);
-    assert.equal(await text(page, '.lesson-progress[data-quiz-id="lesson-1"]'), '已通过 100%');
+    assert.equal(await text(page, '.lesson-progress[data-quiz-id="lesson-1"]'), Z('progress_passed', { score: 100 }));
   });
 
   test('print CSS: A4 pages, no navigation, one notice per page', async () => {
@@ -470,11 +485,12 @@ describe('tampering and missing files', { skip, ...T }, () => {
   before(async () => {
     if (skip) return;
     tf = await makeFixture({ dir: path.join(tmp, 'tamper') });
-    flipCt(payloadPath(tf, tf.pageIds['clients/HX-00010']));
-    // data/<lesson id>.js now holds client 11's payload (valid, but the wrong id)
-    fs.copyFileSync(payloadPath(tf, tf.pageIds['clients/HX-00011']), payloadPath(tf, tf.pageIds['training/lesson-1']));
-    fs.rmSync(payloadPath(tf, tf.pageIds['notices/letters']));
-    flipCt(payloadPath(tf, tf.fileIds['attachments/photos/logo.png']));
+    editPayload(packPath(tf, 'clients/HX-00010'), tf.pageIds['clients/HX-00010'], flipCt);
+    // The lesson's payload is now client 11's (valid, but sealed under another id)
+    const client11 = readPayloads(packPath(tf, 'clients/HX-00011')).find((o) => o.id === tf.pageIds['clients/HX-00011']);
+    editPayload(packPath(tf, 'training/lesson-1'), tf.pageIds['training/lesson-1'], (o) => ({ ...client11, id: o.id }));
+    const logo = tf.fileIds['attachments/photos/logo.png'];
+    editPayload(payloadPath(tf, logo), logo, flipCt);
     fs.writeFileSync(payloadPath(tf, tf.fileIds['attachments/contracts/C-1.pdf']), '/* not a payload */\n');
   });
 
@@ -504,9 +520,14 @@ describe('tampering and missing files', { skip, ...T }, () => {
   });
 
   test('a missing payload file is reported as missing', async () => {
-    const page = await show('#/notices/letters');
-    assert.equal(await text(page, '#content .error-page h1'), '缺少文件');
-    assert.equal(await text(page, '#content .error-page code'), tf.pageIds['notices/letters']);
+    // Pages share packs: remove the pack of a fixture of its own.
+    const f = await makeFixture({ dir: path.join(tmp, 'missing') });
+    fs.rmSync(packPath(f, 'notices/letters'));
+    const page = await openPage(await ctx(), `${f.url}#/notices/letters`);
+    assert.equal(await unlock(page, PASSWORD), null);
+    await page.waitForSelector('#content .error-page');
+    assert.equal(await text(page, '#content .error-page h1'), Z('missing_file'));
+    assert.equal(await text(page, '#content .error-page code'), f.packOf['notices/letters']);
   });
 
   test('tampered attachment and a file that is not a payload', async () => {
@@ -519,7 +540,7 @@ describe('tampering and missing files', { skip, ...T }, () => {
 
   test('a tampered index stops at the lock screen with a clear error', async () => {
     const f = await makeFixture({ dir: path.join(tmp, 'tamper-index') });
-    flipCt(payloadPath(f, f.indexId));
+    editPayload(payloadPath(f, f.indexId), f.indexId, flipCt);
     const page = await openPage(await ctx(), f.url);
     const err = await unlock(page, PASSWORD);
     assert.equal(err, `此文件已被篡改或损坏 (文件编号: ${f.indexId})`);
@@ -549,8 +570,8 @@ describe('English UI', { skip, ...T }, () => {
     assert.equal(await unlock(page, PASSWORD), null);
     await waitForH1(page, 'Lesson 1');
     assert.equal(await text(page, '#logout'), 'Log out');
-    assert.equal(await text(page, '.checklist-progress'), 'Done 1/3');
-    assert.equal(await text(page, '.quiz button.quiz-submit'), 'Submit');
+    assert.equal(await text(page, '.checklist-progress'), EN('checklist_progress', { done: 1, total: 3 }));
+    assert.equal(await text(page, '.quiz button.quiz-submit'), EN('quiz_submit'));
     assert.equal(await text(page, '.quiz button.quiz-print'), 'Print completion record');
   });
 });

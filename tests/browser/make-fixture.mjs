@@ -1,32 +1,28 @@
-// Writes a sealed data-room site exactly as the Rust sealer does
-// (format "dataroom-sealed/1"), so the shell and app can be developed and
-// tested before/independently of the Rust side.
+// The standard test room for the browser tests, sealed by the real binary
+// (`dataroom seal-fixture`, hidden), so the tests open exactly the format a
+// build writes while controlling the page HTML they check.
 //
-//   node tests/browser/make-fixture.mjs [OUT_DIR] [--lang en] [--password PW]
+//   DATAROOM_BIN=target/debug/dataroom node tests/browser/make-fixture.mjs [OUT_DIR] [--lang en]
 //
 // Library use:
-//   import { sealSite, makeFixture } from './make-fixture.mjs';
-//   sealSite(...)   generic sealer: pages/files in, site/ out
-//   makeFixture(...) the standard test room (pages, sortable table,
-//                    checklist, quiz, PNG + PDF attachments)
+//   import { makeFixture } from './make-fixture.mjs';
+//   makeFixture(...)  the standard test room (pages, sortable table,
+//                     checklist, quiz, PNG + PDF attachments)
+//   renderShell(...)  the shell template with the theme's strings (theme tests)
 
-import { webcrypto, randomBytes } from 'node:crypto';
-import { gzipSync, deflateSync } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
+import { deflateSync } from 'node:zlib';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const subtle = webcrypto.subtle;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const THEME_DIR = path.resolve(HERE, '../../themes/default');
 export const SHELL_TEMPLATE = path.join(THEME_DIR, 'templates/shell.html');
 export const STATIC_DIR = path.join(THEME_DIR, 'static');
 
-const b64 = (buf) => Buffer.from(buf).toString('base64');
-const hex = (n) => randomBytes(n).toString('hex');
-const utf8 = (s) => new TextEncoder().encode(s);
 
 /** The built-in UI string tables of dataroom.js ({'zh-CN': {...}, en: {...}}). */
 export function loadStrings() {
@@ -44,6 +40,18 @@ export function loadStrings() {
   vm.runInNewContext(src, sandbox, { filename: 'dataroom.js' });
   if (!sandbox.dataroomStrings) throw new Error('dataroom.js did not expose window.dataroomStrings');
   return JSON.parse(JSON.stringify(sandbox.dataroomStrings)); // plain objects of this realm
+}
+
+/** The theme's UI catalogue for `lang` (themes/default/i18n/<lang>.yaml): what a
+ *  built shell shows. `fill` puts {placeholders} in like dataroom.js t(). */
+export function catalogue(lang) {
+  const text = fs.readFileSync(path.join(THEME_DIR, 'i18n', `${lang}.yaml`), 'utf8');
+  const table = Object.fromEntries(text.split('\n').map((l) => /^(\w+):\s*(.*?)\s*$/.exec(l)).filter(Boolean)
+    .map(([, k, v]) => [k, /^".*"$/.test(v) ? JSON.parse(v) : v.replace(/^'(.*)'$/, '$1')]));
+  return (key, vars = {}) => {
+    if (typeof table[key] !== 'string') throw new Error(`${lang}.yaml has no ${key}`);
+    return table[key].replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+  };
 }
 
 const escapeHtml = (s) => String(s)
@@ -81,92 +89,48 @@ export function renderShell({ lang = 'zh-CN', publicTitle, strings } = {}) {
   return html;
 }
 
-async function aesGcmEncrypt(keyBytesOrKey, plaintext, aad) {
-  const key = keyBytesOrKey instanceof Uint8Array || Buffer.isBuffer(keyBytesOrKey)
-    ? await subtle.importKey('raw', keyBytesOrKey, 'AES-GCM', false, ['encrypt'])
-    : keyBytesOrKey;
-  const nonce = randomBytes(12);
-  const ct = new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: utf8(aad), tagLength: 128 }, key, plaintext));
-  return { nonce: b64(nonce), ct: b64(ct) };
-}
-
-async function deriveKek(password, salt, iterations) {
-  const base = await subtle.importKey('raw', utf8(password), 'PBKDF2', false, ['deriveKey']);
-  return subtle.deriveKey({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations }, base,
-    { name: 'AES-GCM', length: 256 }, false, ['encrypt']);
-}
-
-/** data/<id>.js text for one payload. */
-export async function payloadFile(id, contentKey, plaintext, { kid = 'k0', gzip = true } = {}) {
-  const body = gzip ? gzipSync(plaintext) : plaintext;
-  const { nonce, ct } = await aesGcmEncrypt(contentKey, body, id);
-  return `dataroomPayload(${JSON.stringify({ id, kid, nonce, z: gzip ? 1 : 0, ct })});\n`;
+/** The dataroom binary that seals the fixtures: DATAROOM_BIN. */
+export function dataroomBin() {
+  const bin = process.env.DATAROOM_BIN ? path.resolve(process.env.DATAROOM_BIN) : '';
+  if (!bin || !fs.existsSync(bin)) {
+    throw new Error(`the browser fixtures are sealed by the real binary: build it (cargo build) and set DATAROOM_BIN=target/debug/dataroom (now: ${bin || 'unset'})`);
+  }
+  return bin;
 }
 
 /**
- * Seal a site.
- *   outDir            directory to create (site/ goes directly in it)
- *   passwords         one slot per password (first slot opens with passwords[0])
- *   title, lang, home, nav
+ * Seal a site with `dataroom seal-fixture`.
+ *   outDir            directory to create (site/ goes into it)
+ *   passwords         one slot per password
+ *   title, publicTitle, lang, nav
  *   pages             { route: { title, html } }
- *   files             { 'attachments/…': { name, mime, bytes } }
- * Returns { siteDir, indexHtml, url, room, header, pageIds, fileIds, indexId, contentKey }.
+ *   files             { 'attachments/…': bytes }
+ * Returns { siteDir, indexHtml, url, room, site, pageIds, packOf, fileIds, indexId }.
  */
-export async function sealSite({
-  outDir, passwords, title, publicTitle, lang = 'zh-CN', home = 'index', nav = '',
-  pages = {}, files = {}, iterations = 600000,
-}) {
-  const siteDir = outDir;
-  fs.mkdirSync(path.join(siteDir, 'data'), { recursive: true });
-  fs.mkdirSync(path.join(siteDir, 'static'), { recursive: true });
-  for (const f of ['style.css', 'dataroom.js']) {
-    fs.copyFileSync(path.join(STATIC_DIR, f), path.join(siteDir, 'static', f));
+export function sealSite({ outDir, passwords, title, publicTitle, lang = 'zh-CN', nav = '', pages = {}, files = {} }) {
+  fs.mkdirSync(outDir, { recursive: true });
+  const inputs = fs.mkdtempSync(path.join(os.tmpdir(), 'dataroom-fixture-input-'));
+  try {
+    const attachments = Object.entries(files).map(([p, bytes], i) => {
+      const file = path.join(inputs, `${i}-${path.basename(p)}`);
+      fs.writeFileSync(file, bytes);
+      return { path: p, file };
+    });
+    const spec = {
+      lang, public_title: publicTitle, title, nav, passwords, attachments,
+      pages: Object.entries(pages).map(([route, p]) => ({ route, title: p.title, html: p.html })),
+    };
+    const specFile = path.join(inputs, 'spec.json');
+    fs.writeFileSync(specFile, JSON.stringify(spec));
+    const ids = JSON.parse(execFileSync(dataroomBin(), ['seal-fixture', specFile, '--out', outDir], { encoding: 'utf8' }));
+    const siteDir = path.join(outDir, 'site');
+    const indexHtml = path.join(siteDir, 'index.html');
+    const pageIds = Object.fromEntries(Object.entries(ids.pages).map(([route, [p]]) => [route, p]));
+    const packOf = Object.fromEntries(Object.entries(ids.pages).map(([route, [, f]]) => [route, f]));
+    return { siteDir, indexHtml, url: pathToFileURL(indexHtml).href, room: ids.room, site: ids.site, pageIds, packOf, fileIds: ids.files, indexId: ids.index };
+  } finally {
+    fs.rmSync(inputs, { recursive: true, force: true });
   }
-
-  const room = hex(8);
-  const contentKey = randomBytes(32);
-  const salt = randomBytes(16);
-  const slots = [];
-  for (const pw of passwords) {
-    const kek = await deriveKek(pw, salt, iterations);
-    const { nonce, ct } = await aesGcmEncrypt(kek, contentKey, `dataroom-slot:${room}:k0`);
-    slots.push({ keys: [{ kid: 'k0', nonce, wrapped: ct }] });
-  }
-
-  const routes = {};
-  const pageIds = {};
-  for (const [route, p] of Object.entries(pages)) {
-    const id = hex(16);
-    pageIds[route] = id;
-    routes[route] = { p: id, t: p.title };
-    fs.writeFileSync(path.join(siteDir, 'data', `${id}.js`), await payloadFile(id, contentKey, utf8(p.html)));
-  }
-  const fileEntries = {};
-  const fileIds = {};
-  for (const [p, f] of Object.entries(files)) {
-    const id = hex(16);
-    fileIds[p] = id;
-    const bytes = Buffer.from(f.bytes);
-    fileEntries[p] = { p: id, name: f.name, mime: f.mime, size: bytes.length };
-    const gzip = !/^(image\/(png|jpeg|gif|webp)|application\/(zip|gzip))$/.test(f.mime);
-    fs.writeFileSync(path.join(siteDir, 'data', `${id}.js`), await payloadFile(id, contentKey, bytes, { gzip }));
-  }
-  const indexId = hex(16);
-  const index = { title, lang, home, nav, routes, files: fileEntries };
-  fs.writeFileSync(path.join(siteDir, 'data', `${indexId}.js`),
-    await payloadFile(indexId, contentKey, utf8(JSON.stringify(index))));
-
-  const header = {
-    format: 'dataroom-sealed/1',
-    room,
-    kdf: { name: 'PBKDF2', hash: 'SHA-256', iterations, salt: b64(salt) },
-    slots,
-    index: indexId,
-  };
-  fs.writeFileSync(path.join(siteDir, 'data', 'header.js'), `window.DATAROOM_HEADER = ${JSON.stringify(header)};\n`);
-  const indexHtml = path.join(siteDir, 'index.html');
-  fs.writeFileSync(indexHtml, renderShell({ lang, publicTitle }));
-  return { siteDir, indexHtml, url: pathToFileURL(indexHtml).href, room, header, pageIds, fileIds, indexId, contentKey };
 }
 
 /* ------------------------------------------------------------------ */
@@ -389,25 +353,22 @@ function fixtureNav(lang) {
 }
 
 /** The standard test room. Returns sealSite's result plus { password, password2, png, pdf }. */
-export async function makeFixture({ dir, lang = 'zh-CN', password = PASSWORD, password2 = PASSWORD2, iterations = 600000 } = {}) {
+export async function makeFixture({ dir, lang = 'zh-CN', password = PASSWORD, password2 = PASSWORD2 } = {}) {
   const outDir = dir || fs.mkdtempSync(path.join(os.tmpdir(), 'dataroom-fixture-'));
-  const siteDir = path.join(outDir, 'site');
   const png = makePng();
   const pdf = makePdf();
-  const sealed = await sealSite({
-    outDir: siteDir,
+  const sealed = sealSite({
+    outDir,
     passwords: [password, password2],
     title: ROOM_TITLE[lang] + ' ' + MARKER,
     publicTitle: PUBLIC_TITLE[lang],
     lang,
-    home: 'index',
     nav: fixtureNav(lang),
     pages: fixturePages(lang),
     files: {
-      'attachments/photos/logo.png': { name: 'logo.png', mime: 'image/png', bytes: png },
-      'attachments/contracts/C-1.pdf': { name: 'C-1.pdf', mime: 'application/pdf', bytes: pdf },
+      'attachments/photos/logo.png': png,
+      'attachments/contracts/C-1.pdf': pdf,
     },
-    iterations,
   });
   return { ...sealed, outDir, password, password2, png, pdf, lang };
 }

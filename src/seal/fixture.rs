@@ -1,0 +1,153 @@
+//! `dataroom seal-fixture` (hidden): seals hand-written pages and files with the
+//! real sealer, so the browser tests (tests/browser/make-fixture.mjs) exercise
+//! exactly the format a build writes, with page HTML they control.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::site::SealedIndex;
+use super::{parse_header, Audience, Opener, Sealer, INDEX_META, MIN_ITERATIONS};
+use crate::publish::Staging;
+use crate::render::{Engine, Page, Site, Theme};
+use crate::room::model::{Attachment, Language};
+
+#[derive(Deserialize)]
+pub struct FixtureSpec {
+    /// `zh-CN` or `en`.
+    pub lang: String,
+    pub public_title: String,
+    pub title: String,
+    pub nav: String,
+    pub pages: Vec<FixturePage>,
+    pub attachments: Vec<FixtureFile>,
+    /// One key slot each, all for content key `k0`. Test passwords only.
+    pub passwords: Vec<String>,
+}
+
+#[derive(Deserialize)]
+pub struct FixturePage {
+    pub route: String,
+    pub title: String,
+    pub html: String,
+}
+
+#[derive(Deserialize)]
+pub struct FixtureFile {
+    /// Path in the room, `attachments/…`.
+    pub path: String,
+    /// Where its bytes are.
+    pub file: PathBuf,
+}
+
+/// The public ids of what was sealed, for tests that tamper with one payload.
+#[derive(Serialize)]
+pub struct FixtureIds {
+    pub room: String,
+    /// The id the browser keeps checklist and quiz progress under.
+    pub site: String,
+    pub index: String,
+    /// route → (payload id, pack file id)
+    pub pages: BTreeMap<String, (String, String)>,
+    /// attachment path → payload id (its own file)
+    pub files: BTreeMap<String, String>,
+}
+
+/// Seals `spec` into `out/site/`; returns the payload ids.
+pub fn seal_fixture(spec_path: &Path, out: &Path) -> Result<FixtureIds, String> {
+    let text = std::fs::read_to_string(spec_path)
+        .map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
+    let spec: FixtureSpec =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", spec_path.display()))?;
+    let first_password = spec.passwords.first().ok_or("the spec names no password")?;
+    let lang = if spec.lang == "en" {
+        Language::En
+    } else {
+        Language::ZhCn
+    };
+    let theme = Theme::load(None).map_err(|d| d.message)?;
+    let engine = Engine::new(&theme, lang).map_err(|d| d.message)?;
+    let site = Site {
+        title: spec.title,
+        lang,
+        pages: spec
+            .pages
+            .into_iter()
+            .map(|p| Page {
+                route: p.route,
+                title: p.title,
+                html: p.html,
+            })
+            .collect(),
+        exports: Vec::new(),
+        nav: spec.nav,
+        strings: engine.strings.clone(),
+    };
+    let attachments = spec
+        .attachments
+        .iter()
+        .map(|f| {
+            let bytes = std::fs::read(&f.file)
+                .map_err(|e| format!("cannot read {}: {e}", f.file.display()))?;
+            Ok(Attachment {
+                path: f.path.clone(),
+                size: bytes.len() as u64,
+                sha256: super::hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
+                abs_path: f.file.clone(),
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let audiences: Vec<Audience> = spec
+        .passwords
+        .iter()
+        .map(|password| Audience {
+            password,
+            kids: &["k0"],
+        })
+        .collect();
+    let staging = Staging::begin(out).map_err(|e| e.to_string())?;
+    super::site::seal_site(
+        &site,
+        &attachments,
+        &theme,
+        &engine,
+        &audiences,
+        MIN_ITERATIONS,
+        &spec.public_title,
+        &Sealer::new_id()[..16],
+        &staging,
+        &indicatif::ProgressBar::hidden(),
+    )?;
+    let site_dir = staging.path().join("site");
+    let header =
+        std::fs::read_to_string(site_dir.join("data/header.js")).map_err(|e| e.to_string())?;
+    let header = parse_header(&header).map_err(|e| e.to_string())?;
+    let index_id = header.index.clone();
+    let opener = Opener::unlock(header, first_password).map_err(|e| e.to_string())?;
+    let index_js =
+        std::fs::read(site_dir.join(format!("data/{index_id}.js"))).map_err(|e| e.to_string())?;
+    let index: SealedIndex = serde_json::from_slice(
+        &opener
+            .open(&index_id, &INDEX_META, &index_js)
+            .map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
+    let ids = FixtureIds {
+        room: opener.header.room.clone(),
+        site: opener.header.site.clone(),
+        index: index_id,
+        pages: index
+            .routes
+            .into_iter()
+            .map(|(route, e)| (route, (e.p, e.f.unwrap_or_default())))
+            .collect(),
+        files: index
+            .files
+            .into_iter()
+            .map(|(path, e)| (path, e.p))
+            .collect(),
+    };
+    staging.commit().map_err(|e| e.to_string())?;
+    Ok(ids)
+}
