@@ -16,8 +16,10 @@ use std::time::SystemTime;
 use sha2::{Digest, Sha256};
 use walkdir::WalkDir;
 
-/// Marks a folder as dataroom output, so a build never replaces a folder it did not make.
+/// Marks a folder as dataroom output, so a build never replaces a folder it did
+/// not make. It lists the files the build wrote, one per line after the first.
 pub const MARKER: &str = ".dataroom-output";
+const MARKER_HEAD: &str = "made by dataroom; replaced by every build";
 
 /// Size and modification time of every file of a folder, by relative path.
 type Snapshot = BTreeMap<PathBuf, (u64, Option<SystemTime>)>;
@@ -129,6 +131,20 @@ impl Staging {
         fs::create_dir_all(&parent)?;
         let lock = lock_output(out)?;
         remove_leftovers(out);
+        let previous = snapshot(out);
+        let foreign = not_made_by_dataroom(out, &previous);
+        if let Some(first) = foreign.first() {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!(
+                    "`{}` holds {} file(s) dataroom did not write, e.g. `{}`; every build replaces \
+                     that folder, so move them somewhere else first",
+                    out.display(),
+                    foreign.len(),
+                    first.display()
+                ),
+            ));
+        }
         let dir = sibling(out, "staging");
         if dir.exists() {
             fs::remove_dir_all(&dir)?;
@@ -139,10 +155,9 @@ impl Staging {
             dir,
             committed: false,
             private,
-            previous: snapshot(out),
+            previous,
             _lock: lock,
         };
-        staging.write(MARKER, b"made by dataroom; replaced by every build\n")?;
         Ok(staging)
     }
 
@@ -171,6 +186,12 @@ impl Staging {
     /// old output held when this build started. A file the user added or changed
     /// in the output meanwhile stops the swap before anything is replaced.
     pub fn commit(mut self) -> io::Result<()> {
+        let mut marker = format!("{MARKER_HEAD}\n");
+        for rel in snapshot(&self.dir).keys() {
+            marker.push_str(&rel.to_string_lossy().replace('\\', "/"));
+            marker.push('\n');
+        }
+        self.write(MARKER, marker.as_bytes())?;
         let touched = added_or_changed(&self.previous, &snapshot(&self.final_dir));
         if let Some(first) = touched.first() {
             return Err(io::Error::other(format!(
@@ -201,6 +222,26 @@ impl Staging {
         }
         Ok(())
     }
+}
+
+/// Files of the output folder `out` that its marker does not list. A marker of
+/// an older version lists nothing: then every file counts as the build's.
+fn not_made_by_dataroom(out: &Path, files: &Snapshot) -> Vec<PathBuf> {
+    let Ok(marker) = fs::read_to_string(out.join(MARKER)) else {
+        return Vec::new();
+    };
+    let listed: std::collections::BTreeSet<&str> = marker.lines().skip(1).collect();
+    if listed.is_empty() {
+        return Vec::new();
+    }
+    files
+        .keys()
+        .filter(|rel| {
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            rel != MARKER && !listed.contains(rel.as_str())
+        })
+        .cloned()
+        .collect()
 }
 
 /// Removes the files of `dir` that are in `known` unchanged, then the folders
