@@ -116,6 +116,9 @@ pub fn seal_fixture(spec_path: &Path, out: &Path) -> Result<FixtureIds, String> 
         MIN_ITERATIONS,
         &spec.public_title,
         &Sealer::new_id()[..16],
+        // A random secret for the browser's encrypted progress entry: fixtures
+        // have no signing key to derive it from.
+        &super::random_bytes::<32>(),
         &staging,
         &indicatif::ProgressBar::hidden(),
     )?;
