@@ -66,7 +66,7 @@ pub fn seal_fixture(spec_path: &Path, out: &Path) -> Result<FixtureIds, String> 
     } else {
         Language::ZhCn
     };
-    let theme = Theme::load(None).map_err(|d| d.message)?;
+    let theme = Theme::load(&[]);
     let engine = Engine::new(&theme, lang).map_err(|d| d.message)?;
     let site = Site {
         title: spec.title,
