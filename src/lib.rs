@@ -9,6 +9,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod i18n;
+pub mod import;
 pub mod publish;
 pub mod render;
 pub mod room;

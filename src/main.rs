@@ -120,6 +120,36 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
     },
+    /// Import clients from an Excel workbook (.xlsx, .xls, .ods) or a CSV file.
+    ///
+    /// Writes one clients/<id>.yaml per client into an existing room (made with
+    /// `dataroom init`). The workbook has the sheets 客户 (客户编号 客户名称
+    /// 客户类型 联系电话 电子邮箱 地址 身份证号 统一社会信用代码 是否同意 同意日期 标签
+    /// 备注), and optionally 服务记录 (客户编号 服务日期 服务项目 服务人员 备注), 合同
+    /// (客户编号 合同编号 签订日期 开始日期 结束日期 金额) and 付款记录 (客户编号 付款日期
+    /// 金额 付款方式 发票号). A CSV (UTF-8 or GBK) is the 客户 sheet.
+    ///
+    /// Every problem is listed with its cell (clients.xlsx:客户!G124); if there
+    /// is any, nothing is written. Clients already in the room are only changed
+    /// with --update.
+    Import {
+        /// The spreadsheet: .xlsx, .xls, .ods or .csv
+        file: PathBuf,
+        /// The room folder to add the clients to (the one with dataroom.yaml)
+        #[arg(long)]
+        into: PathBuf,
+        /// A YAML file mapping your column headings to the pinned ones, one per
+        /// line: `手机: 联系电话`
+        #[arg(long)]
+        map: Option<PathBuf>,
+        /// Which of your sheets is which, e.g. --sheet 客户=Sheet1 --sheet 合同=Sheet2
+        /// (repeatable; SHEET is 客户, 服务记录, 合同 or 付款记录)
+        #[arg(long = "sheet", value_name = "SHEET=NAME")]
+        sheets: Vec<String>,
+        /// Update clients already in the room and print what changed
+        #[arg(long)]
+        update: bool,
+    },
     /// Create a small example room to start from.
     Init {
         /// The new room folder (must not exist or be empty)
@@ -398,6 +428,19 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Import {
+            file,
+            into,
+            map,
+            sheets,
+            update,
+        } => Ok(import(&dataroom::import::ImportOptions {
+            file: &file,
+            room: &into,
+            map: map.as_deref(),
+            sheets: &sheets,
+            update,
+        })),
         Command::Init { dir } => {
             init::scaffold(&dir)?;
             println!("created a new room in {}", dir.display());
@@ -499,6 +542,74 @@ fn print_unencrypted(report: &dataroom::BuildReport, selection: Selection) {
             println!("             site/{path}   (from the room's theme/ folder)");
         } else {
             println!("             site/{path}");
+        }
+    }
+}
+
+fn import(opts: &dataroom::import::ImportOptions) -> ExitCode {
+    use dataroom::i18n::{embedded, fill, text};
+    use dataroom::import::Change;
+    match dataroom::import::import(opts) {
+        Err(failure) => {
+            let strings = embedded(failure.language);
+            for problem in &failure.problems {
+                eprint!("{}", problem.render(strings));
+            }
+            let count = failure.problems.len().to_string();
+            eprintln!("{}", fill(text(strings, "import_failed"), &[("count", &count)]));
+            ExitCode::from(1)
+        }
+        Ok(outcome) => {
+            let strings = embedded(outcome.language);
+            let clients_dir = opts.room.join("clients").display().to_string();
+            if opts.update {
+                let (mut added, mut changed, mut unchanged) = (0, 0, 0);
+                for change in &outcome.changes {
+                    let line = match change {
+                        Change::Added(id) => {
+                            added += 1;
+                            fill(text(strings, "import_added"), &[("id", id)])
+                        }
+                        Change::Changed(id, fields) => {
+                            changed += 1;
+                            let fields = fields.join(text(strings, "list_separator"));
+                            fill(
+                                text(strings, "import_changed"),
+                                &[("id", id), ("fields", &fields)],
+                            )
+                        }
+                        Change::Unchanged(id) => {
+                            unchanged += 1;
+                            fill(text(strings, "import_unchanged"), &[("id", id)])
+                        }
+                    };
+                    println!("{line}");
+                }
+                println!(
+                    "{}",
+                    fill(
+                        text(strings, "import_totals"),
+                        &[
+                            ("added", &added.to_string()),
+                            ("changed", &changed.to_string()),
+                            ("unchanged", &unchanged.to_string()),
+                        ]
+                    )
+                );
+            }
+            println!(
+                "{}",
+                fill(
+                    text(strings, "import_done"),
+                    &[
+                        ("count", &outcome.written.len().to_string()),
+                        ("dir", &clients_dir)
+                    ]
+                )
+            );
+            let room = opts.room.display().to_string();
+            println!("{}", fill(text(strings, "import_next"), &[("room", &room)]));
+            ExitCode::SUCCESS
         }
     }
 }

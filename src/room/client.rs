@@ -129,7 +129,7 @@ impl FieldChecker<'_> {
     }
 }
 
-fn is_safe_id(id: &str) -> bool {
+pub(crate) fn is_safe_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
         && id
