@@ -556,7 +556,10 @@ fn import(opts: &dataroom::import::ImportOptions) -> ExitCode {
                 eprint!("{}", problem.render(strings));
             }
             let count = failure.problems.len().to_string();
-            eprintln!("{}", fill(text(strings, "import_failed"), &[("count", &count)]));
+            eprintln!(
+                "{}",
+                fill(text(strings, "import_failed"), &[("count", &count)])
+            );
             ExitCode::from(1)
         }
         Ok(outcome) => {

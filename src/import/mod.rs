@@ -113,7 +113,11 @@ const SERVICE_COLUMNS: &[Column] = &[
 
 const CONTRACT_COLUMNS: &[Column] = &[
     col(CLIENT_ID, &["client id", "client_id"], true),
-    col("合同编号", &["contract id", "contract", "contract_id"], true),
+    col(
+        "合同编号",
+        &["contract id", "contract", "contract_id"],
+        true,
+    ),
     col("签订日期", &["signed", "signed date"], false),
     col("开始日期", &["start", "start date"], false),
     col("结束日期", &["end", "end date"], false),
@@ -246,7 +250,10 @@ impl Sheet<'_> {
             "{}:{}!{}",
             self.file,
             self.table.sheet,
-            table::cell_name(self.table.first_row + row as u32, self.table.first_col + col)
+            table::cell_name(
+                self.table.first_row + row as u32,
+                self.table.first_col + col
+            )
         )
     }
 
@@ -328,7 +335,10 @@ fn read_map(path: &Path, problems: &mut Vec<Problem>) -> HashMap<String, String>
             problems.push(
                 Problem::new(at.clone(), "map_target")
                     .arg("column", to.clone())
-                    .arg("columns", known.iter().copied().collect::<Vec<_>>().join(" ")),
+                    .arg(
+                        "columns",
+                        known.iter().copied().collect::<Vec<_>>().join(" "),
+                    ),
             );
         }
     }
@@ -338,7 +348,10 @@ fn read_map(path: &Path, problems: &mut Vec<Problem>) -> HashMap<String, String>
 }
 
 /// `--sheet 客户=Sheet1` → which workbook sheet each pinned sheet is.
-fn read_sheet_choices(choices: &[String], problems: &mut Vec<Problem>) -> HashMap<SheetKind, String> {
+fn read_sheet_choices(
+    choices: &[String],
+    problems: &mut Vec<Problem>,
+) -> HashMap<SheetKind, String> {
     let mut out = HashMap::new();
     for choice in choices {
         match choice
@@ -348,7 +361,9 @@ fn read_sheet_choices(choices: &[String], problems: &mut Vec<Problem>) -> HashMa
             Some((kind, name)) if !name.is_empty() => {
                 out.insert(kind, name.to_string());
             }
-            _ => problems.push(Problem::new("--sheet", "sheet_option").arg("value", choice.clone())),
+            _ => {
+                problems.push(Problem::new("--sheet", "sheet_option").arg("value", choice.clone()))
+            }
         }
     }
     out
@@ -356,7 +371,12 @@ fn read_sheet_choices(choices: &[String], problems: &mut Vec<Problem>) -> HashMa
 
 /// Records already in the room: id → (file, record). Files that cannot be read
 /// are returned apart, by path.
-fn existing_records(room: &Path) -> (HashMap<String, (PathBuf, ClientFile)>, Vec<(PathBuf, String)>) {
+fn existing_records(
+    room: &Path,
+) -> (
+    HashMap<String, (PathBuf, ClientFile)>,
+    Vec<(PathBuf, String)>,
+) {
     let mut records = HashMap::new();
     let mut unreadable = Vec::new();
     let dir = room.join("clients");
@@ -455,9 +475,9 @@ impl Rows<'_, '_> {
     }
 
     /// The client a detail row belongs to, which must be on the clients sheet.
-    fn client(&mut self, row: usize, clients: &HashMap<String, usize>) -> Option<String> {
+    fn client(&mut self, row: usize, clients: &HashSet<String>) -> Option<String> {
         let id = self.required(row, CLIENT_ID)?;
-        if !clients.contains_key(&id) {
+        if !clients.contains(&id) {
             self.problem(row, CLIENT_ID, "unknown_client");
             return None;
         }
@@ -511,7 +531,12 @@ fn client_record(r: &mut Rows, row: usize) -> Option<ClientFile> {
 /// The imported record laid over an existing one: only the columns and sheets
 /// the workbook has replace what the file says; the rest (retain_until, a
 /// contract's scanned file, columns the sheet lacks) is kept.
-fn merge(old: &ClientFile, new: &ClientFile, clients: &Sheet, sheets: &HashSet<SheetKind>) -> ClientFile {
+fn merge(
+    old: &ClientFile,
+    new: &ClientFile,
+    clients: &Sheet,
+    sheets: &HashSet<SheetKind>,
+) -> ClientFile {
     let mut m = old.clone();
     let has = |c: &str| clients.has(c);
     m.name = new.name.clone();
@@ -573,17 +598,26 @@ fn merge(old: &ClientFile, new: &ClientFile, clients: &Sheet, sheets: &HashSet<S
 pub fn import(opts: &ImportOptions) -> Result<Outcome, Failure> {
     let language = room_language(opts.room);
     let fail = |problems| Failure { language, problems };
-    let file_name = opts
-        .file
-        .file_name()
-        .map_or_else(|| opts.file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let file_name = opts.file.file_name().map_or_else(
+        || opts.file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let room_at = opts.room.display().to_string();
-    if !opts.room.join(crate::room::settings::SETTINGS_FILE).is_file() {
-        return Err(fail(vec![Problem::new(room_at.clone(), "not_room").arg("room", room_at)]));
+    if !opts
+        .room
+        .join(crate::room::settings::SETTINGS_FILE)
+        .is_file()
+    {
+        return Err(fail(vec![
+            Problem::new(room_at.clone(), "not_room").arg("room", room_at)
+        ]));
     }
 
     let mut problems = Vec::new();
-    let map = opts.map.map(|m| read_map(m, &mut problems)).unwrap_or_default();
+    let map = opts
+        .map
+        .map(|m| read_map(m, &mut problems))
+        .unwrap_or_default();
     let chosen = read_sheet_choices(opts.sheets, &mut problems);
     let mut source = match Source::open(opts.file, &file_name, SheetKind::Clients.name()) {
         Ok(s) => s,
@@ -610,7 +644,8 @@ pub fn import(opts: &ImportOptions) -> Result<Outcome, Failure> {
                     .arg("sheets", available.join(", ")),
             ),
             Ok(None) => {}
-            Err(e) => problems.push(Problem::new(format!("{file_name}:{name}"), "unreadable").arg("error", e)),
+            Err(e) => problems
+                .push(Problem::new(format!("{file_name}:{name}"), "unreadable").arg("error", e)),
         }
     }
     let Some(client_sheet) = sheets.get(&SheetKind::Clients) else {
@@ -620,13 +655,21 @@ pub fn import(opts: &ImportOptions) -> Result<Outcome, Failure> {
     // The clients sheet: one record per row, ids unique.
     let mut records: Vec<ClientFile> = Vec::new();
     let mut row_of: HashMap<String, usize> = HashMap::new();
+    // Every number on the clients sheet, also of rows with problems, so their
+    // services and payments are not reported as belonging to no client.
+    let known: HashSet<String> = client_sheet
+        .rows()
+        .filter_map(|row| value::text(client_sheet.cell(row, CLIENT_ID)))
+        .collect();
     {
         let mut r = Rows {
             sheet: client_sheet,
             problems: &mut problems,
         };
         for row in client_sheet.rows() {
-            let Some(record) = client_record(&mut r, row) else { continue };
+            let Some(record) = client_record(&mut r, row) else {
+                continue;
+            };
             if let Some(first) = row_of.get(&record.id) {
                 let other = client_sheet.at(*first, CLIENT_ID);
                 r.problems.push(
@@ -640,26 +683,42 @@ pub fn import(opts: &ImportOptions) -> Result<Outcome, Failure> {
             records.push(record);
         }
     }
-    let index: HashMap<String, usize> = records.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+    let index: HashMap<String, usize> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.clone(), i))
+        .collect();
 
     // Services, contracts and payments join their client by 客户编号.
     if let Some(sheet) = sheets.get(&SheetKind::Services) {
-        let mut r = Rows { sheet, problems: &mut problems };
+        let mut r = Rows {
+            sheet,
+            problems: &mut problems,
+        };
         for row in sheet.rows() {
-            let client = r.client(row, &index);
+            let client = r.client(row, &known).and_then(|c| index.get(&c).copied());
             let date = r.required_date(row, "服务日期");
             let kind = r.required(row, "服务项目");
             let staff = r.required(row, "服务人员");
             let notes = r.text(row, "备注");
-            if let (Some(client), Some(date), Some(kind), Some(staff)) = (client, date, kind, staff) {
-                records[index[&client]].services.push(ServiceFile { date, kind, staff, notes });
+            if let (Some(client), Some(date), Some(kind), Some(staff)) = (client, date, kind, staff)
+            {
+                records[client].services.push(ServiceFile {
+                    date,
+                    kind,
+                    staff,
+                    notes,
+                });
             }
         }
     }
     if let Some(sheet) = sheets.get(&SheetKind::Contracts) {
-        let mut r = Rows { sheet, problems: &mut problems };
+        let mut r = Rows {
+            sheet,
+            problems: &mut problems,
+        };
         for row in sheet.rows() {
-            let client = r.client(row, &index);
+            let client = r.client(row, &known).and_then(|c| index.get(&c).copied());
             let id = r.required(row, "合同编号");
             let signed = r.date(row, "签订日期");
             let start = r.date(row, "开始日期");
@@ -678,7 +737,7 @@ pub fn import(opts: &ImportOptions) -> Result<Outcome, Failure> {
             if let (Some(client), Some(id), Some(signed), Some(start), Some(end), Some(amount)) =
                 (client, id, signed, start, end, amount)
             {
-                records[index[&client]].contracts.push(ContractFile {
+                records[client].contracts.push(ContractFile {
                     id,
                     signed,
                     start,
@@ -690,15 +749,25 @@ pub fn import(opts: &ImportOptions) -> Result<Outcome, Failure> {
         }
     }
     if let Some(sheet) = sheets.get(&SheetKind::Payments) {
-        let mut r = Rows { sheet, problems: &mut problems };
+        let mut r = Rows {
+            sheet,
+            problems: &mut problems,
+        };
         for row in sheet.rows() {
-            let client = r.client(row, &index);
+            let client = r.client(row, &known).and_then(|c| index.get(&c).copied());
             let date = r.required_date(row, "付款日期");
             let amount = r.amount(row, "金额");
             let method = r.required(row, "付款方式");
             let invoice = r.text(row, "发票号");
-            if let (Some(client), Some(date), Some(amount), Some(method)) = (client, date, amount, method) {
-                records[index[&client]].payments.push(PaymentFile { date, amount, method, invoice });
+            if let (Some(client), Some(date), Some(amount), Some(method)) =
+                (client, date, amount, method)
+            {
+                records[client].payments.push(PaymentFile {
+                    date,
+                    amount,
+                    method,
+                    invoice,
+                });
             }
         }
     }
@@ -710,7 +779,10 @@ pub fn import(opts: &ImportOptions) -> Result<Outcome, Failure> {
     let mut changes = Vec::new();
     for record in &records {
         let id_cell = client_sheet.at(row_of[&record.id], CLIENT_ID);
-        let own_path = opts.room.join("clients").join(format!("{}.yaml", record.id));
+        let own_path = opts
+            .room
+            .join("clients")
+            .join(format!("{}.yaml", record.id));
         if let Some((path, e)) = unreadable.iter().find(|(p, _)| p == &own_path) {
             problems.push(
                 Problem::new(id_cell, "existing_unreadable")
@@ -756,7 +828,11 @@ pub fn import(opts: &ImportOptions) -> Result<Outcome, Failure> {
             changes,
             written: plan.into_iter().map(|(p, _)| p).collect(),
         }),
-        Err((path, e)) => Err(fail(vec![Problem::new(path.display().to_string(), "write_failed").arg("error", e)])),
+        Err((path, e)) => Err(fail(vec![Problem::new(
+            path.display().to_string(),
+            "write_failed",
+        )
+        .arg("error", e)])),
     }
 }
 
@@ -772,7 +848,8 @@ fn write_all(plan: &[(PathBuf, String)]) -> Result<(), (PathBuf, String)> {
     for (path, text) in plan {
         let tmp = path.with_file_name(format!(
             ".{}.import-{}",
-            path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            path.file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
             std::process::id()
         ));
         let written = path

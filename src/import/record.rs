@@ -132,7 +132,10 @@ impl ClientFile {
         if let Some(c) = &self.consent {
             line(
                 "consent",
-                flow(&[("given", Some(c.given.to_string())), ("date", c.date.clone())]),
+                flow(&[
+                    ("given", Some(c.given.to_string())),
+                    ("date", c.date.clone()),
+                ]),
             );
         }
         if !self.tags.is_empty() {
@@ -237,7 +240,8 @@ fn word(s: &str) -> String {
         .chars()
         .next()
         .is_some_and(|c| c.is_alphabetic() && c != '-')
-        && s.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
         && !matches!(
             s.to_ascii_lowercase().as_str(),
             "y" | "n" | "yes" | "no" | "true" | "false" | "on" | "off" | "null"

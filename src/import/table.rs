@@ -63,9 +63,10 @@ impl Source {
                 .map_err(|e| unreadable(e.to_string())),
             "csv" => {
                 let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
-                let text = decode_text(&bytes)
-                    .ok_or_else(|| Problem::new(display, "encoding"))?;
-                read_csv(&text, csv_sheet).map(Source::Csv).map_err(unreadable)
+                let text = decode_text(&bytes).ok_or_else(|| Problem::new(display, "encoding"))?;
+                read_csv(&text, csv_sheet)
+                    .map(Source::Csv)
+                    .map_err(unreadable)
             }
             _ => Err(Problem::new(display, "unknown_format")),
         }
