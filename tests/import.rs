@@ -407,8 +407,8 @@ fn existing_clients_are_kept_unless_update_which_says_what_changed() {
     good_workbook(&xlsx, 13812345678.0, vec![]);
     assert_eq!(import(&xlsx, &room, &[]).code, 0);
     // The seller adds a field the workbook does not have.
-    let first = read(&room, "clients/HX-1001.yaml")
-        .replace("notes:", "retain_until: 2031-12-31\nnotes:");
+    let first =
+        read(&room, "clients/HX-1001.yaml").replace("notes:", "retain_until: 2031-12-31\nnotes:");
     std::fs::write(room.join("clients/HX-1001.yaml"), &first).expect("write");
     let second = read(&room, "clients/HX-1002.yaml");
 

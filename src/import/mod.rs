@@ -369,14 +369,12 @@ fn read_sheet_choices(
     out
 }
 
-/// Records already in the room: id → (file, record). Files that cannot be read
-/// are returned apart, by path.
-fn existing_records(
-    room: &Path,
-) -> (
-    HashMap<String, (PathBuf, ClientFile)>,
-    Vec<(PathBuf, String)>,
-) {
+/// Records already in the room by id, with their files.
+type Existing = HashMap<String, (PathBuf, ClientFile)>;
+
+/// Records already in the room. Files that cannot be read are returned apart,
+/// by path, with the reason.
+fn existing_records(room: &Path) -> (Existing, Vec<(PathBuf, String)>) {
     let mut records = HashMap::new();
     let mut unreadable = Vec::new();
     let dir = room.join("clients");

@@ -44,7 +44,7 @@ pub struct Table {
 
 /// A spreadsheet file: its sheets by name, read on demand.
 pub enum Source {
-    Workbook(calamine::Sheets<std::io::BufReader<std::fs::File>>),
+    Workbook(Box<calamine::Sheets<std::io::BufReader<std::fs::File>>>),
     /// A CSV is one sheet, the clients sheet.
     Csv(Table),
 }
@@ -59,7 +59,7 @@ impl Source {
         let unreadable = |e: String| Problem::new(display, "unreadable").arg("error", e);
         match ext.as_str() {
             "xlsx" | "xlsm" | "xls" | "ods" => calamine::open_workbook_auto(path)
-                .map(Source::Workbook)
+                .map(|w| Source::Workbook(Box::new(w)))
                 .map_err(|e| unreadable(e.to_string())),
             "csv" => {
                 let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
