@@ -425,7 +425,12 @@ impl Rows<'_, '_> {
         column: &str,
         convert: impl Fn(&Cell) -> Result<T, &'static str>,
     ) -> Option<T> {
-        match convert(self.sheet.cell(row, column)) {
+        let cell = self.sheet.cell(row, column);
+        if matches!(cell, Cell::Error(_)) {
+            self.problem(row, column, "cell_error");
+            return None;
+        }
+        match convert(cell) {
             Ok(v) => Some(v),
             Err(key) => {
                 self.problem(row, column, key);
@@ -435,7 +440,8 @@ impl Rows<'_, '_> {
     }
 
     fn text(&mut self, row: usize, column: &str) -> Option<String> {
-        value::text(self.sheet.cell(row, column))
+        self.get(row, column, |cell| Ok(value::text(cell)))
+            .flatten()
     }
 
     /// A value the record cannot be without.
@@ -502,7 +508,9 @@ fn client_record(r: &mut Rows, row: usize) -> Option<ClientFile> {
     let credit_code = r.get(row, "统一社会信用代码", value::identifier);
     let given = r.get(row, "是否同意", value::yes_no);
     let consent_date = r.date(row, "同意日期");
-    let tags = value::tags(r.sheet.cell(row, "标签"));
+    let tags = r
+        .get(row, "标签", |c| Ok(value::tags(c)))
+        .unwrap_or_default();
     let notes = r.text(row, "备注");
     let contact = ContactFile {
         phone: phone?,
@@ -868,4 +876,56 @@ fn write_all(plan: &[(PathBuf, String)]) -> Result<(), (PathBuf, String)> {
         })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(cells: &[&str]) -> Vec<Cell> {
+        cells.iter().map(|c| Cell::Text(c.to_string())).collect()
+    }
+
+    #[test]
+    fn a_formula_error_is_a_problem_of_its_cell_not_a_value() {
+        let table = Table {
+            sheet: "客户".into(),
+            first_row: 0,
+            first_col: 0,
+            rows: vec![
+                texts(&["客户编号", "客户名称(全称)", "phone", "备注"]),
+                vec![
+                    Cell::Text("HX-1".into()),
+                    Cell::Text("张伟".into()),
+                    Cell::Float(13812345678.0),
+                    Cell::Error("#N/A".into()),
+                ],
+            ],
+        };
+        let mut problems = Vec::new();
+        let sheet = resolve_columns(
+            SheetKind::Clients,
+            "f.xlsx",
+            table,
+            &HashMap::new(),
+            &mut problems,
+        )
+        .expect("headings resolve, aliases and (…) included");
+        let mut rows = Rows {
+            sheet: &sheet,
+            problems: &mut problems,
+        };
+        let record = client_record(&mut rows, 1).expect("the row's other values are fine");
+        assert_eq!(
+            record.contact.and_then(|c| c.phone).as_deref(),
+            Some("13812345678")
+        );
+        assert_eq!(record.notes, None);
+        assert_eq!(
+            problems,
+            [Problem::new("f.xlsx:客户!D2", "cell_error")
+                .arg("column", "备注")
+                .arg("value", "#N/A")]
+        );
+    }
 }
