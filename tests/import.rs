@@ -472,3 +472,41 @@ fn existing_clients_are_kept_unless_update_which_says_what_changed() {
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
     assert_eq!(run(bin().arg("check").arg(&room)).code, 0);
 }
+
+#[test]
+fn a_repeated_client_number_names_both_cells_even_when_the_first_row_has_problems() {
+    let dir = tempfile::tempdir().expect("temp");
+    let room = new_room(dir.path());
+    let csv = dir.path().join("a.csv");
+    std::fs::write(
+        &csv,
+        "客户编号,客户名称,身份证号\nHX-5,王五,3.10101E+17\nHX-5,王五二,\n",
+    )
+    .expect("write csv");
+    let r = import(&csv, &room, &[]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stderr
+            .contains("a.csv:客户!C2: “身份证号”被存成了数字（3.10101E+17）"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("  修改：把“身份证号”这一列的单元格格式设为“文本”"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("a.csv:客户!A3: 客户 HX-5 出现了两次（第一次在 a.csv:客户!A2）"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("共 2 个问题；未写入任何文件"),
+        "{}",
+        r.stderr
+    );
+    assert!(!room.join("clients/HX-5.yaml").exists());
+}

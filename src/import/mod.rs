@@ -54,7 +54,7 @@ impl Problem {
             )
         };
         format!(
-            "{}: {}\n  {}: {}\n",
+            "{}: {}\n  {}{}\n",
             self.at,
             word("message"),
             i18n::text(strings, "import_fix_label"),
@@ -673,20 +673,21 @@ pub fn import(opts: &ImportOptions) -> Result<Outcome, Failure> {
             problems: &mut problems,
         };
         for row in client_sheet.rows() {
-            let Some(record) = client_record(&mut r, row) else {
-                continue;
-            };
-            if let Some(first) = row_of.get(&record.id) {
-                let other = client_sheet.at(*first, CLIENT_ID);
-                r.problems.push(
-                    Problem::new(client_sheet.at(row, CLIENT_ID), "duplicate")
-                        .arg("value", record.id.clone())
-                        .arg("other", other),
-                );
-                continue;
+            if let Some(id) = value::text(client_sheet.cell(row, CLIENT_ID)) {
+                if let Some(first) = row_of.get(&id) {
+                    let other = client_sheet.at(*first, CLIENT_ID);
+                    r.problems.push(
+                        Problem::new(client_sheet.at(row, CLIENT_ID), "duplicate")
+                            .arg("value", id)
+                            .arg("other", other),
+                    );
+                    continue;
+                }
+                row_of.insert(id, row);
             }
-            row_of.insert(record.id.clone(), row);
-            records.push(record);
+            if let Some(record) = client_record(&mut r, row) {
+                records.push(record);
+            }
         }
     }
     let index: HashMap<String, usize> = records
