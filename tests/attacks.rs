@@ -52,12 +52,7 @@ fn build_room(room: &Path, key_dir: Option<&Path>) -> Built {
         .env("DATAROOM_PASSWORD", PASSWORD)
         .env("SOURCE_DATE_EPOCH", "1765756800"));
     assert_eq!(r.code, 0, "build failed: {}", r.all());
-    let zip = std::fs::read_dir(&out)
-        .expect("out")
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "zip"))
-        .expect("a zip");
+    let zip = zip_in(&out);
     Built {
         dir: tmp.path().to_path_buf(),
         _tmp: tmp,

@@ -63,12 +63,7 @@ fn build_example(extra_env: &[(&str, &str)]) -> Built {
     }
     let r = run(&mut cmd);
     assert_eq!(r.code, 0, "build failed: {}", r.all());
-    let zip = std::fs::read_dir(&out)
-        .expect("out")
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "zip"))
-        .expect("a zip");
+    let zip = zip_in(&out);
     Built {
         _tmp: tmp,
         out,

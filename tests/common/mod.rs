@@ -93,6 +93,16 @@ impl Room {
 }
 
 /// A signing key for tests, outside any room.
+/// The archive a build wrote into `out` (its name carries the date).
+pub fn zip_in(out: &Path) -> PathBuf {
+    std::fs::read_dir(out)
+        .expect("out")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "zip"))
+        .expect("a zip")
+}
+
 pub fn test_key(dir: &Path) -> PathBuf {
     let key = dir.join("test.key");
     if !key.exists() {
