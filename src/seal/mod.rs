@@ -82,6 +82,14 @@ pub struct WrappedKey {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Slot {
     pub keys: Vec<WrappedKey>,
+    /// Payload id of this slot's own encrypted index, when the room has several
+    /// audiences (each sees its own index); otherwise [`Header::index`].
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub index: String,
+    /// Payload id of this slot's [`GATE_META`] payload (audience name, NDA,
+    /// watermark), opened before the index; otherwise [`Header::gate`].
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub gate: String,
 }
 
 /// The public header, `data/header.js`.
@@ -95,8 +103,12 @@ pub struct Header {
     pub site: String,
     pub kdf: Kdf,
     pub slots: Vec<Slot>,
-    /// Payload id of the encrypted index (routes, titles, navigation).
+    /// Payload id of the encrypted index (routes, titles, navigation), when
+    /// every slot opens the same one.
     pub index: String,
+    /// Payload id of the gate (see [`GATE_META`]) every slot shares, if any.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub gate: String,
 }
 
 /// One sealed payload as stored in a `data/*.js` file.
@@ -187,6 +199,13 @@ pub struct PayloadMeta<'a> {
 pub const INDEX_META: PayloadMeta<'static> = PayloadMeta {
     content_type: "application/json",
     name: "index",
+};
+/// The gate: what a reader sees after unlock and before the index is opened
+/// (`seal::site::Gate`: audience name, NDA text, watermark). Until the NDA is
+/// accepted no client data is decrypted.
+pub const GATE_META: PayloadMeta<'static> = PayloadMeta {
+    content_type: "application/json",
+    name: "gate",
 };
 /// Filler payloads that pad packs to a fixed count; never opened.
 pub const FILLER_META: PayloadMeta<'static> = PayloadMeta {
@@ -300,7 +319,11 @@ impl Sealer {
                     }
                 })
                 .collect();
-            slots.push(Slot { keys: wrapped });
+            slots.push(Slot {
+                keys: wrapped,
+                index: String::new(),
+                gate: String::new(),
+            });
         }
         Sealer {
             header: Header {
@@ -315,6 +338,7 @@ impl Sealer {
                 },
                 slots,
                 index: String::new(),
+                gate: String::new(),
             },
             keys,
         }

@@ -27,6 +27,35 @@ pub struct SealedIndex {
     /// from (stable across rebuilds); absent in older builds.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub state: String,
+    /// The audience's name, when the room has audiences (shown to it only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    /// Route prefixes (`contracts`, `payments`, `handover`, …) of the sections
+    /// this audience does not see: a link there shows "no access", not an error.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub denied: Vec<String>,
+}
+
+/// The gate payload ([`super::GATE_META`]): opened right after unlock, before
+/// the index, so nothing about clients is decrypted until the NDA is accepted.
+#[derive(Serialize, Deserialize, Default)]
+pub struct Gate {
+    /// The audience's name (`买方客服人员`), when the room has audiences.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    /// The NDA every audience accepts before any content (`nda:` in dataroom.yaml).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nda: Option<NdaText>,
+    /// Whether every page and printout carries the reader's watermark.
+    #[serde(default)]
+    pub watermark: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct NdaText {
+    pub title: String,
+    /// Rendered from the room's own Markdown (`nda:` path).
+    pub html: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -214,6 +243,8 @@ pub(crate) fn seal_site(
         routes: BTreeMap::new(),
         files: BTreeMap::new(),
         state: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, state_secret),
+        audience: None,
+        denied: Vec::new(),
     };
     for (i, page) in site.pages.iter().enumerate() {
         index.routes.insert(
