@@ -54,7 +54,9 @@ pub struct BuildOptions<'a> {
     pub strict: bool,
     pub selection: Selection,
     /// Required for a full (sealed) build; the training-only site is public.
-    pub password: Option<&'a str>,
+    /// One entry with `audience: None` for a room without `audiences:`, else
+    /// one per audience ([`seal::password::obtain_for_audiences`]).
+    pub passwords: &'a [seal::password::AudiencePassword],
     pub iterations: u32,
     pub signer: &'a Signer,
     pub progress: indicatif::ProgressBar,
@@ -150,6 +152,12 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
         return Err(BuildError::Input(Box::new(loaded)));
     };
 
+    if opts.selection == Selection::All && room.settings.uses_audiences() {
+        let strings = i18n::embedded(i18n::CLI_LANGUAGE);
+        return Err(BuildError::Output(
+            i18n::text(strings, "audiences_not_yet_built").to_string(),
+        ));
+    }
     let theme = Theme::load(&room.theme);
     let findings: Vec<Diagnostic> = loaded.diagnostics.warnings().cloned().collect();
     let extras = render::Extras {
@@ -170,9 +178,10 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
     let site_id = stable_site_id(opts.signer, opts.room, name);
     let written = match opts.selection {
         Selection::All => {
-            let password = opts
-                .password
-                .ok_or_else(|| "a sealed build needs a password".to_string())?;
+            let password = match opts.passwords {
+                [single] if single.audience.is_none() => single.secret.as_str(),
+                _ => return Err("a sealed build needs a password".to_string().into()),
+            };
             let public_title = room.settings.public_title.clone().unwrap_or_else(|| {
                 engine
                     .strings

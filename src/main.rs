@@ -92,9 +92,11 @@ enum Command {
         /// Build only part of the room: `training` makes the public training site
         #[arg(long, value_enum)]
         only: Option<Only>,
-        /// Read the room password from this file (first line)
-        #[arg(long)]
-        password_file: Option<PathBuf>,
+        /// Read the room password from this file (first line). With `audiences:`
+        /// in dataroom.yaml: AUDIENCE=FILE, once per audience (or the variable
+        /// DATAROOM_PASSWORD_<AUDIENCE>); audiences without one get a generated password
+        #[arg(long, value_name = "[AUDIENCE=]FILE")]
+        password_file: Vec<String>,
         /// Accept a short or easily guessed password
         #[arg(long)]
         allow_weak_password: bool,
@@ -288,22 +290,59 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 eprintln!("nothing was built; {} is unchanged", out.display());
                 return Ok(ExitCode::from(1));
             }
-            let pw = match selection {
-                Selection::TrainingOnly => None,
+            let Some(checked) = pre.room.as_ref() else {
+                return Err("the room was not loaded".into());
+            };
+            // Who each generated password is for, to print after the build.
+            let label_of = |id: Option<&str>| {
+                checked
+                    .audiences()
+                    .iter()
+                    .find(|a| Some(a.id.as_str()) == id)
+                    .map(|a| format!("{} ({})", a.name, a.id))
+            };
+            let passwords = match selection {
+                Selection::TrainingOnly => Vec::new(),
+                Selection::All if !checked.audiences().is_empty() => {
+                    match password::obtain_for_audiences(
+                        checked,
+                        &password_file,
+                        allow_weak_password,
+                    ) {
+                        Ok(passwords) => passwords,
+                        Err(problems) => {
+                            let mut diags = Diagnostics::default();
+                            diags.extend(problems);
+                            print_diagnostics(&diags, &pre.sources, &room);
+                            eprintln!("nothing was built; {} is unchanged", out.display());
+                            return Ok(ExitCode::from(1));
+                        }
+                    }
+                }
                 Selection::All => {
-                    let pw = password::obtain(password_file.as_deref(), true, true)?;
+                    let file = match password_file.as_slice() {
+                        [] => None,
+                        [one] => Some(Path::new(one)),
+                        _ => return Err("--password-file is given more than once, but this room has no `audiences:`; give it once".into()),
+                    };
+                    let pw = password::obtain(file, true, true)?;
                     if !matches!(pw.source, password::Source::Generated) && !allow_weak_password {
-                        if let Some(refusal) = pre
-                            .room
-                            .as_ref()
-                            .and_then(|room| dataroom::password_refusal(room, &pw.secret))
-                        {
+                        if let Some(refusal) = dataroom::password_refusal(checked, &pw.secret) {
                             return Err(refusal);
                         }
                     }
-                    Some(pw)
+                    vec![password::AudiencePassword {
+                        audience: None,
+                        secret: pw.secret,
+                        source: pw.source,
+                    }]
                 }
             };
+            let generated: Vec<(Option<String>, &str)> = passwords
+                .iter()
+                .filter(|p| matches!(p.source, password::Source::Generated))
+                .map(|p| (label_of(p.audience.as_deref()), p.secret.as_str()))
+                .collect();
             let signer = signing::load_signer(sign_key.as_deref())?;
             if signer.created {
                 eprintln!(
@@ -334,7 +373,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 out: &out,
                 strict,
                 selection,
-                password: pw.as_ref().map(|p| p.secret.as_str()),
+                passwords: &passwords,
                 iterations: kdf_iterations,
                 signer: &signer,
                 progress,
@@ -361,15 +400,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     println!("  manifest:  SHA256SUMS sha256 {}", s.manifest_sha256);
                     println!("  signed by: key id {}", s.key_id);
                     println!("             fingerprint {}", s.fingerprint);
-                    if let Some(pw) = &pw {
-                        if matches!(pw.source, password::Source::Generated) {
-                            println!();
-                            println!("Room password (shown once, not stored anywhere) / 数据室密码（仅显示一次）:");
-                            println!();
-                            println!("    {}", pw.secret);
-                            println!();
-                            println!("Send it to the buyer by a separate channel (phone, SMS), never with the USB stick.");
+                    for (label, secret) in &generated {
+                        println!();
+                        match label {
+                            Some(label) => println!("Password for {label} (shown once, not stored anywhere) / 该受众的数据室密码（仅显示一次）:"),
+                            None => println!("Room password (shown once, not stored anywhere) / 数据室密码（仅显示一次）:"),
                         }
+                        println!();
+                        println!("    {secret}");
+                        println!();
+                    }
+                    if !generated.is_empty() {
+                        println!("Send it to the buyer by a separate channel (phone, SMS), never with the USB stick.");
                     }
                     if timings {
                         for (stage, d) in &report.timings {

@@ -141,6 +141,22 @@ impl Diagnostic {
         }
     }
 
+    /// An error worded from the catalogue entries `<key>_message` and
+    /// `<key>_fix` of `strings`, their `{name}` placeholders filled from `args`.
+    pub fn catalogued(
+        code: &'static str,
+        file: impl Into<PathBuf>,
+        loc: Loc,
+        strings: &crate::i18n::Strings,
+        key: &str,
+        args: &[(&str, &str)],
+    ) -> Self {
+        use crate::i18n::{fill, text};
+        let message = fill(text(strings, &format!("{key}_message")), args);
+        let fix = fill(text(strings, &format!("{key}_fix")), args);
+        Diagnostic::error(code, file, loc, message).help(fix)
+    }
+
     /// A warning worded from the catalogue (in the CLI's language, see
     /// [`crate::i18n::CLI_LANGUAGE`]), about a client's field when `about` is given.
     pub fn finding(

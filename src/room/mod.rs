@@ -271,6 +271,9 @@ pub fn load(root: &Path) -> Loaded {
     check_unique_ids(&clients, &mut diags);
     check_references(&fs, &clients, &attachments, &mut diags);
     check_images(&documents, &attachments, &mut diags);
+    if let Some(s) = &settings {
+        check_nda(&fs, s, &documents, &mut diags);
+    }
 
     if let Some(s) = &settings {
         diags.extend(quality::check_quality(&clients, s.handover_date));
@@ -383,6 +386,42 @@ fn check_unique_ids(clients: &[Client], diags: &mut Diagnostics) {
             first.insert(&c.id, c);
         }
     }
+}
+
+/// `nda:` must name one of the room's Markdown documents (under policies/,
+/// checklists/ or training/): it is rendered like them, inside the room.
+fn check_nda(fs: &RoomFs, settings: &Settings, documents: &[Document], diags: &mut Diagnostics) {
+    let Some(path) = settings.nda.as_deref() else {
+        return;
+    };
+    let is_document = |d: &&Document| d.file.to_string_lossy().replace('\\', "/") == path;
+    if documents.iter().any(|d| is_document(&d)) {
+        return;
+    }
+    let in_document_folder = DocKind::ALL
+        .iter()
+        .any(|k| path.starts_with(&format!("{}/", k.dir())))
+        && has_ext(Path::new(path), &["md", "markdown"])
+        && !path.split('/').any(|part| part == ".." || part.starts_with('.'));
+    let on_disk = fs.root.join(path);
+    // A document that exists but failed to parse has its own errors already.
+    if in_document_folder && on_disk.is_file() {
+        return;
+    }
+    let strings = crate::i18n::embedded(crate::i18n::CLI_LANGUAGE);
+    let (code, key) = if in_document_folder {
+        ("nda-missing", "nda_missing")
+    } else {
+        ("nda-not-document", "nda_not_document")
+    };
+    diags.push(Diagnostic::catalogued(
+        code,
+        settings::SETTINGS_FILE,
+        settings.nda_loc,
+        strings,
+        key,
+        &[("path", path)],
+    ));
 }
 
 /// Every image a document shows must be one of the room's attachments.

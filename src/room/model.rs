@@ -1,6 +1,7 @@
 //! The checked room: every value parsed, every reference resolved.
 //! Later stages only ever see these types, never raw YAML.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -67,6 +68,152 @@ pub struct Settings {
     pub supervisor: Option<Party>,
     pub handover_date: NaiveDate,
     pub retention: Vec<RetentionRule>,
+    /// `audiences:`; empty when the room has one audience (every reader sees everything).
+    pub audiences: Vec<AudienceSpec>,
+    /// Where the `audiences:` list was written.
+    #[serde(skip)]
+    pub audiences_loc: Loc,
+    /// `nda:`: the room document every audience accepts before any content,
+    /// as written (`policies/nda.md`); checked to be one of the room's documents.
+    pub nda: Option<String>,
+    #[serde(skip)]
+    pub nda_loc: Loc,
+    /// `watermark:`; when not written, true exactly when audiences are set.
+    pub watermark: bool,
+}
+
+impl Settings {
+    /// True when the room asks for more than one plain audience: several
+    /// audiences, an NDA gate or a watermark.
+    pub fn uses_audiences(&self) -> bool {
+        !self.audiences.is_empty() || self.nda.is_some() || self.watermark
+    }
+}
+
+/// A part of the room an audience may be granted (`sees:` in `dataroom.yaml`).
+/// The name is also the route prefix of its pages (`#/contracts/...`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Section {
+    /// 基本信息 and the client pages.
+    Clients,
+    Services,
+    /// Contracts with their attachments.
+    Contracts,
+    Payments,
+    Policies,
+    Checklists,
+    Training,
+    /// The handover documents: checklist, confirmation, notices, quality,
+    /// retention, destruction, impact.
+    Handover,
+    Exports,
+}
+
+impl Section {
+    pub const ALL: [Section; 9] = [
+        Section::Clients,
+        Section::Services,
+        Section::Contracts,
+        Section::Payments,
+        Section::Policies,
+        Section::Checklists,
+        Section::Training,
+        Section::Handover,
+        Section::Exports,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Section::Clients => "clients",
+            Section::Services => "services",
+            Section::Contracts => "contracts",
+            Section::Payments => "payments",
+            Section::Policies => "policies",
+            Section::Checklists => "checklists",
+            Section::Training => "training",
+            Section::Handover => "handover",
+            Section::Exports => "exports",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Section> {
+        Section::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+/// A client field an audience sees masked (`mask:`); named by its path in the
+/// client record. See [`crate::room::mask`] for what each keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum MaskedField {
+    #[serde(rename = "id_number")]
+    IdNumber,
+    #[serde(rename = "credit_code")]
+    CreditCode,
+    #[serde(rename = "contact.phone")]
+    Phone,
+    #[serde(rename = "contact.address")]
+    Address,
+    #[serde(rename = "contact.email")]
+    Email,
+}
+
+impl MaskedField {
+    pub const ALL: [MaskedField; 5] = [
+        MaskedField::IdNumber,
+        MaskedField::CreditCode,
+        MaskedField::Phone,
+        MaskedField::Address,
+        MaskedField::Email,
+    ];
+
+    /// The field's path in a client record, as written in `mask:`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MaskedField::IdNumber => "id_number",
+            MaskedField::CreditCode => "credit_code",
+            MaskedField::Phone => "contact.phone",
+            MaskedField::Address => "contact.address",
+            MaskedField::Email => "contact.email",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<MaskedField> {
+        MaskedField::ALL.into_iter().find(|f| f.as_str() == name)
+    }
+}
+
+/// One entry of `audiences:`, checked.
+#[derive(Clone, Debug, Serialize)]
+pub struct AudienceSpec {
+    /// `[a-z0-9-]+`, unique in the room; names its password variable.
+    pub id: String,
+    /// Shown to this audience only.
+    pub name: String,
+    /// `sees: all` is every [`Section`].
+    pub sees: BTreeSet<Section>,
+    pub mask: BTreeSet<MaskedField>,
+    /// Where the id was written, for the password errors that concern it.
+    #[serde(skip)]
+    pub loc: Loc,
+}
+
+impl AudienceSpec {
+    pub fn sees(&self, section: Section) -> bool {
+        self.sees.contains(&section)
+    }
+
+    pub fn masks(&self, field: MaskedField) -> bool {
+        self.mask.contains(&field)
+    }
+
+    /// `DATAROOM_PASSWORD_<ID>`: the id upper-cased, `-` → `_`.
+    pub fn password_var(&self) -> String {
+        format!(
+            "DATAROOM_PASSWORD_{}",
+            self.id.to_ascii_uppercase().replace('-', "_")
+        )
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -281,6 +428,19 @@ pub struct ThemeFile {
 }
 
 impl Room {
+    /// The audiences of `dataroom.yaml`; empty for a room without `audiences:`.
+    pub fn audiences(&self) -> &[AudienceSpec] {
+        &self.settings.audiences
+    }
+
+    /// The document `nda:` names (checked to exist when the room loaded).
+    pub fn nda(&self) -> Option<&Document> {
+        let path = self.settings.nda.as_deref()?;
+        self.documents
+            .iter()
+            .find(|d| d.file.to_string_lossy().replace('\\', "/") == path)
+    }
+
     pub fn documents_of(&self, kind: DocKind) -> impl Iterator<Item = &Document> {
         self.documents.iter().filter(move |d| d.kind == kind)
     }

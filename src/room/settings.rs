@@ -21,6 +21,49 @@ struct RawSettings {
     handover_date: S<String>,
     #[serde(default)]
     retention: Vec<RawRule>,
+    audiences: Option<S<Vec<RawAudience>>>,
+    nda: Option<S<String>>,
+    watermark: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAudience {
+    id: S<String>,
+    name: S<String>,
+    sees: S<RawSees>,
+    #[serde(default)]
+    mask: Vec<S<String>>,
+}
+
+/// `sees: all` or `sees: [clients, ...]`: a word or a list of words, each
+/// kept with its place so an unknown name points at itself.
+enum RawSees {
+    Word(String),
+    List(Vec<S<String>>),
+}
+
+impl<'de> Deserialize<'de> for RawSees {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawSees;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("`all` or a list of sections")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawSees, E> {
+                Ok(RawSees::Word(v.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawSees, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(RawSees::List(items))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Deserialize)]
@@ -136,6 +179,21 @@ pub fn parse_settings(text: &str) -> Result<Settings, Vec<Diagnostic>> {
             });
         }
     }
+    let audiences = raw
+        .audiences
+        .as_ref()
+        .map(|a| check_audiences(file, &a.value, &mut check.problems))
+        .unwrap_or_default();
+    let audiences_loc = raw
+        .audiences
+        .as_ref()
+        .map(|a| Loc::from(&a.referenced))
+        .unwrap_or_default();
+    let watermark = raw.watermark.unwrap_or(!audiences.is_empty());
+    let (nda, nda_loc) = match raw.nda {
+        Some(n) => (Some(n.value), Loc::from(&n.referenced)),
+        None => (None, Loc::default()),
+    };
     match handover_date {
         Some(handover_date) if check.problems.is_empty() => Ok(Settings {
             title: raw.title.value,
@@ -146,7 +204,115 @@ pub fn parse_settings(text: &str) -> Result<Settings, Vec<Diagnostic>> {
             supervisor: raw.supervisor.map(Party::from),
             handover_date,
             retention,
+            audiences,
+            audiences_loc,
+            nda,
+            nda_loc,
+            watermark,
         }),
         _ => Err(check.problems),
     }
+}
+
+/// Audience ids name password variables and, later, files: `[a-z0-9-]+`.
+fn is_audience_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 40
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Checks every entry of `audiences:`, reporting each mistake in `problems`.
+fn check_audiences(
+    file: &Path,
+    raw: &[RawAudience],
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<AudienceSpec> {
+    let strings = crate::i18n::embedded(crate::i18n::CLI_LANGUAGE);
+    let mut error = |code, loc: Loc, key, args: &[(&str, &str)]| {
+        problems.push(Diagnostic::catalogued(code, file, loc, strings, key, args));
+    };
+    let sections = Section::ALL.map(Section::as_str).join(", ");
+    let fields = MaskedField::ALL.map(MaskedField::as_str).join(", ");
+    let mut seen: Vec<&RawAudience> = Vec::new();
+    let mut out = Vec::new();
+    for a in raw {
+        let id = a.id.value.as_str();
+        let id_loc = Loc::from(&a.id.referenced);
+        if !is_audience_id(id) {
+            error("audience-id-invalid", id_loc, "audience_id_invalid", &[("id", id)]);
+        } else if let Some(first) = seen.iter().find(|f| f.id.value == id) {
+            let first = Loc::from(&first.id.referenced);
+            let at = format!("{}:{}:{}", SETTINGS_FILE, first.line, first.column);
+            error(
+                "audience-duplicate",
+                id_loc,
+                "audience_duplicate",
+                &[("id", id), ("first", &at)],
+            );
+        }
+        seen.push(a);
+        if a.name.value.trim().is_empty() {
+            error(
+                "audience-name-empty",
+                Loc::from(&a.name.referenced),
+                "audience_name_empty",
+                &[("id", id)],
+            );
+        }
+        let mut sees = std::collections::BTreeSet::new();
+        match &a.sees.value {
+            RawSees::Word(w) if w == "all" => sees.extend(Section::ALL),
+            RawSees::Word(w) => error(
+                "audience-section-unknown",
+                Loc::from(&a.sees.referenced),
+                "audience_section_unknown",
+                &[("name", w), ("sections", &sections)],
+            ),
+            RawSees::List(list) if list.is_empty() => error(
+                "audience-sees-nothing",
+                Loc::from(&a.sees.referenced),
+                "audience_sees_nothing",
+                &[("id", id), ("sections", &sections)],
+            ),
+            RawSees::List(list) => {
+                for item in list {
+                    match Section::parse(&item.value) {
+                        Some(s) => {
+                            sees.insert(s);
+                        }
+                        None => error(
+                            "audience-section-unknown",
+                            Loc::from(&item.referenced),
+                            "audience_section_unknown",
+                            &[("name", &item.value), ("sections", &sections)],
+                        ),
+                    }
+                }
+            }
+        }
+        let mut mask = std::collections::BTreeSet::new();
+        for item in &a.mask {
+            match MaskedField::parse(&item.value) {
+                Some(f) => {
+                    mask.insert(f);
+                }
+                None => error(
+                    "audience-mask-unknown",
+                    Loc::from(&item.referenced),
+                    "audience_mask_unknown",
+                    &[("name", &item.value), ("fields", &fields)],
+                ),
+            }
+        }
+        out.push(AudienceSpec {
+            id: id.to_string(),
+            name: a.name.value.trim().to_string(),
+            sees,
+            mask,
+            loc: id_loc,
+        });
+    }
+    out
 }

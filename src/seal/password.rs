@@ -302,14 +302,8 @@ pub fn obtain(
     generate_if_missing: bool,
 ) -> Result<Password, String> {
     if let Some(file) = file {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| format!("cannot read the password file {}: {e}", file.display()))?;
-        let secret = text.trim_end_matches(['\n', '\r']).to_string();
-        if secret.is_empty() {
-            return Err(format!("the password file {} is empty", file.display()));
-        }
         return Ok(Password {
-            secret,
+            secret: read_password_file(file)?,
             source: Source::File,
         });
     }
@@ -353,6 +347,145 @@ pub fn obtain(
     Err(format!(
         "no password: set {ENV_VAR}, pass --password-file FILE, or run in a terminal to be asked"
     ))
+}
+
+/// The password that seals one audience's key slot.
+pub struct AudiencePassword {
+    /// The audience's id; `None` for a room without `audiences:`.
+    pub audience: Option<String>,
+    pub secret: String,
+    pub source: Source,
+}
+
+/// Reads one password file, without its final line break.
+fn read_password_file(file: &Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read the password file {}: {e}", file.display()))?;
+    let secret = text.trim_end_matches(['\n', '\r']).to_string();
+    if secret.is_empty() {
+        return Err(format!("the password file {} is empty", file.display()));
+    }
+    Ok(secret)
+}
+
+/// The passwords of a room with `audiences:`, one per audience in the order of
+/// `dataroom.yaml`: from `--password-file AUDIENCE=FILE` (`files`), else from
+/// `DATAROOM_PASSWORD_<ID>` ([`crate::room::AudienceSpec::password_var`]),
+/// else generated. Every problem is returned at once, located in
+/// `dataroom.yaml`: a bare `DATAROOM_PASSWORD` (it would not say whose it
+/// is), a `--password-file` that names no audience, a password file that
+/// cannot be read, a weak password (unless `allow_weak`), and two audiences
+/// with the same password (whichever slot comes first would open for both).
+/// Never repeats a password in a message.
+pub fn obtain_for_audiences(
+    room: &crate::room::Room,
+    files: &[String],
+    allow_weak: bool,
+) -> Result<Vec<AudiencePassword>, Vec<crate::Diagnostic>> {
+    use crate::room::settings::SETTINGS_FILE;
+    use crate::Diagnostic;
+    let audiences = room.audiences();
+    let strings = crate::i18n::embedded(crate::i18n::CLI_LANGUAGE);
+    let mut problems = Vec::new();
+    let list_loc = room.settings.audiences_loc;
+    let ids = audiences
+        .iter()
+        .map(|a| a.id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if std::env::var(ENV_VAR).is_ok_and(|v| !v.is_empty()) {
+        let vars = audiences
+            .iter()
+            .map(|a| a.password_var())
+            .collect::<Vec<_>>()
+            .join(", ");
+        problems.push(Diagnostic::catalogued(
+            "password-env-bare",
+            SETTINGS_FILE,
+            list_loc,
+            strings,
+            "password_env_bare",
+            &[("vars", &vars)],
+        ));
+    }
+    let mut from_file: Vec<(usize, &Path)> = Vec::new();
+    for arg in files {
+        let known = arg
+            .split_once('=')
+            .and_then(|(id, file)| Some((audiences.iter().position(|a| a.id == id)?, file)));
+        match known {
+            Some((i, file)) => from_file.push((i, Path::new(file))),
+            None => {
+                let named = arg.split_once('=').map_or(arg.as_str(), |(id, _)| id);
+                problems.push(Diagnostic::catalogued(
+                    "password-file-audience",
+                    SETTINGS_FILE,
+                    list_loc,
+                    strings,
+                    "password_file_audience",
+                    &[("arg", named), ("ids", &ids)],
+                ));
+            }
+        }
+    }
+    let mut passwords = Vec::with_capacity(audiences.len());
+    for (i, a) in audiences.iter().enumerate() {
+        let file = from_file.iter().rev().find(|(j, _)| *j == i).map(|(_, f)| *f);
+        let found = match file {
+            Some(file) => match read_password_file(file) {
+                Ok(secret) => Some((secret, Source::File)),
+                Err(why) => {
+                    problems.push(Diagnostic::error("password-file", SETTINGS_FILE, a.loc, why));
+                    continue;
+                }
+            },
+            None => std::env::var(a.password_var())
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(|v| (v, Source::Env)),
+        };
+        let (secret, source) = found.unwrap_or_else(|| (generate(), Source::Generated));
+        if !allow_weak && !matches!(source, Source::Generated) {
+            if let Some(refusal) = crate::password_refusal(room, &secret) {
+                problems.push(
+                    Diagnostic::error(
+                        "password-weak",
+                        SETTINGS_FILE,
+                        a.loc,
+                        format!("{}: {refusal}", a.id),
+                    )
+                    .help(crate::i18n::fill(
+                        crate::i18n::text(strings, "password_audience_weak_fix"),
+                        &[("var", &a.password_var()), ("id", &a.id)],
+                    )),
+                );
+            }
+        }
+        if let Some(first) = passwords
+            .iter()
+            .find(|p: &&AudiencePassword| p.secret == secret)
+        {
+            let first = first.audience.as_deref().unwrap_or_default();
+            problems.push(Diagnostic::catalogued(
+                "password-shared",
+                SETTINGS_FILE,
+                a.loc,
+                strings,
+                "password_shared",
+                &[("id", &a.id), ("first", first)],
+            ));
+        }
+        passwords.push(AudiencePassword {
+            audience: Some(a.id.clone()),
+            secret,
+            source,
+        });
+    }
+    if problems.is_empty() {
+        Ok(passwords)
+    } else {
+        Err(problems)
+    }
 }
 
 #[cfg(test)]
