@@ -8,6 +8,7 @@ pub mod client;
 pub mod diagnostic;
 pub mod document;
 pub mod files;
+pub mod mask;
 pub mod model;
 pub mod quality;
 pub mod retention;
@@ -402,7 +403,9 @@ fn check_nda(fs: &RoomFs, settings: &Settings, documents: &[Document], diags: &m
         .iter()
         .any(|k| path.starts_with(&format!("{}/", k.dir())))
         && has_ext(Path::new(path), &["md", "markdown"])
-        && !path.split('/').any(|part| part == ".." || part.starts_with('.'));
+        && !path
+            .split('/')
+            .any(|part| part == ".." || part.starts_with('.'));
     let on_disk = fs.root.join(path);
     // A document that exists but failed to parse has its own errors already.
     if in_document_folder && on_disk.is_file() {

@@ -54,7 +54,10 @@ impl<'de> Deserialize<'de> for RawSees {
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawSees, E> {
                 Ok(RawSees::Word(v.to_string()))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawSees, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<RawSees, A::Error> {
                 let mut items = Vec::new();
                 while let Some(item) = seq.next_element()? {
                     items.push(item);
@@ -241,7 +244,12 @@ fn check_audiences(
         let id = a.id.value.as_str();
         let id_loc = Loc::from(&a.id.referenced);
         if !is_audience_id(id) {
-            error("audience-id-invalid", id_loc, "audience_id_invalid", &[("id", id)]);
+            error(
+                "audience-id-invalid",
+                id_loc,
+                "audience_id_invalid",
+                &[("id", id)],
+            );
         } else if let Some(first) = seen.iter().find(|f| f.id.value == id) {
             let first = Loc::from(&first.id.referenced);
             let at = format!("{}:{}:{}", SETTINGS_FILE, first.line, first.column);

@@ -430,12 +430,21 @@ pub fn obtain_for_audiences(
     }
     let mut passwords = Vec::with_capacity(audiences.len());
     for (i, a) in audiences.iter().enumerate() {
-        let file = from_file.iter().rev().find(|(j, _)| *j == i).map(|(_, f)| *f);
+        let file = from_file
+            .iter()
+            .rev()
+            .find(|(j, _)| *j == i)
+            .map(|(_, f)| *f);
         let found = match file {
             Some(file) => match read_password_file(file) {
                 Ok(secret) => Some((secret, Source::File)),
                 Err(why) => {
-                    problems.push(Diagnostic::error("password-file", SETTINGS_FILE, a.loc, why));
+                    problems.push(Diagnostic::error(
+                        "password-file",
+                        SETTINGS_FILE,
+                        a.loc,
+                        why,
+                    ));
                     continue;
                 }
             },
