@@ -91,17 +91,40 @@ pub fn check(room: &Path, strict: bool) -> Loaded {
 /// i18n catalogue), suggesting the generated passphrase; `None` when it is
 /// strong enough. Never repeats any part of the password.
 pub fn password_refusal(room: &room::Room, password: &str) -> Option<String> {
+    let reason = password_weakness(room, password)?;
+    let strings = room_strings(room);
+    Some(i18n::text(&strings, "password_weak").replace("{reason}", &reason))
+}
+
+/// Just the reason `password` is too weak for `room` (the `{reason}` of
+/// [`password_refusal`]), in the room's language.
+pub fn password_weakness(room: &room::Room, password: &str) -> Option<String> {
     let why = seal::password::weakness(password, &seal::password::RoomWords::of_room(room))?;
-    let strings =
-        render::ui_strings(&Theme::load(&room.theme), room.settings.language).unwrap_or_default();
-    let text = |key: &str| strings.get(key).cloned().unwrap_or_else(|| key.to_string());
-    let reason = match why {
-        seal::password::Weakness::TooShort(n) => text(why.message_key())
+    let strings = room_strings(room);
+    let text = i18n::text(&strings, why.message_key());
+    Some(match why {
+        seal::password::Weakness::TooShort(n) => text
             .replace("{count}", &n.to_string())
             .replace("{min}", &seal::password::MIN_CHARS.to_string()),
-        _ => text(why.message_key()),
-    };
-    Some(text("password_weak").replace("{reason}", &reason))
+        _ => text.to_string(),
+    })
+}
+
+fn room_strings(room: &room::Room) -> i18n::Strings {
+    render::ui_strings(&Theme::load(&room.theme), room.settings.language).unwrap_or_default()
+}
+
+/// Until per-audience rendering and sealing exist, a sealed build of a room
+/// with `audiences:`, `nda:` or `watermark:` stops with this explanation
+/// (a room without them builds as before).
+pub fn audiences_not_built(room: &room::Room) -> Option<String> {
+    room.settings.uses_audiences().then(|| {
+        i18n::text(
+            i18n::embedded(i18n::CLI_LANGUAGE),
+            "audiences_not_yet_built",
+        )
+        .to_string()
+    })
 }
 
 /// The room's theme overrides must work before a build relies on them: every
@@ -152,11 +175,8 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
         return Err(BuildError::Input(Box::new(loaded)));
     };
 
-    if opts.selection == Selection::All && room.settings.uses_audiences() {
-        let strings = i18n::embedded(i18n::CLI_LANGUAGE);
-        return Err(BuildError::Output(
-            i18n::text(strings, "audiences_not_yet_built").to_string(),
-        ));
+    if let Some(why) = audiences_not_built(&room).filter(|_| opts.selection == Selection::All) {
+        return Err(BuildError::Output(why));
     }
     let theme = Theme::load(&room.theme);
     let findings: Vec<Diagnostic> = loaded.diagnostics.warnings().cloned().collect();

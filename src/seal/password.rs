@@ -376,7 +376,7 @@ fn read_password_file(file: &Path) -> Result<String, String> {
 /// is), a `--password-file` that names no audience, a password file that
 /// cannot be read, a weak password (unless `allow_weak`), and two audiences
 /// with the same password (whichever slot comes first would open for both).
-/// Never repeats a password in a message.
+/// Never repeats a password in a message. Worded in the room's language.
 pub fn obtain_for_audiences(
     room: &crate::room::Room,
     files: &[String],
@@ -385,7 +385,8 @@ pub fn obtain_for_audiences(
     use crate::room::settings::SETTINGS_FILE;
     use crate::Diagnostic;
     let audiences = room.audiences();
-    let strings = crate::i18n::embedded(crate::i18n::CLI_LANGUAGE);
+    // In the room's language, as the weak-password refusal always was.
+    let strings = crate::i18n::embedded(room.settings.language);
     let mut problems = Vec::new();
     let list_loc = room.settings.audiences_loc;
     let ids = audiences
@@ -455,19 +456,19 @@ pub fn obtain_for_audiences(
         };
         let (secret, source) = found.unwrap_or_else(|| (generate(), Source::Generated));
         if !allow_weak && !matches!(source, Source::Generated) {
-            if let Some(refusal) = crate::password_refusal(room, &secret) {
-                problems.push(
-                    Diagnostic::error(
-                        "password-weak",
-                        SETTINGS_FILE,
-                        a.loc,
-                        format!("{}: {refusal}", a.id),
-                    )
-                    .help(crate::i18n::fill(
-                        crate::i18n::text(strings, "password_audience_weak_fix"),
-                        &[("var", &a.password_var()), ("id", &a.id)],
-                    )),
-                );
+            if let Some(reason) = crate::password_weakness(room, &secret) {
+                problems.push(Diagnostic::catalogued(
+                    "password-weak",
+                    SETTINGS_FILE,
+                    a.loc,
+                    strings,
+                    "password_audience_weak",
+                    &[
+                        ("id", &a.id),
+                        ("reason", &reason),
+                        ("var", &a.password_var()),
+                    ],
+                ));
             }
         }
         if let Some(first) = passwords
