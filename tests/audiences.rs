@@ -177,13 +177,15 @@ fn every_audience_mistake_is_reported_in_one_run() {
         .replace("id: service-staff", "id: Staff")
         .replace("clients, services", "clients, servises")
         .replace("contact.phone", "phone")
-        .replace("name: 买方管理层", "name: \"\"");
+        .replace("name: 买方管理层", "name: \"\"")
+        .replace("policies/nda.md", "policies/missing.md");
     let r = room_with(&broken).check(&[]);
     for code in [
         "audience-id-invalid",
         "audience-section-unknown",
         "audience-mask-unknown",
         "audience-name-empty",
+        "nda-missing",
     ] {
         assert!(
             r.stderr.contains(&format!("[{code}]")),
@@ -191,7 +193,7 @@ fn every_audience_mistake_is_reported_in_one_run() {
             r.stderr
         );
     }
-    assert!(r.stderr.contains("4 error(s)"), "{}", r.stderr);
+    assert!(r.stderr.contains("5 error(s)"), "{}", r.stderr);
 }
 
 #[test]

@@ -140,6 +140,7 @@ pub fn load(root: &Path) -> Loaded {
     };
 
     let settings_path = root.join(settings::SETTINGS_FILE);
+    let mut nda = None;
     let settings = if !settings_path.exists() {
         diags.push(
             Diagnostic::error(
@@ -155,6 +156,7 @@ pub fn load(root: &Path) -> Loaded {
         match fs.read_text(&settings_path) {
             Ok(text) => {
                 let parsed = settings::parse_settings(&text);
+                nda = settings::nda_of(&text);
                 sources.insert(settings::SETTINGS_FILE.into(), Arc::new(text));
                 parsed.map_err(|ds| diags.extend(ds)).ok()
             }
@@ -272,8 +274,8 @@ pub fn load(root: &Path) -> Loaded {
     check_unique_ids(&clients, &mut diags);
     check_references(&fs, &clients, &attachments, &mut diags);
     check_images(&documents, &attachments, &mut diags);
-    if let Some(s) = &settings {
-        check_nda(&fs, s, &documents, &mut diags);
+    if let Some((path, loc)) = &nda {
+        check_nda(&fs, path, *loc, &documents, &mut diags);
     }
 
     if let Some(s) = &settings {
@@ -391,10 +393,7 @@ fn check_unique_ids(clients: &[Client], diags: &mut Diagnostics) {
 
 /// `nda:` must name one of the room's Markdown documents (under policies/,
 /// checklists/ or training/): it is rendered like them, inside the room.
-fn check_nda(fs: &RoomFs, settings: &Settings, documents: &[Document], diags: &mut Diagnostics) {
-    let Some(path) = settings.nda.as_deref() else {
-        return;
-    };
+fn check_nda(fs: &RoomFs, path: &str, loc: Loc, documents: &[Document], diags: &mut Diagnostics) {
     let is_document = |d: &&Document| d.file.to_string_lossy().replace('\\', "/") == path;
     if documents.iter().any(|d| is_document(&d)) {
         return;
@@ -420,7 +419,7 @@ fn check_nda(fs: &RoomFs, settings: &Settings, documents: &[Document], diags: &m
     diags.push(Diagnostic::catalogued(
         code,
         settings::SETTINGS_FILE,
-        settings.nda_loc,
+        loc,
         strings,
         key,
         &[("path", path)],

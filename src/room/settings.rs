@@ -96,6 +96,17 @@ impl From<RawParty> for Party {
 
 pub const SETTINGS_FILE: &str = "dataroom.yaml";
 
+/// `nda:` and where it was written, read on its own so that a missing NDA
+/// document is reported even when other settings have errors.
+pub fn nda_of(text: &str) -> Option<(String, Loc)> {
+    #[derive(Deserialize)]
+    struct OnlyNda {
+        nda: Option<S<String>>,
+    }
+    let only: OnlyNda = serde_saphyr::from_str(text).ok()?;
+    only.nda.map(|n| (n.value, Loc::from(&n.referenced)))
+}
+
 pub fn parse_settings(text: &str) -> Result<Settings, Vec<Diagnostic>> {
     let file = Path::new(SETTINGS_FILE);
     let raw: RawSettings = parse_yaml(file, text, 0, 0).map_err(|d| vec![d])?;
