@@ -228,7 +228,17 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
             )?
         }
         Selection::TrainingOnly => {
-            publish::plain::plain_site(&site, &room, &theme, &engine, &site_id, &staging)?
+            publish::plain::plain_site(
+                &site,
+                &room.attachments,
+                &theme,
+                &engine,
+                &site_id,
+                &publish::plain::Target::Disk {
+                    staging: &staging,
+                    prefix: "site/",
+                },
+            )?
         }
     };
     let pages = site.pages.len();

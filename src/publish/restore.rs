@@ -7,6 +7,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use super::plain::{write_pages, write_static, Target};
 use super::verify::SiteFiles;
 use super::Staging;
 use crate::render::{self, Engine, Selection, Theme};
@@ -95,6 +96,7 @@ pub fn restore(
         .map(|sums| seal::hex(&Sha256::digest(&sums)))
         .unwrap_or_default();
     let mut fragments: BTreeMap<String, String> = BTreeMap::new();
+    let mut shown_pages: Vec<render::Page> = Vec::with_capacity(index.routes.len());
     for (route, entry) in &index.routes {
         let meta = seal::PayloadMeta {
             content_type: seal::PAGE_TYPE,
@@ -107,19 +109,26 @@ pub fn restore(
             title: entry.t.clone(),
             html,
         };
-        let shown = render::Page {
+        safe_relative(route)?;
+        shown_pages.push(render::Page {
             html: fill_manifest_hash(&page.html, &manifest_hash),
             ..page.clone()
-        };
-        let doc = engine
-            .standalone(&shown, &index.nav, &index.title, &opener.header.room)
-            .map_err(|d| d.message)?;
-        safe_relative(route)?;
-        staging
-            .write(&render::route_file(route), doc.as_bytes())
-            .map_err(|e| e.to_string())?;
+        });
         fragments.insert(route.clone(), page.html);
     }
+    // The same plain site as the training site and `serve`, into the private folder.
+    let target = Target::Disk {
+        staging: &staging,
+        prefix: "",
+    };
+    write_pages(
+        &shown_pages,
+        &index.nav,
+        &index.title,
+        &opener.header.room,
+        &engine,
+        &target,
+    )?;
     let mut restored_files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for (path, entry) in &index.files {
         safe_relative(path)?;
@@ -128,14 +137,10 @@ pub fn restore(
             name: &entry.name,
         };
         let bytes = open(&entry.p, entry.f.as_deref(), &meta)?;
-        staging.write(path, &bytes).map_err(|e| e.to_string())?;
+        target.write(path, &bytes)?;
         restored_files.insert(path.clone(), bytes);
     }
-    for (name, bytes) in theme.under("static/") {
-        staging
-            .write(&format!("static/{name}"), bytes)
-            .map_err(|e| e.to_string())?;
-    }
+    write_static(&theme, &target)?;
     staging
         .commit()
         .map_err(|e| format!("cannot move the restored room into {}: {e}", out.display()))?;

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{Audience, PayloadMeta, Sealer, INDEX_META, PAGE_TYPE};
-use crate::publish::plain::write_static;
+use crate::publish::plain::{write_static, Target};
 use crate::publish::{Staging, Written};
 use crate::render::{Engine, Site, Theme};
 use crate::room::model::Attachment;
@@ -307,6 +307,12 @@ pub(crate) fn seal_site(
             .write("site/index.html", shell.as_bytes())
             .map_err(io)?,
     });
-    written.extend(write_static(theme, staging)?);
+    written.extend(write_static(
+        theme,
+        &Target::Disk {
+            staging,
+            prefix: "site/",
+        },
+    )?);
     Ok(written)
 }
