@@ -14,6 +14,7 @@ pub mod publish;
 pub mod render;
 pub mod room;
 pub mod seal;
+pub mod serve;
 pub mod terminal;
 
 use std::path::Path;
@@ -157,6 +158,55 @@ fn check_theme(loaded: &mut Loaded) {
     loaded.room = None;
 }
 
+/// Step 3, **render**, the same for every output stage: the room's pages,
+/// exports and navigation, and the engine that wraps them into documents.
+struct Rendered {
+    theme: Theme,
+    site: render::Site,
+    engine: Engine,
+}
+
+fn render_stage(
+    room: &room::Room,
+    selection: Selection,
+    extras: &render::Extras,
+) -> Result<Rendered, Diagnostic> {
+    let theme = Theme::load(&room.theme);
+    let site = render::render(room, &theme, selection, extras)?;
+    let engine = Engine::new(&theme, room.settings.language)?;
+    Ok(Rendered {
+        theme,
+        site,
+        engine,
+    })
+}
+
+/// The pipeline with the in-memory output stage, for `dataroom serve`:
+/// load → check → render → the plain site in memory. The same render as
+/// [`build`]; nothing is written, nothing signed, no key is made or read.
+pub fn preview(room_dir: &Path) -> Result<publish::plain::MemorySite, BuildError> {
+    let mut loaded = check(room_dir, false);
+    let Some(room) = loaded.room.take() else {
+        return Err(BuildError::Input(Box::new(loaded)));
+    };
+    let findings: Vec<Diagnostic> = loaded.diagnostics.warnings().cloned().collect();
+    let extras = render::Extras {
+        findings: &findings,
+        ..render::Extras::default()
+    };
+    let Rendered {
+        theme,
+        site,
+        engine,
+    } = render_stage(&room, Selection::All, &extras)?;
+    Ok(publish::plain::memory_site(
+        &site,
+        &room.attachments,
+        &theme,
+        &engine,
+    )?)
+}
+
 /// The whole pipeline. The output folder is replaced only when every step succeeded.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     build_checked(opts, check(opts.room, opts.strict))
@@ -178,7 +228,6 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
     if let Some(why) = audiences_not_built(&room).filter(|_| opts.selection == Selection::All) {
         return Err(BuildError::Output(why));
     }
-    let theme = Theme::load(&room.theme);
     let findings: Vec<Diagnostic> = loaded.diagnostics.warnings().cloned().collect();
     let extras = render::Extras {
         findings: &findings,
@@ -188,8 +237,7 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
         }),
         kdf_iterations: opts.iterations,
     };
-    let site = render::render(&room, &theme, opts.selection, &extras)?;
-    let engine = Engine::new(&theme, room.settings.language)?;
+    let Rendered { theme, site, engine } = render_stage(&room, opts.selection, &extras)?;
     lap("render", &mut timings);
 
     let staging = Staging::begin(opts.out)

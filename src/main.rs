@@ -152,6 +152,20 @@ enum Command {
         #[arg(long)]
         update: bool,
     },
+    /// Preview the room in your browser while you edit it (unencrypted, this computer only).
+    ///
+    /// Prints an address such as http://127.0.0.1:1111/ to open. The room is
+    /// rendered in memory: nothing is written, nothing signed, no key made.
+    /// Every saved change reloads the open page; while the room has problems,
+    /// the page lists them (file:line:column, what is wrong, how to fix it).
+    /// Press Ctrl-C to stop.
+    Serve {
+        /// The room folder (the one with dataroom.yaml)
+        room: PathBuf,
+        /// The port on 127.0.0.1 (0: any free port)
+        #[arg(long, default_value_t = dataroom::serve::DEFAULT_PORT)]
+        port: u16,
+    },
     /// Create a small example room to start from.
     Init {
         /// The new room folder (must not exist or be empty)
@@ -491,6 +505,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             sheets: &sheets,
             update,
         })),
+        Command::Serve { room, port } => {
+            dataroom::serve::serve(&room, port)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Init { dir } => {
             init::scaffold(&dir)?;
             println!("created a new room in {}", dir.display());
