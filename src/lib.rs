@@ -237,7 +237,11 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
         }),
         kdf_iterations: opts.iterations,
     };
-    let Rendered { theme, site, engine } = render_stage(&room, opts.selection, &extras)?;
+    let Rendered {
+        theme,
+        site,
+        engine,
+    } = render_stage(&room, opts.selection, &extras)?;
     lap("render", &mut timings);
 
     let staging = Staging::begin(opts.out)
@@ -275,19 +279,17 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
                 &opts.progress,
             )?
         }
-        Selection::TrainingOnly => {
-            publish::plain::plain_site(
-                &site,
-                &room.attachments,
-                &theme,
-                &engine,
-                &site_id,
-                &publish::plain::Target::Disk {
-                    staging: &staging,
-                    prefix: "site/",
-                },
-            )?
-        }
+        Selection::TrainingOnly => publish::plain::plain_site(
+            &site,
+            &room.attachments,
+            &theme,
+            &engine,
+            &site_id,
+            &publish::plain::Target::Disk {
+                staging: &staging,
+                prefix: "site/",
+            },
+        )?,
     };
     let pages = site.pages.len();
     lap("seal+write", &mut timings);

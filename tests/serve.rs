@@ -96,7 +96,9 @@ struct Response {
 fn raw_request(port: u16, request_line: &str) -> Response {
     let mut stream =
         TcpStream::connect((Ipv4Addr::LOCALHOST, port)).expect("the preview accepts connections");
-    stream.set_read_timeout(Some(Duration::from_secs(40))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(40)))
+        .unwrap();
     write!(
         stream,
         "{request_line}\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
@@ -181,7 +183,10 @@ fn serves_the_plain_site_follows_edits_shows_problems_and_recovers() {
     assert!(css.headers.contains("text/css"), "{}", css.headers);
     assert_eq!(preview.get("/exports/clients.json").status, 200);
     assert_eq!(preview.get("/no-such-page.html").status, 404);
-    assert_eq!(preview.get(&"/__dataroom/reload.js".to_string()).status, 200);
+    assert_eq!(
+        preview.get(&"/__dataroom/reload.js".to_string()).status,
+        200
+    );
 
     // A saved change shows, and wakes the live-reload long-poll.
     let version = preview.get("/__dataroom/reload").body;
@@ -189,7 +194,10 @@ fn serves_the_plain_site_follows_edits_shows_problems_and_recovers() {
     let port = preview.port;
     let since = version.clone();
     let poll = std::thread::spawn(move || {
-        raw_request(port, &format!("GET /__dataroom/reload?since={since} HTTP/1.1"))
+        raw_request(
+            port,
+            &format!("GET /__dataroom/reload?since={since} HTTP/1.1"),
+        )
     });
     std::thread::sleep(Duration::from_millis(200));
     room.write(
@@ -203,7 +211,10 @@ fn serves_the_plain_site_follows_edits_shows_problems_and_recovers() {
         "the long-poll answered only after {:?}",
         started.elapsed()
     );
-    assert_ne!(woken.body, version, "the long-poll must report a new version");
+    assert_ne!(
+        woken.body, version,
+        "the long-poll must report a new version"
+    );
     let edited = preview.get_until("/clients/HX-1.html", |b| b.contains("张伟明"));
     assert!(edited.body.contains("张伟明"), "{}", edited.body);
 
@@ -279,8 +290,7 @@ fn listens_on_loopback_only() {
                 let fields: Vec<&str> = line.split_whitespace().collect();
                 let (address, state) = (fields.get(1)?, fields.get(3)?);
                 let (ip, p) = address.split_once(':')?;
-                (*state == "0A" && u16::from_str_radix(p, 16).ok()? == port)
-                    .then(|| ip.to_string())
+                (*state == "0A" && u16::from_str_radix(p, 16).ok()? == port).then(|| ip.to_string())
             })
             .collect()
     };
@@ -320,7 +330,11 @@ fn refuses_traversal_and_methods_other_than_get_and_head() {
     ] {
         let response = preview.get(path);
         assert_eq!(response.status, 400, "{path}: {}", response.body);
-        assert!(response.body.contains("不允许"), "{path}: {}", response.body);
+        assert!(
+            response.body.contains("不允许"),
+            "{path}: {}",
+            response.body
+        );
     }
     // The room's own files are not part of the site.
     for path in ["/dataroom.yaml", "/clients/HX-1.yaml", "/etc/passwd"] {
@@ -330,7 +344,11 @@ fn refuses_traversal_and_methods_other_than_get_and_head() {
     }
     let post = preview.request("POST", "/");
     assert_eq!(post.status, 405);
-    assert!(post.headers.contains("Allow: GET, HEAD"), "{}", post.headers);
+    assert!(
+        post.headers.contains("Allow: GET, HEAD"),
+        "{}",
+        post.headers
+    );
     let head = preview.request("HEAD", "/clients.html");
     assert_eq!(head.status, 200);
     assert!(head.body.is_empty());
@@ -341,11 +359,17 @@ fn a_port_in_use_is_a_clear_error_suggesting_another() {
     let room = Room::valid();
     let taken = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let port = taken.local_addr().unwrap().port();
-    let run = common::run(bin().args(["serve", room.path().to_str().unwrap(), "--port"]).arg(
-        port.to_string(),
-    ));
+    let run = common::run(
+        bin()
+            .args(["serve", room.path().to_str().unwrap(), "--port"])
+            .arg(port.to_string()),
+    );
     assert_eq!(run.code, 1, "{}", run.all());
-    assert!(run.stderr.contains(&format!("端口 {port}")), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("端口 {port}")),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("--port"), "{}", run.stderr);
     assert!(!run.stderr.contains("panicked"));
 }

@@ -175,7 +175,14 @@ pub(crate) fn memory_site(
         ..MemorySite::default()
     };
     let target = Target::Memory(&memory);
-    write_pages(&site.pages, &site.nav, &site.title, PREVIEW_SITE_ID, engine, &target)?;
+    write_pages(
+        &site.pages,
+        &site.nav,
+        &site.title,
+        PREVIEW_SITE_ID,
+        engine,
+        &target,
+    )?;
     for export in &site.exports {
         target.write(&export.path, &export.bytes)?;
     }

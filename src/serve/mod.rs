@@ -79,7 +79,10 @@ pub fn serve(room: &Path, port: u16) -> Result<(), String> {
                 &[("room", &room_shown)]
             ),
             text(strings, "import_fix_label"),
-            fill(text(strings, "import_not_room_fix"), &[("room", &room_shown)])
+            fill(
+                text(strings, "import_not_room_fix"),
+                &[("room", &room_shown)]
+            )
         ));
     }
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
@@ -184,9 +187,8 @@ fn render_view(room: &Path) -> (View, Language, String) {
                 text(strings, "serve_rebuilt_problems"),
                 &[("count", &problems.len().to_string())],
             );
-            let fragment = problems_fragment(&problems, lang).unwrap_or_else(|message| {
-                format!("<pre>{}</pre>", tera::escape_html(&message))
-            });
+            let fragment = problems_fragment(&problems, lang)
+                .unwrap_or_else(|message| format!("<pre>{}</pre>", tera::escape_html(&message)));
             (View::Problems(fragment), lang, line)
         }
     }
@@ -391,10 +393,12 @@ fn answer(shared: &Shared, method: &tiny_http::Method, url: &str) -> Reply {
     match &mut state.view {
         View::Problems(fragment) => {
             // Every page shows the problems; the theme's CSS still loads.
-            if let Some(bytes) = path
-                .strip_prefix("static/")
-                .and_then(|name| Theme::load(&[]).files.get(&format!("static/{name}")).cloned())
-            {
+            if let Some(bytes) = path.strip_prefix("static/").and_then(|name| {
+                Theme::load(&[])
+                    .files
+                    .get(&format!("static/{name}"))
+                    .cloned()
+            }) {
                 return Reply::ok(content_type(&path), bytes.into_owned());
             }
             let fragment = fragment.clone();
@@ -409,9 +413,7 @@ fn answer(shared: &Shared, method: &tiny_http::Method, url: &str) -> Reply {
                 let html = String::from_utf8_lossy(bytes);
                 Reply::ok(HTML, with_live_reload(&html, version).into_bytes())
             }
-            Some(Body::Bytes(bytes)) => {
-                Reply::ok(content_type(&path), bytes.to_vec())
-            }
+            Some(Body::Bytes(bytes)) => Reply::ok(content_type(&path), bytes.to_vec()),
             Some(Body::File(file)) => {
                 let file = file.to_path_buf();
                 drop(state);
