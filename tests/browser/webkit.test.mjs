@@ -137,9 +137,10 @@ const WATCH_SCRIPT = `(function () {
 })();
 `;
 
-/** Puts the watcher into a copy of a site: its index.html loads static/webkit-watch.js before anything else. */
-function addWatcher(dir) {
-  fs.writeFileSync(path.join(dir, 'static', 'webkit-watch.js'), WATCH_SCRIPT);
+/** Puts the watcher (and `extra`, a script) into a copy of a site: its
+ *  index.html loads static/webkit-watch.js before anything else. */
+function addWatcher(dir, extra = '') {
+  fs.writeFileSync(path.join(dir, 'static', 'webkit-watch.js'), WATCH_SCRIPT + extra);
   const index = path.join(dir, 'index.html');
   const html = fs.readFileSync(index, 'utf8');
   const at = html.indexOf('<meta charset="utf-8">');
@@ -166,8 +167,9 @@ function run(args) {
 
 const sha256 = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
 
-/** A watched copy of the sealed site, optionally with every payload but `keep` flipped. Returns its URL. */
-function siteCopy(name, { tamperAllBut } = {}) {
+/** A watched copy of the sealed site, optionally with every payload but
+ *  `tamperAllBut` flipped, or with `first` run before the room's scripts. */
+function siteCopy(name, { tamperAllBut, first } = {}) {
   const dir = path.join(tmp, name);
   let flipped = [];
   if (tamperAllBut) {
@@ -176,7 +178,7 @@ function siteCopy(name, { tamperAllBut } = {}) {
   } else {
     fs.cpSync(sealedSite, dir, { recursive: true });
   }
-  addWatcher(dir);
+  addWatcher(dir, first);
   return { url: fileUrl(path.join(dir, 'index.html')), flipped };
 }
 
@@ -359,6 +361,17 @@ describe('webkit: real build of example-dataroom from file://', { skip, timeout:
     assert.equal(await evaluate(page, () => document.getElementById('content').innerHTML), '');
     await assertNoRoomContent(page, 'after a wrong password');
     assert.deepEqual(await allStorage(probe(page)), { session: {}, local: {}, idb: [] });
+  });
+
+  test('a WebKit without DecompressionStream (Safari before 16.4): the lock screen says which browsers to use', async () => {
+    const page = await openPage(siteCopy('old-safari', { first: 'delete window.DecompressionStream;' }).url);
+    const shown = await waitFor(page, () => {
+      const e = document.getElementById('lock-error');
+      return e && e.textContent.trim();
+    }, 'the lock screen\'s message');
+    assert.equal(shown, T('unsupported_browser'));
+    assert.match(shown, /Safari（16\.4 及以上）/, 'names the Safari that works');
+    assert.equal(await evaluate(page, () => document.getElementById('app').hidden), true);
   });
 
   test('right password: home heading, then the clients index and a client page', async () => {
