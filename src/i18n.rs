@@ -43,6 +43,19 @@ pub fn long_date(strings: &Strings, date: chrono::NaiveDate) -> String {
     )
 }
 
+/// `1234567` → `1,234,567`: digits grouped by thousands, as both catalogue
+/// languages write counts and amounts.
+pub fn grouped(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `template` with each `{name}` replaced by its value.
 pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
     let mut out = template.to_string();
@@ -73,6 +86,15 @@ pub fn embedded(lang: Language) -> &'static Strings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grouped_puts_a_comma_every_three_digits() {
+        assert_eq!(grouped("0"), "0");
+        assert_eq!(grouped("999"), "999");
+        assert_eq!(grouped("1234"), "1,234");
+        assert_eq!(grouped("100000"), "100,000");
+        assert_eq!(grouped("1234567"), "1,234,567");
+    }
 
     #[test]
     fn fill_replaces_every_named_value() {

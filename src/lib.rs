@@ -237,6 +237,21 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
         }),
         kdf_iterations: opts.iterations,
     };
+    let cli_strings = i18n::embedded(i18n::CLI_LANGUAGE);
+    terminal::show_stage(
+        &opts.progress,
+        i18n::fill(
+            i18n::text(cli_strings, "build_stage_render"),
+            &[
+                ("clients", &i18n::grouped(&room.clients.len().to_string())),
+                (
+                    "documents",
+                    &i18n::grouped(&room.documents.len().to_string()),
+                ),
+            ],
+        ),
+        false,
+    );
     let Rendered {
         theme,
         site,
@@ -248,6 +263,11 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
         .map_err(|e| format!("cannot prepare {}: {e}", opts.out.display()))?;
     let name = publish::public_name(opts.selection);
     let site_id = stable_site_id(opts.signer, opts.room, name);
+    terminal::show_stage(
+        &opts.progress,
+        i18n::text(cli_strings, "build_stage_seal").to_string(),
+        opts.selection == Selection::All, // the training site is not counted
+    );
     let written = match opts.selection {
         Selection::All => {
             let password = match opts.passwords {
@@ -294,6 +314,11 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
     let pages = site.pages.len();
     lap("seal+write", &mut timings);
 
+    terminal::show_stage(
+        &opts.progress,
+        i18n::text(cli_strings, "build_stage_publish").to_string(),
+        false,
+    );
     let epoch = source_date_epoch();
     let zip_time = epoch.unwrap_or_else(|| {
         room.settings

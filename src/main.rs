@@ -23,7 +23,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use dataroom::publish::{signing, verify};
 use dataroom::render::Selection;
-use dataroom::room::diagnostic::Diagnostics;
+use dataroom::room::diagnostic::{render_shown, Diagnostics, Shown};
 use dataroom::seal::password;
 use dataroom::{BuildError, BuildOptions, Renderer};
 
@@ -109,6 +109,10 @@ enum Command {
         /// Print how long each stage took
         #[arg(long)]
         timings: bool,
+        /// Print every warning in full (default: the first 20, then a count per kind;
+        /// `dataroom check` always lists them all)
+        #[arg(long)]
+        verbose: bool,
     },
     /// List the records due for destruction (归档与销毁) on a date.
     ///
@@ -224,10 +228,41 @@ fn print_diagnostics(
     sources: &dataroom::room::diagnostic::Sources,
     root: &Path,
 ) {
-    let renderer = Renderer::new(color());
-    for d in &diags.items {
-        eprint!("{}", renderer.render(d, sources, root));
-    }
+    print_shown(diags, Shown::All, sources, root);
+}
+
+/// `build`'s diagnostics: every error, and unless `verbose`, only the first
+/// warnings in full, then a count per kind (a 100,000-client room has as many).
+fn print_build_diagnostics(
+    diags: &Diagnostics,
+    sources: &dataroom::room::diagnostic::Sources,
+    root: &Path,
+    verbose: bool,
+) {
+    let shown = if verbose {
+        Shown::All
+    } else {
+        Shown::WarningsUpTo(dataroom::room::diagnostic::BUILD_WARNINGS_IN_FULL)
+    };
+    print_shown(diags, shown, sources, root);
+}
+
+fn print_shown(
+    diags: &Diagnostics,
+    shown: Shown,
+    sources: &dataroom::room::diagnostic::Sources,
+    root: &Path,
+) {
+    let strings = dataroom::i18n::embedded(dataroom::i18n::CLI_LANGUAGE);
+    let text = render_shown(
+        diags,
+        shown,
+        sources,
+        root,
+        &Renderer::new(color()),
+        strings,
+    );
+    eprint!("{text}");
     eprintln!(
         "{} error(s), {} warning(s)",
         diags.error_count(),
@@ -286,6 +321,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             sign_key,
             kdf_iterations,
             timings,
+            verbose,
         } => {
             if kdf_iterations < dataroom::seal::MIN_ITERATIONS {
                 return Err(format!(
@@ -300,7 +336,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             // Check before asking for a password: a typo should not cost a prompt.
             let pre = dataroom::check(&room, strict);
             if pre.room.is_none() {
-                print_diagnostics(&pre.diagnostics, &pre.sources, &room);
+                print_build_diagnostics(&pre.diagnostics, &pre.sources, &room, verbose);
                 eprintln!("nothing was built; {} is unchanged", out.display());
                 return Ok(ExitCode::from(1));
             }
@@ -378,15 +414,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     signer.public_box().trim_end()
                 );
             }
+            // On a terminal only: the build names each stage on it (terminal::show_stage).
             let progress = if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() {
-                let bar = indicatif::ProgressBar::new(0);
-                bar.set_style(
-                    indicatif::ProgressStyle::with_template(
-                        "{spinner} sealing {pos}/{len} [{bar:30}] {eta}",
-                    )
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-                );
-                bar
+                indicatif::ProgressBar::new(0)
             } else {
                 indicatif::ProgressBar::hidden()
             };
@@ -403,7 +433,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             match dataroom::build_checked(&opts, pre) {
                 Ok(report) => {
                     if report.warnings.warning_count() > 0 {
-                        print_diagnostics(&report.warnings, &report.sources, &room);
+                        print_build_diagnostics(&report.warnings, &report.sources, &room, verbose);
                     }
                     let s = &report.sealed;
                     println!(
@@ -443,7 +473,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(BuildError::Input(loaded)) => {
-                    print_diagnostics(&loaded.diagnostics, &loaded.sources, &room);
+                    print_build_diagnostics(&loaded.diagnostics, &loaded.sources, &room, verbose);
                     eprintln!("nothing was built; {} is unchanged", out.display());
                     Ok(ExitCode::from(1))
                 }

@@ -68,6 +68,23 @@ pub fn escape_json(json: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Shows a stage of the build on its progress bar (drawn only on a terminal:
+/// the bar is hidden otherwise): the stage's name, `message`, in the CLI's
+/// language, and for a stage that `counts` its items, `12,345/100,000` with a
+/// bar; a spinner for the others.
+pub fn show_stage(bar: &indicatif::ProgressBar, message: String, counts: bool) {
+    let template = if counts {
+        "{spinner} {msg} {human_pos}/{human_len} [{bar:30}] {eta}"
+    } else {
+        "{spinner} {msg}"
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar.set_message(message);
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,14 +17,7 @@ pub fn money(d: Decimal) -> String {
     let s = format!("{:.2}", d.round_dp(2));
     let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
     let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}{grouped}.{frac}")
+    format!("{sign}{}.{frac}", crate::i18n::grouped(digits))
 }
 
 /// A numbered section of the room index: title, its own page, its items (route, title).

@@ -299,6 +299,109 @@ impl Diagnostics {
     }
 }
 
+/// How many warnings `build` prints in full; the rest are counted by kind.
+pub const BUILD_WARNINGS_IN_FULL: usize = 20;
+
+/// How `build` prints a run's problems. `check` prints every one; a build of
+/// 100,000 clients can have as many warnings, which nobody reads on a terminal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shown {
+    /// Every problem in full (`check`, `build --verbose`).
+    All,
+    /// Every error, the first `n` warnings in full, then a count per kind.
+    WarningsUpTo(usize),
+}
+
+impl Diagnostics {
+    /// Warnings counted by kind (their code): most frequent first, then by code.
+    pub fn warnings_by_kind(&self) -> Vec<(&'static str, usize)> {
+        let mut counts: HashMap<&'static str, usize> = HashMap::new();
+        for d in self.warnings() {
+            *counts.entry(d.code).or_default() += 1;
+        }
+        let mut kinds: Vec<_> = counts.into_iter().collect();
+        kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        kinds
+    }
+}
+
+/// The problems of a run as `build` prints them (see [`Shown`]). When
+/// warnings are left out, it ends with how many were shown, one line per kind
+/// (`  1,234 × no-recent-service  No service in the last 12 months`) and
+/// where the full list is, worded from `strings` (the CLI's catalogue);
+/// `room` is the room folder as the user typed it, for the commands shown.
+pub fn render_shown(
+    diags: &Diagnostics,
+    shown: Shown,
+    sources: &Sources,
+    room: &Path,
+    renderer: &Renderer,
+    strings: &crate::i18n::Strings,
+) -> String {
+    use crate::i18n::{fill, grouped, text};
+    let limit = match shown {
+        Shown::All => usize::MAX,
+        Shown::WarningsUpTo(n) => n,
+    };
+    let mut out = String::new();
+    let mut warnings_shown = 0;
+    for d in &diags.items {
+        if d.severity == Severity::Warning {
+            if warnings_shown == limit {
+                continue;
+            }
+            warnings_shown += 1;
+        }
+        out.push_str(&renderer.render(d, sources, room));
+    }
+    let total = diags.warning_count();
+    if warnings_shown == total {
+        return out;
+    }
+    out.push_str(&fill(
+        text(strings, "build_warnings_shown"),
+        &[
+            ("shown", &grouped(&warnings_shown.to_string())),
+            ("total", &grouped(&total.to_string())),
+        ],
+    ));
+    out.push('\n');
+    let kinds: Vec<(String, &str, &str)> = diags
+        .warnings_by_kind()
+        .into_iter()
+        .map(|(code, count)| {
+            let title_key = format!("finding_{}", code.replace('-', "_"));
+            let title = strings.get(&title_key).map_or("", String::as_str);
+            (grouped(&count.to_string()), code, title)
+        })
+        .collect();
+    let count_width = kinds.iter().map(|k| k.0.len()).max().unwrap_or(0);
+    let code_width = kinds.iter().map(|k| k.1.len()).max().unwrap_or(0);
+    for (count, code, title) in &kinds {
+        let line = format!("  {count:>count_width$} × {code:<code_width$}  {title}");
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    let full_list = fill(
+        text(strings, "build_warnings_full_list"),
+        &[("room", &shell_word(&room.display().to_string()))],
+    );
+    out.push_str(&terminal::escape(&full_list));
+    out.push('\n');
+    out
+}
+
+/// `word` as a shell reads it back: quoted when it holds anything but plain
+/// path characters, so the printed command can be pasted.
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_alphanumeric() || "/._-+,:@%".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 /// Renders diagnostics like rustc: path:line:column, the message, a snippet with
 /// the offending spot underlined, and the fix.
 pub struct Renderer {
@@ -410,5 +513,107 @@ impl miette::Diagnostic for Report<'_> {
         Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
             None, span,
         ))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::embedded;
+    use crate::room::Language;
+
+    /// `count` warnings of kind `code`, each about its own client file.
+    fn warnings(diags: &mut Diagnostics, code: &'static str, count: usize) {
+        for i in 0..count {
+            let file = format!("clients/{code}-{i}.yaml");
+            diags.push(Diagnostic::warning(code, file, Loc::START, "a finding"));
+        }
+    }
+
+    fn titles(out: &str) -> usize {
+        out.lines().filter(|l| l.contains("]: a finding")).count()
+    }
+
+    #[test]
+    fn build_shows_the_first_warnings_in_full_then_a_grouped_count_per_kind() {
+        let mut diags = Diagnostics::default();
+        warnings(&mut diags, "no-recent-service", 1234);
+        warnings(&mut diags, "phone-invalid", 3);
+        warnings(&mut diags, "unknown-kind", 1);
+        let out = render_shown(
+            &diags,
+            Shown::WarningsUpTo(20),
+            &Sources::default(),
+            Path::new("my room"),
+            &Renderer::new(false),
+            embedded(Language::En),
+        );
+        assert_eq!(titles(&out), 20, "{out}");
+        let tail: Vec<&str> = out
+            .lines()
+            .rev()
+            .take(5)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        assert_eq!(
+            tail,
+            [
+                "20 of 1,238 warnings are shown above in full. All 1,238, by kind:",
+                "  1,234 × no-recent-service  No service in the last 12 months",
+                "      3 × phone-invalid      Invalid phone numbers",
+                "      1 × unknown-kind",
+                "Every warning: dataroom check 'my room' (add --format json for other tools), or build again with --verbose",
+            ],
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn the_summary_speaks_the_catalogues_language() {
+        let mut diags = Diagnostics::default();
+        warnings(&mut diags, "consent-missing", 2);
+        let out = render_shown(
+            &diags,
+            Shown::WarningsUpTo(1),
+            &Sources::default(),
+            Path::new("room"),
+            &Renderer::new(false),
+            embedded(Language::ZhCn),
+        );
+        assert!(out.contains("上面完整列出了 2 条警告中的 1 条。全部 2 条按类别：\n  2 × consent-missing  缺少授权同意\n查看全部警告：dataroom check room（"), "{out}");
+    }
+
+    #[test]
+    fn errors_are_always_shown_in_full_and_all_shows_every_warning() {
+        let mut diags = Diagnostics::default();
+        warnings(&mut diags, "phone-invalid", 30);
+        for i in 0..25 {
+            diags.push(Diagnostic::error(
+                "unknown-field",
+                format!("clients/e{i}.yaml"),
+                Loc::START,
+                "a finding",
+            ));
+        }
+        let render = |shown| {
+            render_shown(
+                &diags,
+                shown,
+                &Sources::default(),
+                Path::new("r"),
+                &Renderer::new(false),
+                embedded(Language::En),
+            )
+        };
+        let limited = render(Shown::WarningsUpTo(20));
+        assert_eq!(limited.matches("[unknown-field]").count(), 25, "{limited}");
+        assert_eq!(limited.matches("[phone-invalid]").count(), 20, "{limited}");
+        let all = render(Shown::All);
+        assert_eq!(titles(&all), 55, "{all}");
+        assert!(!all.contains("by kind"), "{all}");
+        // nothing left out: no summary either
+        assert!(!render(Shown::WarningsUpTo(30)).contains("by kind"));
     }
 }
