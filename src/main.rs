@@ -254,6 +254,7 @@ fn print_shown(
     root: &Path,
 ) {
     let strings = dataroom::i18n::embedded(dataroom::i18n::CLI_LANGUAGE);
+    let grouped = dataroom::i18n::grouped;
     let text = render_shown(
         diags,
         shown,
@@ -265,8 +266,8 @@ fn print_shown(
     eprint!("{text}");
     eprintln!(
         "{} error(s), {} warning(s)",
-        diags.error_count(),
-        diags.warning_count()
+        grouped(&diags.error_count().to_string()),
+        grouped(&diags.warning_count().to_string())
     );
 }
 
