@@ -4,12 +4,22 @@
 // evaluate/$eval.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const ROOM = path.join(REPO, 'example-dataroom');
+
+/** Runs the real `dataroom` binary `bin` with `args`; its stdout, or an error with all it printed. */
+export function runDataroom(bin, args) {
+  try {
+    return execFileSync(bin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  } catch (e) {
+    throw new Error(`\`dataroom ${args.join(' ')}\` failed (exit ${e.status}):\n${e.stdout || ''}\n${e.stderr || ''}`);
+  }
+}
 
 export const CLIENT_ID = 'HX-00010';
 const clientYaml = fs.readFileSync(path.join(ROOM, 'clients/individuals', `${CLIENT_ID}.yaml`), 'utf8');

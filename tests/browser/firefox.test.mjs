@@ -25,11 +25,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { fileUrl, LOCAL_URL } from './helpers.mjs';
+import { fileUrl, LOCAL_URL, missingBrowser } from './helpers.mjs';
 import { tamperSiteCopy } from './tamper.mjs';
-import { REPO, ROOM, CLIENT_ID, CLIENT_NAME, CLIENT_PHONE, CLIENT_PHONE_SHOWN, CLIENT_PDF, ROOM_TITLE, T, text, storage, allStorage, assertStorageNamesNothing, settledProgress, assertNoRoomContent } from './example-room.mjs';
+import { runDataroom, REPO, ROOM, CLIENT_ID, CLIENT_NAME, CLIENT_PHONE, CLIENT_PHONE_SHOWN, CLIENT_PDF, ROOM_TITLE, T, text, storage, allStorage, assertStorageNamesNothing, settledProgress, assertNoRoomContent } from './example-room.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BIN = process.env.DATAROOM_BIN ? path.resolve(process.env.DATAROOM_BIN) : path.join(REPO, 'target/debug/dataroom');
@@ -50,14 +49,7 @@ function findFirefox() {
 function firefoxSkipReason() {
   if (findFirefox()) return false;
   const where = process.env.FIREFOX ? `FIREFOX=${process.env.FIREFOX} does not exist` : `none of ${FIREFOX_CANDIDATES.join(', ')} exists`;
-  const msg = `Firefox not found (${where}). Install it with: apt-get install -y firefox-esr (or set FIREFOX=/path/to/firefox).`;
-  if (process.env.CI === 'true') throw new Error(`${msg} CI=true: browser tests must run, failing.`);
-  if (process.env.DATAROOM_SKIP_BROWSER === '1') {
-    const bar = '!'.repeat(78);
-    console.error(`\n${bar}\n!!! SKIPPING FIREFOX TESTS: ${msg}\n!!! (DATAROOM_SKIP_BROWSER=1)\n${bar}\n`);
-    return 'Firefox not found and DATAROOM_SKIP_BROWSER=1';
-  }
-  throw new Error(`${msg} Set DATAROOM_SKIP_BROWSER=1 to skip the browser tests on this machine.`);
+  return missingBrowser('Firefox', `Firefox not found (${where}). Install it with: apt-get install -y firefox-esr (or set FIREFOX=/path/to/firefox).`);
 }
 
 /** Firefox prefs that undo puppeteer's relaxations which matter to this product. */
@@ -100,13 +92,7 @@ let indexId; // DATAROOM_HEADER.index: the payload id of the room's index
 let roomId; // DATAROOM_HEADER.room: keys are stored under dataroom:<room>
 const opened = []; // { context, w } per test
 
-function run(args) {
-  try {
-    return execFileSync(BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-  } catch (e) {
-    throw new Error(`\`dataroom ${args.join(' ')}\` failed (exit ${e.status}):\n${e.stdout || ''}\n${e.stderr || ''}`);
-  }
-}
+const run = (args) => runDataroom(BIN, args);
 
 const sha256 = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
 

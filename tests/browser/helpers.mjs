@@ -39,12 +39,21 @@ export function findChromium() {
 export function browserSkipReason() {
   if (findChromium()) return false;
   const where = process.env.CHROMIUM ? `CHROMIUM=${process.env.CHROMIUM} does not exist` : `none of ${CHROMIUM_CANDIDATES.join(', ')} exists`;
-  const msg = `Chromium not found (${where}). Install it with: apt-get install -y chromium fonts-noto-cjk (or set CHROMIUM=/path/to/chromium).`;
+  return missingBrowser('Chromium', `Chromium not found (${where}). Install it with: apt-get install -y chromium fonts-noto-cjk (or set CHROMIUM=/path/to/chromium).`);
+}
+
+/**
+ * The policy for a browser that is not installed (`msg` says which and how to
+ * install it): with CI=true the tests FAIL (throws); with
+ * DATAROOM_SKIP_BROWSER=1 they are skipped loudly (returns the reason);
+ * otherwise they FAIL.
+ */
+export function missingBrowser(name, msg) {
   if (process.env.CI === 'true') throw new Error(`${msg} CI=true: browser tests must run, failing.`);
   if (process.env.DATAROOM_SKIP_BROWSER === '1') {
     const bar = '!'.repeat(78);
-    console.error(`\n${bar}\n!!! SKIPPING BROWSER TESTS: ${msg}\n!!! (DATAROOM_SKIP_BROWSER=1)\n${bar}\n`);
-    return 'Chromium not found and DATAROOM_SKIP_BROWSER=1';
+    console.error(`\n${bar}\n!!! SKIPPING ${name.toUpperCase()} TESTS: ${msg}\n!!! (DATAROOM_SKIP_BROWSER=1)\n${bar}\n`);
+    return `${name} not found and DATAROOM_SKIP_BROWSER=1`;
   }
   throw new Error(`${msg} Set DATAROOM_SKIP_BROWSER=1 to skip the browser tests on this machine.`);
 }
