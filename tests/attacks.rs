@@ -133,26 +133,26 @@ fn a_zip_holding_a_forged_and_a_genuine_copy_does_not_verify() {
     let built = example_build();
     let genuine = zip_entries(&built.zip)
         .into_iter()
-        .find(|(n, _)| n == "site/static/dataroom.js")
-        .expect("dataroom.js")
+        .find(|(n, _)| n == "site/static/dataroom-crypto.js")
+        .expect("dataroom-crypto.js")
         .1;
     let tmp = tempfile::tempdir().expect("tmp");
     let zip = crafted_zip(
         tmp.path(),
         "forged.zip",
-        &[("site/static/dataroom.js", FORGED_JS)],
-        &[Extra::File("static/dataroom.js", &genuine)],
+        &[("site/static/dataroom-crypto.js", FORGED_JS)],
+        &[Extra::File("static/dataroom-crypto.js", &genuine)],
     );
     let r = verify_zip(&zip);
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(
-        r.stdout.contains("changed:    static/dataroom.js"),
+        r.stdout.contains("changed:    static/dataroom-crypto.js"),
         "{}",
         r.stdout
     );
     assert!(
         r.stdout
-            .contains("\"static/dataroom.js\" is not inside site/"),
+            .contains("\"static/dataroom-crypto.js\" is not inside site/"),
         "{}",
         r.stdout
     );
@@ -165,7 +165,7 @@ fn crafted_entry_names_are_refused() {
     let cases: Vec<(&str, Vec<Extra>, &str)> = vec![
         (
             "dot.zip",
-            vec![Extra::File("site/./static/dataroom.js", FORGED_JS)],
+            vec![Extra::File("site/./static/dataroom-crypto.js", FORGED_JS)],
             "contains `..`, `.` or `//`",
         ),
         (
@@ -175,12 +175,12 @@ fn crafted_entry_names_are_refused() {
         ),
         (
             "slashes.zip",
-            vec![Extra::File("site//static/dataroom.js", FORGED_JS)],
+            vec![Extra::File("site//static/dataroom-crypto.js", FORGED_JS)],
             "is an absolute path",
         ),
         (
             "absolute.zip",
-            vec![Extra::File("/site/static/dataroom.js", FORGED_JS)],
+            vec![Extra::File("/site/static/dataroom-crypto.js", FORGED_JS)],
             "is not inside site/",
         ),
         (
@@ -190,7 +190,7 @@ fn crafted_entry_names_are_refused() {
         ),
         (
             "case.zip",
-            vec![Extra::File("site/static/DataRoom.js", FORGED_JS)],
+            vec![Extra::File("site/static/DataRoom-Crypto.js", FORGED_JS)],
             "name the same file on case-insensitive",
         ),
         (

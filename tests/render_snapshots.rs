@@ -140,6 +140,10 @@ fn theme_files_and_strings_can_be_overridden_one_by_one() {
         "<div class=\"custom-nav\">{{ t.home }} {{ t.clients }}</div>\n",
     );
     room.write("theme/static/style.css", "body { color: black; }\n");
+    room.write(
+        "theme/static/dataroom-views.js",
+        "/* the room's own page enhancers */\n",
+    );
     let site = render(room.path());
     assert_eq!(
         site.nav.trim(),
@@ -165,9 +169,33 @@ fn theme_files_and_strings_can_be_overridden_one_by_one() {
         std::fs::read_to_string(out.join("site/static/style.css")).expect("css"),
         "body { color: black; }\n"
     );
-    assert!(
-        out.join("site/static/dataroom.js").exists(),
+    assert_eq!(
+        std::fs::read_to_string(out.join("site/static/dataroom-crypto.js")).expect("crypto"),
+        include_str!("../themes/default/static/dataroom-crypto.js"),
         "files not overridden come from the default theme"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("site/static/dataroom-views.js")).expect("views"),
+        "/* the room's own page enhancers */\n",
+        "one script of the app is replaced alone"
+    );
+    let shell = std::fs::read_to_string(out.join("site/index.html")).expect("shell");
+    let scripts: Vec<&str> = shell
+        .match_indices("<script src=\"static/")
+        .map(|(at, _)| shell[at + 20..].split('"').next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        scripts,
+        [
+            "dataroom-core.js",
+            "dataroom-crypto.js",
+            "dataroom-store.js",
+            "dataroom-views.js",
+            "dataroom-router.js",
+            "dataroom-gate.js",
+            "dataroom-app.js"
+        ],
+        "the shell loads the app's scripts in their order"
     );
 }
 

@@ -223,7 +223,7 @@ fn build_lists_every_unencrypted_file() {
         "index.html",
         "data/header.js",
         "static/style.css",
-        "static/dataroom.js",
+        "static/dataroom-crypto.js",
     ] {
         assert!(
             listed.contains(&expected),

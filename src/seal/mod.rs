@@ -780,10 +780,10 @@ mod tests {
 
     #[test]
     fn the_browser_uses_the_same_minimum_iterations() {
-        let js = include_str!("../../themes/default/static/dataroom.js");
+        let js = include_str!("../../themes/default/static/dataroom-crypto.js");
         assert!(
             js.contains(&format!("var MIN_ITERATIONS = {MIN_ITERATIONS};")),
-            "dataroom.js must refuse headers below {MIN_ITERATIONS} iterations"
+            "dataroom-crypto.js must refuse headers below {MIN_ITERATIONS} iterations"
         );
         assert!(js.contains(&format!("var FORMAT = '{FORMAT}';")));
     }
