@@ -192,7 +192,10 @@ pub fn seal_fixture(spec_path: &Path, out: &Path) -> Result<FixtureIds, String> 
     for (i, view) in spec.slots.iter().enumerate() {
         let Some(view) = view else { continue };
         if i >= views.sealer.header.slots.len() {
-            return Err(format!("the spec has a view for slot {i} but only {} passwords", spec.passwords.len()));
+            return Err(format!(
+                "the spec has a view for slot {i} but only {} passwords",
+                spec.passwords.len()
+            ));
         }
         let own = with_view(&index_json, view.audience.clone(), &view.denied)?;
         views.sealer.header.slots[i].index = views.seal_new(&own, &INDEX_META)?;
@@ -252,7 +255,11 @@ pub fn seal_fixture(spec_path: &Path, out: &Path) -> Result<FixtureIds, String> 
 }
 
 /// The index JSON with an audience's name and denied sections set.
-fn with_view(index_json: &[u8], audience: Option<String>, denied: &[String]) -> Result<SealedIndex, String> {
+fn with_view(
+    index_json: &[u8],
+    audience: Option<String>,
+    denied: &[String],
+) -> Result<SealedIndex, String> {
     let mut index: SealedIndex = serde_json::from_slice(index_json).map_err(|e| e.to_string())?;
     index.audience = audience;
     index.denied = denied.to_vec();
@@ -277,13 +284,22 @@ impl Views<'_> {
         Ok(())
     }
 
-    fn write<T: Serialize>(&mut self, id: &str, value: &T, meta: &super::PayloadMeta) -> Result<(), String> {
+    fn write<T: Serialize>(
+        &mut self,
+        id: &str,
+        value: &T,
+        meta: &super::PayloadMeta,
+    ) -> Result<(), String> {
         let json = serde_json::to_vec(value).map_err(|e| e.to_string())?;
         let line = self.sealer.seal(id, "k0", &json, true, meta);
         self.write_file(&format!("data/{id}.js"), &line)
     }
 
-    fn seal_new<T: Serialize>(&mut self, value: &T, meta: &super::PayloadMeta) -> Result<String, String> {
+    fn seal_new<T: Serialize>(
+        &mut self,
+        value: &T,
+        meta: &super::PayloadMeta,
+    ) -> Result<String, String> {
         let id = Sealer::new_id();
         self.write(&id, value, meta)?;
         Ok(id)

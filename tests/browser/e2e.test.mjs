@@ -473,9 +473,8 @@ describe('e2e: real build of example-dataroom', { skip, timeout: 120000 }, () =>
       assert.equal(await text(page, `#content .lesson-progress[data-quiz-id="${info.id}"]`), T('progress_passed', { score: 100 }));
     });
 
-    // BUG: public pages (themes/default/templates/page.html) do not ship the
-    // theme's strings (<script type="application/json" id="dataroom-i18n">),
-    // so dataroom.js falls back to its built-in table there.
+    // Public pages (templates/page.html) carry the catalogue's strings like the
+    // shell: the scripts have no strings of their own.
     test('public training site uses the theme\'s UI strings (i18n/zh-CN.yaml), like the sealed room', async () => {
       const page = await openPage(await ctx(), fileUrl(path.join(tmp, 'training', 'site', 'training', `${LESSONS[0]}.html`)));
       await page.waitForSelector(`${quiz}[data-quiz-ready] button.quiz-submit`);

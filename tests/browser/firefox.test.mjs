@@ -26,7 +26,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fileUrl, LOCAL_URL, missingBrowser } from './helpers.mjs';
+import { fileUrl, LOCAL_URL, firefoxSkipReason, launchFirefox } from './helpers.mjs';
 import { tamperSiteCopy } from './tamper.mjs';
 import { runDataroom, REPO, ROOM, CLIENT_ID, CLIENT_NAME, CLIENT_PHONE, CLIENT_PHONE_SHOWN, CLIENT_PDF, ROOM_TITLE, T, text, storage, allStorage, assertStorageNamesNothing, settledProgress, assertNoRoomContent } from './example-room.mjs';
 
@@ -34,44 +34,6 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BIN = process.env.DATAROOM_BIN ? path.resolve(process.env.DATAROOM_BIN) : path.join(REPO, 'target/debug/dataroom');
 // Non-ASCII on purpose: Firefox's KDF input (UTF-8/NFC) must agree with Rust's.
 const PASSWORD = 'firefox 移交 password 2026 correct horse';
-
-// ---- Firefox lookup (the policy of helpers.mjs for Chromium) -----------------
-const FIREFOX_CANDIDATES = ['/usr/bin/firefox-esr', '/usr/bin/firefox'];
-
-function findFirefox() {
-  if (process.env.FIREFOX) {
-    return fs.existsSync(process.env.FIREFOX) ? process.env.FIREFOX : null;
-  }
-  return FIREFOX_CANDIDATES.find((p) => fs.existsSync(p)) || null;
-}
-
-/** Why the Firefox tests are skipped (string), or false. Throws when they must not be skipped. */
-function firefoxSkipReason() {
-  if (findFirefox()) return false;
-  const where = process.env.FIREFOX ? `FIREFOX=${process.env.FIREFOX} does not exist` : `none of ${FIREFOX_CANDIDATES.join(', ')} exists`;
-  return missingBrowser('Firefox', `Firefox not found (${where}). Install it with: apt-get install -y firefox-esr (or set FIREFOX=/path/to/firefox).`);
-}
-
-/** Firefox prefs that undo puppeteer's relaxations which matter to this product. */
-const FIREFOX_PREFS = {
-  'security.fileuri.strict_origin_policy': true, // Firefox's default; puppeteer sets false
-};
-
-async function launchFirefox() {
-  let puppeteer;
-  try {
-    ({ default: puppeteer } = await import('puppeteer-core'));
-  } catch (e) {
-    throw new Error(`puppeteer-core is not installed: run \`npm ci\` in ${HERE} (${e.message})`);
-  }
-  return puppeteer.launch({
-    browser: 'firefox',
-    executablePath: findFirefox(),
-    headless: true,
-    extraPrefsFirefox: FIREFOX_PREFS,
-    protocolTimeout: 60000,
-  });
-}
 
 const skip = firefoxSkipReason(); // throws (fails) unless DATAROOM_SKIP_BROWSER=1
 if (skip) test('firefox browser tests (skipped: no Firefox)', { skip }, () => {});

@@ -181,3 +181,42 @@ export async function closeWatchedContexts(contexts, assert) {
     assert.deepEqual(watch.pageErrors, [], 'no uncaught page errors');
   }
 }
+
+// ---- Firefox (puppeteer-core over WebDriver BiDi): the lookup policy of Chromium's above
+export const FIREFOX_CANDIDATES = ['/usr/bin/firefox-esr', '/usr/bin/firefox'];
+
+export function findFirefox() {
+  if (process.env.FIREFOX) {
+    return fs.existsSync(process.env.FIREFOX) ? process.env.FIREFOX : null;
+  }
+  return FIREFOX_CANDIDATES.find((p) => fs.existsSync(p)) || null;
+}
+
+/** Why the Firefox tests are skipped (string), or false. Throws when they must not be skipped. */
+export function firefoxSkipReason() {
+  if (findFirefox()) return false;
+  const where = process.env.FIREFOX ? `FIREFOX=${process.env.FIREFOX} does not exist` : `none of ${FIREFOX_CANDIDATES.join(', ')} exists`;
+  return missingBrowser('Firefox', `Firefox not found (${where}). Install it with: apt-get install -y firefox-esr (or set FIREFOX=/path/to/firefox).`);
+}
+
+/** Firefox prefs that undo puppeteer's relaxations which matter to this product. */
+export const FIREFOX_PREFS = {
+  'security.fileuri.strict_origin_policy': true, // Firefox's default; puppeteer sets false
+};
+
+export async function launchFirefox() {
+  let puppeteer;
+  try {
+    ({ default: puppeteer } = await import('puppeteer-core'));
+  } catch (e) {
+    throw new Error(`puppeteer-core is not installed: run \`npm ci\` in ${path.dirname(fileURLToPath(import.meta.url))} (${e.message})`);
+  }
+  return puppeteer.launch({
+    browser: 'firefox',
+    executablePath: findFirefox(),
+    headless: true,
+    extraPrefsFirefox: FIREFOX_PREFS,
+    protocolTimeout: 60000,
+  });
+}
+

@@ -15,7 +15,6 @@ import { deflateSync } from 'node:zlib';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import vm from 'node:vm';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -24,30 +23,31 @@ export const SHELL_TEMPLATE = path.join(THEME_DIR, 'templates/shell.html');
 export const STATIC_DIR = path.join(THEME_DIR, 'static');
 
 
-/** The built-in UI string tables of dataroom.js ({'zh-CN': {...}, en: {...}}). */
-export function loadStrings() {
-  const src = fs.readFileSync(path.join(STATIC_DIR, 'dataroom.js'), 'utf8');
-  const sandbox = {
-    document: {
-      readyState: 'loading',
-      addEventListener() {},
-      documentElement: { getAttribute: () => null },
-      getElementById: () => null,
-    },
-    TextEncoder,
-  };
-  sandbox.window = sandbox;
-  vm.runInNewContext(src, sandbox, { filename: 'dataroom.js' });
-  if (!sandbox.dataroomStrings) throw new Error('dataroom.js did not expose window.dataroomStrings');
-  return JSON.parse(JSON.stringify(sandbox.dataroomStrings)); // plain objects of this realm
+/** A message catalogue, themes/default/i18n/<lang>.yaml, as {key: text}: the
+ *  only source of the UI strings (the build puts it into the shell). Its lines
+ *  are flat `key: text` pairs (text plain, "double-" or 'single-quoted'). */
+export function loadCatalogue(lang) {
+  const text = fs.readFileSync(path.join(THEME_DIR, 'i18n', `${lang}.yaml`), 'utf8');
+  const table = {};
+  for (const line of text.split('\n')) {
+    if (/^\s*(#|$)/.test(line)) continue;
+    const m = /^("?)(\w+)\1:\s*(.*?)\s*$/.exec(line);
+    if (!m) throw new Error(`${lang}.yaml: a line this reader does not know: ${line}`);
+    const v = m[3];
+    table[m[2]] = /^".*"$/.test(v) ? JSON.parse(v) : v.replace(/^'(.*)'$/, (_, x) => x.replace(/''/g, "'"));
+  }
+  return table;
 }
 
-/** The theme's UI catalogue for `lang` (themes/default/i18n/<lang>.yaml): what a
- *  built shell shows. `fill` puts {placeholders} in like dataroom.js t(). */
+/** The UI strings of both languages ({'zh-CN': {...}, en: {...}}), from the catalogues. */
+export function loadStrings() {
+  return { 'zh-CN': loadCatalogue('zh-CN'), en: loadCatalogue('en') };
+}
+
+/** The theme's UI catalogue for `lang` as a lookup: what a built shell shows.
+ *  `fill` puts {placeholders} in like dataroom-core.js t(). */
 export function catalogue(lang) {
-  const text = fs.readFileSync(path.join(THEME_DIR, 'i18n', `${lang}.yaml`), 'utf8');
-  const table = Object.fromEntries(text.split('\n').map((l) => /^(\w+):\s*(.*?)\s*$/.exec(l)).filter(Boolean)
-    .map(([, k, v]) => [k, /^".*"$/.test(v) ? JSON.parse(v) : v.replace(/^'(.*)'$/, '$1')]));
+  const table = loadCatalogue(lang);
   return (key, vars = {}) => {
     if (typeof table[key] !== 'string') throw new Error(`${lang}.yaml has no ${key}`);
     return table[key].replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
@@ -105,9 +105,15 @@ export function dataroomBin() {
  *   title, publicTitle, lang, nav
  *   pages             { route: { title, html } }
  *   files             { 'attachments/…': bytes }
- * Returns { siteDir, indexHtml, url, room, site, pageIds, packOf, fileIds, indexId }.
+ *   gate              shared gate {audience, nda: {title, html}, watermark} (header.gate)
+ *   audience, denied  the shared index's audience name and denied route prefixes
+ *   slots             per password: null or its own view {gate, audience, denied}
+ *                     (the slot then names its own index and gate)
+ *   manifest          write data/manifest.js (a SHA256SUMS of the site)
+ * Returns { siteDir, indexHtml, url, room, site, pageIds, packOf, fileIds, indexId,
+ *   gateId, slots: [{index, gate}], manifestSha256 }.
  */
-export function sealSite({ outDir, passwords, title, publicTitle, lang = 'zh-CN', nav = '', pages = {}, files = {} }) {
+export function sealSite({ outDir, passwords, title, publicTitle, lang = 'zh-CN', nav = '', pages = {}, files = {}, gate, audience, denied, slots, manifest = false }) {
   fs.mkdirSync(outDir, { recursive: true });
   const inputs = fs.mkdtempSync(path.join(os.tmpdir(), 'dataroom-fixture-input-'));
   try {
@@ -119,6 +125,7 @@ export function sealSite({ outDir, passwords, title, publicTitle, lang = 'zh-CN'
     const spec = {
       lang, public_title: publicTitle, title, nav, passwords, attachments,
       pages: Object.entries(pages).map(([route, p]) => ({ route, title: p.title, html: p.html })),
+      gate, audience, denied, slots, manifest,
     };
     const specFile = path.join(inputs, 'spec.json');
     fs.writeFileSync(specFile, JSON.stringify(spec));
@@ -127,7 +134,10 @@ export function sealSite({ outDir, passwords, title, publicTitle, lang = 'zh-CN'
     const indexHtml = path.join(siteDir, 'index.html');
     const pageIds = Object.fromEntries(Object.entries(ids.pages).map(([route, [p]]) => [route, p]));
     const packOf = Object.fromEntries(Object.entries(ids.pages).map(([route, [, f]]) => [route, f]));
-    return { siteDir, indexHtml, url: pathToFileURL(indexHtml).href, room: ids.room, site: ids.site, pageIds, packOf, fileIds: ids.files, indexId: ids.index };
+    return {
+      siteDir, indexHtml, url: pathToFileURL(indexHtml).href, room: ids.room, site: ids.site, pageIds, packOf,
+      fileIds: ids.files, indexId: ids.index, gateId: ids.gate || '', slots: ids.slots, manifestSha256: ids.manifest_sha256 || '',
+    };
   } finally {
     fs.rmSync(inputs, { recursive: true, force: true });
   }
@@ -352,8 +362,10 @@ function fixtureNav(lang) {
 </ul>`;
 }
 
-/** The standard test room. Returns sealSite's result plus { password, password2, png, pdf }. */
-export async function makeFixture({ dir, lang = 'zh-CN', password = PASSWORD, password2 = PASSWORD2 } = {}) {
+/** The standard test room, optionally with a gate and audience views (sealSite's
+ *  gate, audience, denied, slots, manifest). Returns sealSite's result plus
+ *  { password, password2, png, pdf }. */
+export async function makeFixture({ dir, lang = 'zh-CN', password = PASSWORD, password2 = PASSWORD2, ...view } = {}) {
   const outDir = dir || fs.mkdtempSync(path.join(os.tmpdir(), 'dataroom-fixture-'));
   const png = makePng();
   const pdf = makePdf();
@@ -369,6 +381,7 @@ export async function makeFixture({ dir, lang = 'zh-CN', password = PASSWORD, pa
       'attachments/photos/logo.png': png,
       'attachments/contracts/C-1.pdf': pdf,
     },
+    ...view, // gate, audience, denied, slots, manifest (see sealSite)
   });
   return { ...sealed, outDir, password, password2, png, pdf, lang };
 }

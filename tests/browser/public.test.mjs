@@ -1,4 +1,4 @@
-// dataroom.js on ordinary (unencrypted) public pages, e.g. the training site:
+// The theme's scripts on ordinary (unencrypted) public pages, e.g. the training site:
 // no shell, no header; the enhancers run by themselves on DOMContentLoaded.
 
 import { describe, test, before, after, afterEach } from 'node:test';
@@ -6,7 +6,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { STATIC_DIR } from './make-fixture.mjs';
+import { STATIC_DIR, loadCatalogue, jsonForScript } from './make-fixture.mjs';
+
+// What page.html loads on a public page: the enhancers, not the crypto; and
+// the catalogue's strings, as the build puts them in.
+const PUBLIC_SCRIPTS = ['dataroom-core.js', 'dataroom-store.js', 'dataroom-views.js', 'dataroom-app.js'];
+const scriptTags = PUBLIC_SCRIPTS.map((f) => `<script src="static/${f}"></script>`).join('\n');
+const i18n = (lang) => `<script type="application/json" id="dataroom-i18n">${jsonForScript(loadCatalogue(lang))}</script>`;
 import { browserSkipReason, launchBrowser, newContext, openPage, fileUrl, closeWatchedContexts } from './helpers.mjs';
 
 const skip = browserSkipReason();
@@ -23,7 +29,8 @@ const LESSON = `<!DOCTYPE html>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self' file:; style-src 'self' file:; img-src 'self' file: data:">
 <title>Lesson 2</title>
 <link rel="stylesheet" href="static/style.css">
-<script src="static/dataroom.js"></script>
+${i18n('en')}
+${scriptTags}
 </head>
 <body>
 <main id="content"><article class="page">
@@ -52,14 +59,15 @@ const INDEX = `<!DOCTYPE html>
 <li>Lesson 3 <span class="lesson-progress" data-quiz-id="lesson-3"></span></li></ul>
 <p>Records <span class="checklist-progress" data-checklist="records"></span> Other <span class="checklist-progress" data-checklist="other">as rendered</span></p>
 </article></main>
-<script src="static/dataroom.js"></script>
+${i18n('zh-CN')}
+${scriptTags}
 </body></html>`;
 
 before(async () => {
   if (skip) return;
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dataroom-public-test-'));
   fs.mkdirSync(path.join(tmp, 'static'));
-  for (const f of ['style.css', 'dataroom.js']) fs.copyFileSync(path.join(STATIC_DIR, f), path.join(tmp, 'static', f));
+  for (const f of ['style.css', ...PUBLIC_SCRIPTS]) fs.copyFileSync(path.join(STATIC_DIR, f), path.join(tmp, 'static', f));
   fs.writeFileSync(path.join(tmp, 'lesson.html'), LESSON);
   fs.writeFileSync(path.join(tmp, 'index.html'), INDEX);
   browser = await launchBrowser();
