@@ -96,6 +96,7 @@
 
   function failOpen(err) {
     S.keys = null;
+    doc.body.classList.remove('gated');
     showLock();
     lockError(err instanceof DataroomError ? describeError(err) : t('tampered'));
   }
@@ -135,13 +136,13 @@
     }
     if (gen !== S.generation) { wipe(raw); return; }
     S.gate = gate;
-    showApp();
     if (!gate || !gate.nda || accepted) {
       await enterRoom(raw, accepted, false);
       return;
     }
     // Until 同意, only the gate is open: no index, no page.
     doc.body.classList.add('gated');
+    showApp();
     S.pendingRaw = raw;
     D.showNda(gate, async function (record) {
       if (gen !== S.generation) return;
@@ -185,6 +186,7 @@
     S.metaOf = indexMeta(index);
     var E = S.els;
     doc.body.classList.remove('gated');
+    showApp();
     E.roomTitle.textContent = index.title || '';
     E.nav.innerHTML = typeof index.nav === 'string' ? index.nav : '';
     if (index.lang) E.content.setAttribute('lang', index.lang);
