@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { STATIC_DIR, loadCatalogue, jsonForScript } from './make-fixture.mjs';
+import { STATIC_DIR, loadCatalogue, catalogue, jsonForScript } from './make-fixture.mjs';
+
+const EN = catalogue('en');
+const ZH = catalogue('zh-CN');
 
 // What page.html loads on a public page: the enhancers, not the crypto; and
 // the catalogue's strings, as the build puts them in.
@@ -88,9 +91,9 @@ describe('public pages (no shell)', { skip, timeout: 60000 }, () => {
     await page.click('#t th:nth-child(2) .sort-button');
     assert.deepEqual(await page.$$eval('#t tbody td:first-child', (t) => t.map((x) => x.textContent)), ['a', 'b', 'c']);
 
-    assert.equal(await page.textContent('.checklist-progress'), 'Done 0/2');
+    assert.equal(await page.textContent('.checklist-progress'), EN('checklist_progress', { done: 0, total: 2 }));
     await page.check('input[data-item="two"]');
-    assert.equal(await page.textContent('.checklist-progress'), 'Done 1/2');
+    assert.equal(await page.textContent('.checklist-progress'), EN('checklist_progress', { done: 1, total: 2 }));
     // ticks are keyed by a hash of each item's text, not by position or data-item
     const ticks = JSON.parse(await page.evaluate(() => localStorage.getItem('dataroom:training-demo:check:records')));
     assert.equal(Object.keys(ticks).length, 2);
@@ -99,7 +102,7 @@ describe('public pages (no shell)', { skip, timeout: 60000 }, () => {
 
     await page.check('.quiz input[value="2"]');
     await page.click('.quiz-submit');
-    assert.equal(await page.textContent('.quiz-result'), 'Score 100% (pass mark 50%) \u2014 Passed');
+    assert.equal(await page.textContent('.quiz-result'), `${EN('quiz_score', { score: 100, pass: 50 })} \u2014 ${EN('quiz_passed')}`);
     // a second enhance pass must not add a second set of buttons
     await page.evaluate(() => window.dataroomEnhance(document));
     assert.equal(await page.$$eval('.quiz-submit', (b) => b.length), 1);
@@ -113,13 +116,13 @@ describe('public pages (no shell)', { skip, timeout: 60000 }, () => {
 
     await page.reload();
     assert.equal(await page.isChecked('input[data-item="two"]'), true);
-    assert.equal(await page.textContent('.checklist-progress'), 'Done 1/2');
+    assert.equal(await page.textContent('.checklist-progress'), EN('checklist_progress', { done: 1, total: 2 }));
 
     await page.goto(fileUrl(path.join(tmp, 'index.html')));
-    assert.equal(await page.textContent('.lesson-progress[data-quiz-id="lesson-2"]'), '已通过 100%');
-    assert.equal(await page.textContent('.lesson-progress[data-quiz-id="lesson-3"]'), '未开始');
+    assert.equal(await page.textContent('.lesson-progress[data-quiz-id="lesson-2"]'), ZH('progress_passed', { score: 100 }));
+    assert.equal(await page.textContent('.lesson-progress[data-quiz-id="lesson-3"]'), ZH('progress_none'));
     // checklist progress on a page without the checklist comes from the stored ticks
-    assert.equal(await page.textContent('.checklist-progress[data-checklist="records"]'), '已完成 1/2');
+    assert.equal(await page.textContent('.checklist-progress[data-checklist="records"]'), ZH('checklist_progress', { done: 1, total: 2 }));
     assert.equal(await page.textContent('.checklist-progress[data-checklist="other"]'), 'as rendered');
   });
 });

@@ -170,7 +170,7 @@
     indexId: '',       // the index this slot opens: slot.index || header.index
     gateId: '',        // its gate: slot.gate || header.gate ('' when none)
     gate: null,        // the gate, decrypted: {audience, nda, watermark}
-    pendingRaw: null,  // raw keys kept while the NDA waits for 同意 (wiped after)
+    pendingRaw: null,  // raw keys kept while the NDA awaits acceptance (wiped after)
     keys: null,        // kid -> CryptoKey (only here, never stored)
     state: null,       // progress (checklist ticks, quiz results), decrypted
     stateStore: null,  // {name, key} of the encrypted progress in localStorage
