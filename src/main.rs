@@ -188,7 +188,8 @@ enum Command {
     /// Seal hand-written pages for the browser tests (not for rooms).
     #[command(hide = true)]
     SealFixture {
-        /// JSON: lang, public_title, title, nav, pages, attachments, passwords
+        /// JSON: lang, public_title, title, nav, pages, attachments, passwords;
+        /// optional gate, audience, denied, slots (per-password views), manifest
         spec: PathBuf,
         #[arg(long)]
         out: PathBuf,
