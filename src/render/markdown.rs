@@ -17,9 +17,10 @@ pub fn options() -> Options {
 }
 
 /// Ids the page around a document already uses (templates/shell.html,
-/// templates/page.html, static/dataroom.js). A heading must never take one:
+/// templates/page.html, static/dataroom-*.js). A heading must never take one:
 /// `# Content` → `id="content"` would break the app's own element lookups.
 pub const RESERVED_IDS: &[&str] = &[
+    "acceptance-button",
     "app",
     "content",
     "dataroom-i18n",
@@ -36,9 +37,11 @@ pub const RESERVED_IDS: &[&str] = &[
     "sidebar",
     "unlock-button",
     "unlock-form",
+    "watermark",
 ];
-/// Prefixes of ids the app numbers itself (`quiz-name-0`, …).
-pub const RESERVED_ID_PREFIXES: &[&str] = &["quiz-name-"];
+/// Prefixes of ids the app numbers itself (`quiz-name-0`, …) or gives its
+/// NDA form (`nda-name`, …).
+pub const RESERVED_ID_PREFIXES: &[&str] = &["quiz-name-", "nda-"];
 
 pub struct Rendered {
     pub html: String,
