@@ -389,7 +389,7 @@ fn stable_site_id(signer: &Signer, room: &Path, name: &str) -> String {
 }
 
 /// The key the browser derives its encrypted progress store from (checklist
-/// ticks, quiz results; dataroom.js openStateStore). It travels only inside
+/// ticks, quiz results; dataroom-store.js openStateStore). It travels only inside
 /// the encrypted index, and stays the same when the same seller rebuilds the
 /// same room, so ticks survive an edited checklist.
 fn state_secret(signer: &minisign::SecretKey, site_id: &str) -> [u8; 32] {

@@ -624,7 +624,7 @@ pub fn exports(room: &Room, strings: &HashMap<String, String>) -> Vec<Export> {
 
 /// RFC 4180 quoting, and a leading `'` for cells a spreadsheet would run as
 /// formulas (it may skip a leading tab or CR first). The browser's ticks export
-/// (dataroom.js csvCell) keeps the same rule.
+/// (dataroom-views.js csvCell) keeps the same rule.
 pub fn csv_field(s: &str) -> String {
     let guarded = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.parse::<f64>().is_err() {
         format!("'{s}")

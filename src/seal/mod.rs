@@ -1,7 +1,7 @@
 //! Sealing: everything from the room becomes AES-256-GCM payloads that only the
 //! password opens.
 //!
-//! Format `dataroom-sealed/2` (the browser side is themes/default/static/dataroom.js;
+//! Format `dataroom-sealed/2` (the browser side is themes/default/static/dataroom-crypto.js;
 //! ARCHITECTURE.md has the exact layout):
 //! - password → key-encryption key (KEK): PBKDF2-HMAC-SHA256, ≥ 600,000
 //!   iterations (openers refuse fewer, so an edited header cannot downgrade),

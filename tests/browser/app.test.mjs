@@ -1,4 +1,4 @@
-// The sealed shell + dataroom.js against a fixture sealed by the real binary
+// The sealed shell + the theme scripts against a fixture sealed by the real binary
 // (make-fixture.mjs, DATAROOM_BIN), opened from file:// in headless Chromium
 // WITHOUT --allow-file-access-from-files and with the shell's CSP enforced.
 //

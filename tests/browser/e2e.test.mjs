@@ -501,7 +501,7 @@ describe('e2e: real build of example-dataroom', { skip, timeout: 120000 }, () =>
 
     // BUG: the training index (themes/default/templates/training.html, data from
     // training() in src/render/views.rs) renders <span class="lesson-progress">
-    // without data-content-hash, so dataroom.js can never show "lesson updated".
+    // without data-content-hash, so the app can never show "lesson updated".
     test('training index flags a quiz passed on an older version of the lesson as outdated', async () => {
       const page = await openPage(await ctx(), trainingUrl);
       const id = `training/${LESSONS[0]}`;

@@ -39,7 +39,7 @@ export const THEME_STRINGS = Object.fromEntries(fs.readFileSync(path.join(REPO, 
   .split('\n').map((l) => /^(\w+):\s*(.*?)\s*$/.exec(l)).filter(Boolean)
   .map(([, k, v]) => [k, /^".*"$/.test(v) ? JSON.parse(v) : v.replace(/^'(.*)'$/, '$1')]));
 
-/** A theme string with {placeholders} filled, like dataroom.js t(). */
+/** A theme string with {placeholders} filled, like dataroom-core.js t(). */
 export function T(key, vars = {}) {
   const s = THEME_STRINGS[key];
   assert.equal(typeof s, 'string', `themes/default/i18n/zh-CN.yaml has ${key}`);
