@@ -98,7 +98,7 @@ fn english_handover_documents_match_snapshots() {
         .iter()
         .filter(|p| p.route.starts_with("handover/"))
         .collect();
-    assert_eq!(handover.len(), dataroom::render::handover::ROUTES.len());
+    assert_eq!(handover.len(), dataroom::render::registry::HANDOVER.len());
     for page in &handover {
         assert!(
             !page.html.contains('（') && !page.html.contains('）'),

@@ -9,21 +9,11 @@ use std::collections::HashMap;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::registry::Counts;
 use super::{Export, Extras};
 use crate::room::document::hex;
 use crate::room::retention;
 use crate::room::{Client, ClientKind, DocKind, Room};
-
-pub const ROUTES: [&str; 8] = [
-    "handover/checklist",
-    "handover/confirmation",
-    "handover/notices",
-    "handover/quality",
-    "handover/retention",
-    "handover/destruction",
-    "handover/impact",
-    "handover/exports",
-];
 
 use crate::i18n::{fill, text as t};
 
@@ -31,56 +21,29 @@ fn json_hash(v: &impl serde::Serialize) -> String {
     hex(&Sha256::digest(serde_json::to_vec(v).unwrap_or_default()))
 }
 
-/// Template name, title key and context of one handover page.
+/// The context of one handover page (its route, template and title are in
+/// the page registry, `registry::HANDOVER`).
 pub fn page(
     route: &str,
     room: &Room,
     extras: &Extras,
     strings: &HashMap<String, String>,
-) -> Option<(&'static str, String, Value)> {
-    let (template, title_key, ctx) = match route {
-        "handover/checklist" => (
-            "handover_checklist.html",
-            "handover_checklist",
-            checklist(room),
-        ),
-        "handover/confirmation" => (
-            "handover_confirmation.html",
-            "handover_confirmation",
-            confirmation(room, extras),
-        ),
-        "handover/notices" => (
-            "handover_notices.html",
-            "handover_notices",
-            notices(room, strings),
-        ),
-        "handover/quality" => (
-            "handover_quality.html",
-            "handover_quality",
-            quality(extras, strings),
-        ),
-        "handover/retention" => (
-            "handover_retention.html",
-            "handover_retention",
-            retention_view(room, strings),
-        ),
-        "handover/destruction" => (
-            "handover_destruction.html",
-            "handover_destruction",
-            destruction(room, strings),
-        ),
-        "handover/impact" => (
-            "handover_impact.html",
-            "handover_impact",
-            impact(room, extras),
-        ),
-        "handover/exports" => ("handover_exports.html", "handover_exports", json!({})),
+    counts: &Counts,
+) -> Option<Value> {
+    Some(match route {
+        "handover/checklist" => checklist(room, counts),
+        "handover/confirmation" => confirmation(room, extras, counts),
+        "handover/notices" => notices(room, strings),
+        "handover/quality" => quality(extras, strings),
+        "handover/retention" => retention_view(room, strings),
+        "handover/destruction" => destruction(room, strings),
+        "handover/impact" => impact(room, extras),
+        "handover/exports" => json!({}),
         _ => return None,
-    };
-    Some((template, t(strings, title_key).to_string(), ctx))
+    })
 }
 
-fn checklist(room: &Room) -> Value {
+fn checklist(room: &Room, counts: &Counts) -> Value {
     let clients: Vec<Value> = room
         .clients
         .iter()
@@ -108,7 +71,6 @@ fn checklist(room: &Room) -> Value {
         .iter()
         .map(|a| json!({"path": a.path, "size": a.size, "sha256": a.sha256}))
         .collect();
-    let sum = |f: &dyn Fn(&Client) -> usize| room.clients.iter().map(f).sum::<usize>();
     json!({
         "clients": clients,
         "parts": [
@@ -117,27 +79,21 @@ fn checklist(room: &Room) -> Value {
             {"key": "payments", "items": payments},
         ],
         "documents": docs, "attachments": attachments,
-        "counts": {
-            "clients": room.clients.len(), "services": sum(&|c| c.services.len()),
-            "contracts": sum(&|c| c.contracts.len()), "payments": sum(&|c| c.payments.len()),
-            "documents": room.documents.len(), "attachments": room.attachments.len(),
-        },
+        "counts": counts,
     })
 }
 
-fn confirmation(room: &Room, extras: &Extras) -> Value {
+fn confirmation(room: &Room, extras: &Extras, n: &Counts) -> Value {
     let s = &room.settings;
-    let sum = |f: &dyn Fn(&Client) -> usize| room.clients.iter().map(f).sum::<usize>();
-    let docs = |k: DocKind| room.documents_of(k).count();
     let counts = json!([
-        ["basic_info", room.clients.len()],
-        ["services", sum(&|c| c.services.len())],
-        ["contracts", sum(&|c| c.contracts.len())],
-        ["payments", sum(&|c| c.payments.len())],
-        ["policies", docs(DocKind::Policy)],
-        ["checklists", docs(DocKind::Checklist)],
-        ["training", docs(DocKind::Training)],
-        ["attachments", room.attachments.len()],
+        ["basic_info", n.clients],
+        ["services", n.services],
+        ["contracts", n.contracts],
+        ["payments", n.payments],
+        ["policies", n.policies],
+        ["checklists", n.checklists],
+        ["training", n.training],
+        ["attachments", n.attachments],
     ]);
     // Two categories a row: the confirmation must fit one A4 page with its signatures.
     let counts_rows: Vec<Value> = counts

@@ -7,6 +7,7 @@
 
 pub mod handover;
 pub mod markdown;
+pub mod registry;
 pub mod theme;
 mod views;
 
@@ -348,13 +349,14 @@ pub fn render(
     extras: &Extras,
 ) -> Result<Site, Diagnostic> {
     let engine = Engine::new(theme, room.settings.language)?;
-    let view = views::RoomView::new(room, &engine.strings, selection, extras);
-    let jobs = view.jobs();
-    let pages: Vec<Page> = jobs
+    let sees = registry::Sees::all();
+    let view = views::RoomView::new(room, &engine.strings, selection, extras, &sees);
+    let specs = view.specs();
+    let pages: Vec<Page> = specs
         .par_iter()
-        .map(|job| view.render_job(&engine, job))
+        .map(|spec| view.render_job(&engine, spec))
         .collect::<Result<_, _>>()?;
-    let nav = view.nav(&engine)?;
+    let nav = view.nav(&engine, &specs)?;
     let exports = match selection {
         Selection::All => {
             let mut e = views::exports(room, &engine.strings);

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use tera::Context;
 
 use super::markdown;
+use super::registry::{self, Job, NavGroup, PageSpec, Section, Sees};
 use super::{doc_kind_label, handover, Engine, Export, Extras, Page, Selection};
 use crate::room::diagnostic::Diagnostic;
 use crate::room::{Client, ClientKind, DocKind, Document, Room};
@@ -21,26 +22,14 @@ pub fn money(d: Decimal) -> String {
 }
 
 /// A numbered section of the room index: title, its own page, its items (route, title).
-type Section = (String, Option<String>, Vec<(String, String)>);
-
-pub enum Job {
-    Home,
-    Clients,
-    Client(usize),
-    Contracts,
-    Payments,
-    Services,
-    Doc(usize),
-    TrainingIndex,
-    RoomIndex,
-    Handover(&'static str),
-}
+type IndexSection = (String, Option<String>, Vec<(String, String)>);
 
 pub struct RoomView<'a> {
     room: &'a Room,
     strings: &'a HashMap<String, String>,
     selection: Selection,
     extras: &'a Extras<'a>,
+    sees: &'a Sees,
 }
 
 use crate::i18n::text as t;
@@ -51,17 +40,23 @@ impl<'a> RoomView<'a> {
         strings: &'a HashMap<String, String>,
         selection: Selection,
         extras: &'a Extras<'a>,
+        sees: &'a Sees,
     ) -> Self {
         RoomView {
             room,
             strings,
             selection,
             extras,
+            sees,
         }
     }
 
     fn t(&self, key: &'a str) -> &'a str {
         t(self.strings, key)
+    }
+
+    fn sees(&self, section: Section) -> bool {
+        self.sees.contains(section)
     }
 
     pub fn site_title(&self) -> String {
@@ -72,160 +67,97 @@ impl<'a> RoomView<'a> {
         }
     }
 
-    fn docs(&self) -> impl Iterator<Item = (usize, &'a Document)> + '_ {
+    fn docs(&self, kind: DocKind) -> impl Iterator<Item = &'a Document> + '_ {
         self.room
-            .documents
-            .iter()
-            .enumerate()
-            .filter(move |(_, d)| self.selection == Selection::All || d.kind == DocKind::Training)
+            .documents_of(kind)
+            .filter(move |_| self.sees(Section::of_doc(kind)))
     }
 
-    pub fn jobs(&self) -> Vec<Job> {
-        let mut jobs = vec![Job::Home, Job::TrainingIndex];
-        if self.selection == Selection::All {
-            jobs.extend([
-                Job::Clients,
-                Job::Contracts,
-                Job::Payments,
-                Job::Services,
-                Job::RoomIndex,
-            ]);
-            jobs.extend(handover::ROUTES.iter().map(|r| Job::Handover(r)));
-            jobs.extend((0..self.room.clients.len()).map(Job::Client));
-        }
-        jobs.extend(self.docs().map(|(i, _)| Job::Doc(i)));
-        jobs
+    /// The pages this reader gets, from the registry.
+    pub fn specs(&self) -> Vec<PageSpec> {
+        registry::pages(self.room, self.selection, self.sees)
     }
 
-    pub fn render_job(&self, engine: &Engine, job: &Job) -> Result<Page, Diagnostic> {
-        let (route, title, template, ctx) = match job {
-            Job::Home if self.selection == Selection::TrainingOnly => {
-                return self.render_job(engine, &Job::TrainingIndex).map(|p| Page {
-                    route: "index".into(),
+    pub fn render_job(&self, engine: &Engine, spec: &PageSpec) -> Result<Page, Diagnostic> {
+        if spec.job == Job::Home && self.selection == Selection::TrainingOnly {
+            // The public training site opens on its lesson list.
+            let index = registry::pages(self.room, self.selection, self.sees)
+                .into_iter()
+                .find(|p| p.job == Job::TrainingIndex);
+            if let Some(index) = index {
+                return self.render_job(engine, &index).map(|p| Page {
+                    route: spec.route.clone(),
                     ..p
-                })
+                });
             }
-            Job::Home => (
-                "index".to_string(),
-                self.t("home").to_string(),
-                "home.html",
-                self.home(),
-            ),
-            Job::Clients => (
-                "clients".into(),
-                self.t("clients").into(),
-                "clients.html",
-                self.clients(),
-            ),
-            Job::Client(i) => {
-                let c = &self.room.clients[*i];
-                (
-                    format!("clients/{}", c.id),
-                    format!("{} {}", c.id, c.name),
-                    "client.html",
-                    self.client(c),
+        }
+        let ctx = match spec.job {
+            Job::Home => self.home(),
+            Job::Clients => self.clients(),
+            Job::Client(i) => self.client(&self.room.clients[i]),
+            Job::Contracts => self.contracts(),
+            Job::Payments => self.payments(),
+            Job::Services => self.services(),
+            Job::Doc(i) => self.document(&self.room.documents[i]),
+            Job::TrainingIndex => self.training(),
+            Job::RoomIndex => self.room_index(),
+            Job::Handover(route) => handover::page(
+                route,
+                self.room,
+                self.extras,
+                self.strings,
+                &registry::Counts::of(self.room),
+            )
+            .ok_or_else(|| {
+                Diagnostic::error(
+                    "theme-error",
+                    "theme",
+                    crate::room::diagnostic::Loc::START,
+                    format!("no handover page {route}"),
                 )
-            }
-            Job::Contracts => (
-                "contracts".into(),
-                self.t("contracts").into(),
-                "contracts.html",
-                self.contracts(),
-            ),
-            Job::Payments => (
-                "payments".into(),
-                self.t("payments").into(),
-                "payments.html",
-                self.payments(),
-            ),
-            Job::Services => (
-                "services".into(),
-                self.t("services").into(),
-                "services.html",
-                self.services(),
-            ),
-            Job::Doc(i) => {
-                let d = &self.room.documents[*i];
-                let template = if d.kind == DocKind::Training {
-                    "lesson.html"
-                } else {
-                    "document.html"
-                };
-                (d.route(), d.title.clone(), template, self.document(d))
-            }
-            Job::TrainingIndex => (
-                "training".into(),
-                self.t("training").into(),
-                "training.html",
-                self.training(),
-            ),
-            Job::RoomIndex => (
-                "dataroom-index".into(),
-                self.t("room_index").into(),
-                "room_index.html",
-                self.room_index(),
-            ),
-            Job::Handover(route) => {
-                let (template, title, ctx) =
-                    handover::page(route, self.room, self.extras, self.strings).ok_or_else(
-                        || {
-                            Diagnostic::error(
-                                "theme-error",
-                                "theme",
-                                crate::room::diagnostic::Loc::START,
-                                format!("no handover page {route}"),
-                            )
-                        },
-                    )?;
-                (route.to_string(), title, template, ctx)
-            }
+            })?,
         };
+        let title = spec.title.text(self.strings);
         let mut ctx = ctx;
         if let Value::Object(values) = &mut ctx {
             values.insert("title".into(), Value::String(title.clone()));
             values.insert("site_title".into(), Value::String(self.site_title()));
+            values.insert("sees".into(), json!(self.sees.flags()));
         }
-        let html = engine.render_page(template, ctx)?;
-        Ok(Page { route, title, html })
+        let html = engine.render_page(spec.template, ctx)?;
+        Ok(Page {
+            route: spec.route.clone(),
+            title,
+            html,
+        })
     }
 
-    pub fn nav(&self, engine: &Engine) -> Result<String, Diagnostic> {
-        let docs = |kind: DocKind| -> Vec<Value> {
-            self.docs()
-                .filter(|(_, d)| d.kind == kind)
-                .map(|(_, d)| json!({"route": d.route(), "title": d.title}))
+    /// The navigation, from the registry: the main list, the handover
+    /// documents, then each kind of document under its heading.
+    pub fn nav(&self, engine: &Engine, specs: &[PageSpec]) -> Result<String, Diagnostic> {
+        let group = |g: NavGroup| -> Vec<Value> {
+            specs
+                .iter()
+                .filter(|p| p.nav == g)
+                .map(|p| json!({"route": p.route, "title": p.title.text(self.strings)}))
                 .collect()
         };
         let ctx = json!({
             "site_title": self.site_title(),
             "full": self.selection == Selection::All,
-            "policies": docs(DocKind::Policy),
-            "checklists": docs(DocKind::Checklist),
-            "training": docs(DocKind::Training),
+            "main": group(NavGroup::Main),
+            "handover": group(NavGroup::Handover),
+            "policies": group(NavGroup::Docs(DocKind::Policy)),
+            "checklists": group(NavGroup::Docs(DocKind::Checklist)),
+            "training": group(NavGroup::Docs(DocKind::Training)),
+            "training_index": specs.iter().any(|p| p.job == Job::TrainingIndex),
         });
         engine.render("nav.html", Context::from_value(ctx).unwrap_or_default())
     }
 
-    fn counts(&self) -> Value {
-        let r = self.room;
-        let n = |k: DocKind| r.documents_of(k).count();
-        json!({
-            "clients": r.clients.len(),
-            "individuals": r.clients.iter().filter(|c| c.kind == ClientKind::Individual).count(),
-            "companies": r.clients.iter().filter(|c| c.kind == ClientKind::Company).count(),
-            "services": r.clients.iter().map(|c| c.services.len()).sum::<usize>(),
-            "contracts": r.clients.iter().map(|c| c.contracts.len()).sum::<usize>(),
-            "payments": r.clients.iter().map(|c| c.payments.len()).sum::<usize>(),
-            "policies": n(DocKind::Policy),
-            "checklists": n(DocKind::Checklist),
-            "training": n(DocKind::Training),
-            "attachments": r.attachments.len(),
-        })
-    }
-
     fn readiness(&self) -> Value {
         let (mut total, mut done) = (0, 0);
-        for d in self.room.documents_of(DocKind::Checklist) {
+        for d in self.docs(DocKind::Checklist) {
             let r = markdown::render(&d.body, &d.route());
             total += r.tasks_total;
             done += r.tasks_done;
@@ -256,11 +188,11 @@ impl<'a> RoomView<'a> {
                 "title": s.title, "seller": s.seller, "buyer": s.buyer, "supervisor": s.supervisor,
                 "handover_date": s.handover_date.to_string(),
             },
-            "counts": self.counts(),
+            "counts": registry::Counts::of(self.room),
             "readiness": self.readiness(),
-            "policies": self.room.documents_of(DocKind::Policy).map(doc_link).collect::<Vec<_>>(),
-            "checklists": self.room.documents_of(DocKind::Checklist).map(|d| self.checklist_link(d)).collect::<Vec<_>>(),
-            "training": self.room.documents_of(DocKind::Training).map(doc_link).collect::<Vec<_>>(),
+            "policies": self.docs(DocKind::Policy).map(doc_link).collect::<Vec<_>>(),
+            "checklists": self.docs(DocKind::Checklist).map(|d| self.checklist_link(d)).collect::<Vec<_>>(),
+            "training": self.docs(DocKind::Training).map(doc_link).collect::<Vec<_>>(),
         })
     }
 
@@ -460,50 +392,55 @@ impl<'a> RoomView<'a> {
     }
 
     /// The numbered index of everything in the room, numbered as data rooms number
-    /// their folders: 1, 1.1, 1.2, 2 …
+    /// their folders: 1, 1.1, 1.2, 2 … Derived from the registry: the main
+    /// pages (clients with their pages), each kind of document, the handover
+    /// documents, the attachments.
     fn room_index(&self) -> Value {
-        let r = self.room;
-        let mut sections: Vec<Section> = vec![
-            (self.t("home").into(), Some("index".into()), vec![]),
-            (
-                self.t("clients").into(),
-                Some("clients".into()),
-                r.clients
-                    .iter()
-                    .map(|c| (format!("clients/{}", c.id), format!("{} {}", c.id, c.name)))
-                    .collect(),
-            ),
-            (self.t("contracts").into(), Some("contracts".into()), vec![]),
-            (self.t("payments").into(), Some("payments".into()), vec![]),
-            (self.t("services").into(), Some("services".into()), vec![]),
-        ];
-        for kind in DocKind::ALL {
+        let specs = self.specs();
+        let item = |p: &PageSpec| (p.route.clone(), p.title.text(self.strings));
+        let mut sections: Vec<IndexSection> = specs
+            .iter()
+            .filter(|p| p.nav == NavGroup::Main && p.job != Job::RoomIndex)
+            .map(|p| {
+                let items = match p.job {
+                    Job::Clients => specs
+                        .iter()
+                        .filter(|c| matches!(c.job, Job::Client(_)))
+                        .map(item)
+                        .collect(),
+                    _ => vec![],
+                };
+                (p.title.text(self.strings), Some(p.route.clone()), items)
+            })
+            .collect();
+        for kind in DocKind::ALL
+            .into_iter()
+            .filter(|k| self.sees(Section::of_doc(*k)))
+        {
             let route = (kind == DocKind::Training).then(|| "training".to_string());
             sections.push((
                 doc_kind_label(kind, self.strings),
                 route,
-                r.documents_of(kind)
-                    .map(|d| (d.route(), d.title.clone()))
+                specs
+                    .iter()
+                    .filter(|p| p.nav == NavGroup::Docs(kind))
+                    .map(item)
                     .collect(),
             ));
         }
-        sections.push((
-            self.t("handover_documents").into(),
-            None,
-            handover::ROUTES
-                .iter()
-                .map(|r| {
-                    (
-                        r.to_string(),
-                        t(self.strings, &r.replace("handover/", "handover_")).to_string(),
-                    )
-                })
-                .collect(),
-        ));
+        let handover: Vec<(String, String)> = specs
+            .iter()
+            .filter(|p| p.nav == NavGroup::Handover)
+            .map(item)
+            .collect();
+        if !handover.is_empty() {
+            sections.push((self.t("handover_documents").into(), None, handover));
+        }
         sections.push((
             self.t("attachments").into(),
             None,
-            r.attachments
+            self.room
+                .attachments
                 .iter()
                 .map(|a| (format!("file/{}", a.path), a.path.clone()))
                 .collect(),
