@@ -282,15 +282,18 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
                     .unwrap_or_else(|| "Data room".into())
             });
             let state_secret = state_secret(&opts.signer.secret, &site_id);
+            let views = [seal::site::View {
+                password,
+                site: &site,
+                attachments: room.attachments.iter().collect(),
+                audience: None,
+                denied: Vec::new(),
+                gate: None,
+            }];
             seal::site::seal_site(
-                &site,
-                &room.attachments,
+                &views,
                 &theme,
                 &engine,
-                &[seal::Audience {
-                    password,
-                    kids: &["k0"],
-                }],
                 opts.iterations,
                 &public_title,
                 &site_id,

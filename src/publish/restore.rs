@@ -51,11 +51,13 @@ pub fn restore(
         .ok_or("data/header.js is missing: not a sealed room")?;
     let header =
         seal::parse_header(&String::from_utf8_lossy(&header_js)).map_err(|e| e.to_string())?;
-    let index_id = header.index.clone();
     let opener = seal::Opener::unlock(header, password).map_err(|e| match e {
         seal::SealError::WrongPassword => wrong_password_message(&files),
         other => other.to_string(),
     })?;
+    // The index of the slot the password opened: with audiences, exactly
+    // what that audience sees.
+    let index_id = opener.index_id().to_string();
     let mut pack_cache: HashMap<String, HashMap<String, seal::PayloadFile>> = HashMap::new();
     let mut open =
         |id: &str, file: Option<&str>, meta: &seal::PayloadMeta| -> Result<Vec<u8>, String> {

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::site::{Gate, SealedIndex};
-use super::{parse_header, Audience, Opener, Sealer, GATE_META, INDEX_META, MIN_ITERATIONS};
-use crate::publish::{Staging, Written};
+use super::{parse_header, Opener, Sealer, INDEX_META, MIN_ITERATIONS};
+use crate::publish::Staging;
 use crate::render::{Engine, Page, Site, Theme};
 use crate::room::model::{Attachment, Language};
 
@@ -22,7 +22,7 @@ pub struct FixtureSpec {
     pub nav: String,
     pub pages: Vec<FixturePage>,
     pub attachments: Vec<FixtureFile>,
-    /// One key slot each, all for content key `k0`. Test passwords only.
+    /// One key slot each. Test passwords only.
     pub passwords: Vec<String>,
     /// The gate every slot shares (`header.gate`): audience, NDA, watermark.
     #[serde(default)]
@@ -41,7 +41,7 @@ pub struct FixtureSpec {
     pub manifest: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 pub struct FixtureView {
     #[serde(default)]
     pub gate: Option<Gate>,
@@ -137,21 +137,41 @@ pub fn seal_fixture(spec_path: &Path, out: &Path) -> Result<FixtureIds, String> 
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
-    let audiences: Vec<Audience> = spec
+    // One view per password: its own (`slots[i]`) or the shared one; views that
+    // show the same content share every payload, as in a build.
+    let shared = FixtureView {
+        gate: spec.gate.clone(),
+        audience: spec.audience.clone(),
+        denied: spec.denied.clone(),
+    };
+    if spec.slots.len() > spec.passwords.len() {
+        return Err(format!(
+            "the spec has views for {} slots but only {} passwords",
+            spec.slots.len(),
+            spec.passwords.len()
+        ));
+    }
+    let views: Vec<super::site::View> = spec
         .passwords
         .iter()
-        .map(|password| Audience {
-            password,
-            kids: &["k0"],
+        .enumerate()
+        .map(|(i, password)| {
+            let view = spec.slots.get(i).and_then(Option::as_ref).unwrap_or(&shared);
+            super::site::View {
+                password,
+                site: &site,
+                attachments: attachments.iter().collect(),
+                audience: view.audience.clone(),
+                denied: view.denied.clone(),
+                gate: view.gate.clone(),
+            }
         })
         .collect();
     let staging = Staging::begin(out).map_err(|e| e.to_string())?;
     let written = super::site::seal_site(
-        &site,
-        &attachments,
+        &views,
         &theme,
         &engine,
-        &audiences,
         MIN_ITERATIONS,
         &spec.public_title,
         &Sealer::new_id()[..16],
@@ -165,57 +185,17 @@ pub fn seal_fixture(spec_path: &Path, out: &Path) -> Result<FixtureIds, String> 
     let header =
         std::fs::read_to_string(site_dir.join("data/header.js")).map_err(|e| e.to_string())?;
     let header = parse_header(&header).map_err(|e| e.to_string())?;
-    let index_id = header.index.clone();
     let opener = Opener::unlock(header, first_password).map_err(|e| e.to_string())?;
+    let index_id = opener.index_id().to_string();
     let index_js =
         std::fs::read(site_dir.join(format!("data/{index_id}.js"))).map_err(|e| e.to_string())?;
     let index_json = opener
         .open(&index_id, &INDEX_META, &index_js)
         .map_err(|e| e.to_string())?;
     let index: SealedIndex = serde_json::from_slice(&index_json).map_err(|e| e.to_string())?;
-
-    let mut views = Views {
-        sealer: Sealer {
-            header: opener.header.clone(),
-            keys: opener.keys.clone(),
-        },
-        staging: &staging,
-        files: written.into_iter().map(|w| (w.path, w.sha256)).collect(),
-    };
-    if spec.audience.is_some() || !spec.denied.is_empty() {
-        let shared = with_view(&index_json, spec.audience.clone(), &spec.denied)?;
-        views.write(&index_id, &shared, &INDEX_META)?;
-    }
-    if let Some(gate) = &spec.gate {
-        views.sealer.header.gate = views.seal_new(gate, &GATE_META)?;
-    }
-    for (i, view) in spec.slots.iter().enumerate() {
-        let Some(view) = view else { continue };
-        if i >= views.sealer.header.slots.len() {
-            return Err(format!(
-                "the spec has a view for slot {i} but only {} passwords",
-                spec.passwords.len()
-            ));
-        }
-        let own = with_view(&index_json, view.audience.clone(), &view.denied)?;
-        views.sealer.header.slots[i].index = views.seal_new(&own, &INDEX_META)?;
-        if let Some(gate) = &view.gate {
-            views.sealer.header.slots[i].gate = views.seal_new(gate, &GATE_META)?;
-        }
-    }
-    let header_js = views.sealer.header_js(&index_id);
-    views.write_file("data/header.js", &header_js)?;
     let mut manifest_sha256 = String::new();
     if spec.manifest {
-        let files: Vec<Written> = views
-            .files
-            .iter()
-            .map(|(path, sha256)| Written {
-                path: path.clone(),
-                sha256: *sha256,
-            })
-            .collect();
-        let sums = crate::publish::manifest(&files);
+        let sums = crate::publish::manifest(&written);
         manifest_sha256 = super::hex(&<sha2::Sha256 as sha2::Digest>::digest(sums.as_bytes()));
         staging
             .write(
@@ -224,7 +204,7 @@ pub fn seal_fixture(spec_path: &Path, out: &Path) -> Result<FixtureIds, String> 
             )
             .map_err(|e| e.to_string())?;
     }
-    let header = &views.sealer.header;
+    let header = &opener.header;
     let ids = FixtureIds {
         room: header.room.clone(),
         site: header.site.clone(),
@@ -252,56 +232,4 @@ pub fn seal_fixture(spec_path: &Path, out: &Path) -> Result<FixtureIds, String> 
     };
     staging.commit().map_err(|e| e.to_string())?;
     Ok(ids)
-}
-
-/// The index JSON with an audience's name and denied sections set.
-fn with_view(
-    index_json: &[u8],
-    audience: Option<String>,
-    denied: &[String],
-) -> Result<SealedIndex, String> {
-    let mut index: SealedIndex = serde_json::from_slice(index_json).map_err(|e| e.to_string())?;
-    index.audience = audience;
-    index.denied = denied.to_vec();
-    Ok(index)
-}
-
-/// Gates and per-audience indexes sealed into an already sealed fixture, under
-/// its content key `k0`, with the SHA-256 of every file kept for the manifest.
-struct Views<'a> {
-    sealer: Sealer,
-    staging: &'a Staging,
-    files: BTreeMap<String, [u8; 32]>,
-}
-
-impl Views<'_> {
-    fn write_file(&mut self, path: &str, bytes: &[u8]) -> Result<(), String> {
-        let sha256 = self
-            .staging
-            .write(&format!("site/{path}"), bytes)
-            .map_err(|e| format!("cannot write {path}: {e}"))?;
-        self.files.insert(path.to_string(), sha256);
-        Ok(())
-    }
-
-    fn write<T: Serialize>(
-        &mut self,
-        id: &str,
-        value: &T,
-        meta: &super::PayloadMeta,
-    ) -> Result<(), String> {
-        let json = serde_json::to_vec(value).map_err(|e| e.to_string())?;
-        let line = self.sealer.seal(id, "k0", &json, true, meta);
-        self.write_file(&format!("data/{id}.js"), &line)
-    }
-
-    fn seal_new<T: Serialize>(
-        &mut self,
-        value: &T,
-        meta: &super::PayloadMeta,
-    ) -> Result<String, String> {
-        let id = Sealer::new_id();
-        self.write(&id, value, meta)?;
-        Ok(id)
-    }
 }

@@ -48,12 +48,17 @@ pub enum SealError {
     /// A payload that does not decrypt under its key: tampered with or damaged.
     Tampered(String),
     Malformed(String),
+    /// Sealing asked for a content key the plan never created (a bug in the plan).
+    UnknownKey(String),
 }
 
 impl std::fmt::Display for SealError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SealError::WrongPassword => f.write_str("wrong password: no key slot opens with it"),
+            SealError::UnknownKey(kid) => {
+                write!(f, "content key {kid} is not in this build's seal plan")
+            }
             SealError::Tampered(id) => {
                 write!(f, "payload {id} has been tampered with or is damaged")
             }
@@ -278,10 +283,10 @@ pub struct Sealer {
     keys: HashMap<String, [u8; 32]>,
 }
 
-/// One password and the content keys it may open.
+/// One password and the content keys its slot holds.
 pub struct Audience<'a> {
     pub password: &'a str,
-    pub kids: &'a [&'a str],
+    pub kids: Vec<String>,
 }
 
 impl Sealer {
@@ -290,7 +295,7 @@ impl Sealer {
         Sealer::with_audiences(
             &[Audience {
                 password,
-                kids: &["k0"],
+                kids: vec!["k0".into()],
             }],
             iterations,
         )
@@ -362,11 +367,12 @@ impl Sealer {
         plaintext: &[u8],
         compress: bool,
         meta: &PayloadMeta,
-    ) -> Vec<u8> {
-        let key = self.keys.get(kid).copied().unwrap_or_else(|| {
-            // Only programming errors reach here: kids come from this module.
-            panic!("content key {kid} was never created")
-        });
+    ) -> Result<Vec<u8>, SealError> {
+        let key = self
+            .keys
+            .get(kid)
+            .copied()
+            .ok_or_else(|| SealError::UnknownKey(kid.to_string()))?;
         let z = u8::from(compress);
         let body = if compress {
             frame(&gzip(plaintext))
@@ -383,18 +389,37 @@ impl Sealer {
             ct: B64.encode(ct),
         };
         let json = serde_json::to_string(&file).unwrap_or_default();
-        format!("{PAYLOAD_PREFIX}{json});\n").into_bytes()
+        Ok(format!("{PAYLOAD_PREFIX}{json});\n").into_bytes())
     }
 
     /// A payload nobody opens, the size of the smallest page: pads a pack to
     /// its fixed payload count.
-    pub fn seal_filler(&self, kid: &str) -> Vec<u8> {
+    pub fn seal_filler(&self, kid: &str) -> Result<Vec<u8>, SealError> {
         self.seal(&Sealer::new_id(), kid, b"", true, &FILLER_META)
     }
 
-    /// The public `data/header.js`, naming the encrypted index payload.
+    /// The public `data/header.js`, naming the encrypted index payload every
+    /// slot opens.
     pub fn header_js(&mut self, index_id: &str) -> Vec<u8> {
         self.header.index = index_id.into();
+        self.header_json()
+    }
+
+    /// `data/header.js` naming the index and gate: `shared` when every slot
+    /// opens the same one, else each slot's own (in slot order).
+    pub fn header_js_per_slot(
+        &mut self,
+        shared: (String, String),
+        per_slot: Vec<(String, String)>,
+    ) -> Vec<u8> {
+        (self.header.index, self.header.gate) = shared;
+        for (slot, (index, gate)) in self.header.slots.iter_mut().zip(per_slot) {
+            (slot.index, slot.gate) = (index, gate);
+        }
+        self.header_json()
+    }
+
+    fn header_json(&self) -> Vec<u8> {
         let json = serde_json::to_string(&self.header).unwrap_or_default();
         format!("{HEADER_PREFIX}{json};\n").into_bytes()
     }
@@ -420,6 +445,8 @@ fn gunzip(data: &[u8]) -> Option<Vec<u8>> {
 /// The reading side, used by `restore` and the tests: opens what [`Sealer`] wrote.
 pub struct Opener {
     pub header: Header,
+    /// The slot the password opened.
+    pub slot: usize,
     keys: HashMap<String, [u8; 32]>,
 }
 
@@ -485,7 +512,7 @@ impl Opener {
             .decode(&header.kdf.salt)
             .map_err(|_| SealError::Malformed("salt is not base64".into()))?;
         let kek = derive_kek(password, &salt, header.kdf.iterations);
-        for slot in &header.slots {
+        for (slot_number, slot) in header.slots.iter().enumerate() {
             let mut keys = HashMap::new();
             for w in &slot.keys {
                 let (Ok(nonce), Ok(ct)) = (B64.decode(&w.nonce), B64.decode(&w.wrapped)) else {
@@ -501,10 +528,42 @@ impl Opener {
                 }
             }
             if !keys.is_empty() && keys.len() == slot.keys.len() {
-                return Ok(Opener { header, keys });
+                return Ok(Opener {
+                    header,
+                    slot: slot_number,
+                    keys,
+                });
             }
         }
         Err(SealError::WrongPassword)
+    }
+
+    /// The index this slot opens: its own, or the one every slot shares.
+    pub fn index_id(&self) -> &str {
+        let own = self
+            .header
+            .slots
+            .get(self.slot)
+            .map_or("", |s| s.index.as_str());
+        if own.is_empty() {
+            &self.header.index
+        } else {
+            own
+        }
+    }
+
+    /// The gate this slot opens (empty when the room has none).
+    pub fn gate_id(&self) -> &str {
+        let own = self
+            .header
+            .slots
+            .get(self.slot)
+            .map_or("", |s| s.gate.as_str());
+        if own.is_empty() {
+            &self.header.gate
+        } else {
+            own
+        }
     }
 
     /// Decrypts payload `expected_id`, sealed as `meta`, from the file `js`
@@ -646,7 +705,9 @@ mod tests {
     fn round_trip_and_failures() {
         let (sealer, opener) = sealed_pair();
         let id = Sealer::new_id();
-        let file = sealer.seal(&id, "k0", "客户 张伟".as_bytes(), true, &PAGE);
+        let file = sealer
+            .seal(&id, "k0", "客户 张伟".as_bytes(), true, &PAGE)
+            .expect("k0");
         assert!(matches!(
             Opener::unlock(opener.header.clone(), "wrong"),
             Err(SealError::WrongPassword)
@@ -683,14 +744,22 @@ mod tests {
             content_type: "application/pdf",
             name: "C-1.pdf",
         };
-        let stored = parsed(&sealer.seal(&id, "k0", b"%PDF-1.4 contract", false, &pdf));
+        let stored = parsed(
+            &sealer
+                .seal(&id, "k0", b"%PDF-1.4 contract", false, &pdf)
+                .expect("k0"),
+        );
         assert_eq!(
             opener.open_payload(&id, &pdf, &stored).ok(),
             Some(b"%PDF-1.4 contract".to_vec())
         );
         // The compression flag flipped: the browser used to gunzip and hand
         // out other bytes under the same name.
-        let mut z = parsed(&sealer.seal(&id, "k0", b"%PDF-1.4 contract", false, &pdf));
+        let mut z = parsed(
+            &sealer
+                .seal(&id, "k0", b"%PDF-1.4 contract", false, &pdf)
+                .expect("k0"),
+        );
         z.z = 1;
         assert!(opener.open_payload(&id, &pdf, &z).is_err(), "z flipped");
         // Another content type or name in the index than was sealed.
@@ -711,11 +780,12 @@ mod tests {
             );
         }
         // Another key id (a second key with the same bytes would still fail).
-        let mut kid = parsed(&sealer.seal(&id, "k0", b"x", false, &pdf));
+        let mut kid = parsed(&sealer.seal(&id, "k0", b"x", false, &pdf).expect("k0"));
         kid.kid = "k1".into();
         assert!(opener.open_payload(&id, &pdf, &kid).is_err());
         // Another room or format: the same payload under another header.
         let mut moved = Opener {
+            slot: 0,
             header: opener.header.clone(),
             keys: opener.keys.clone(),
         };
@@ -799,7 +869,7 @@ mod tests {
                 name: "a.pdf",
             };
             let body = vec![7u8; n];
-            let line = sealer.seal(&id, "k0", &body, false, &meta);
+            let line = sealer.seal(&id, "k0", &body, false, &meta).expect("k0");
             assert_eq!(opener.open(&id, &meta, &line).ok(), Some(body));
             line.len()
         };
@@ -818,15 +888,15 @@ mod tests {
     fn packs_hold_several_payloads_each_opened_alone() {
         let (sealer, opener) = sealed_pair();
         let (a, b) = (Sealer::new_id(), Sealer::new_id());
-        let mut pack = sealer.seal(&a, "k0", b"page a", true, &PAGE);
-        pack.extend(sealer.seal(&b, "k0", b"page b", true, &PAGE));
-        pack.extend(sealer.seal_filler("k0"));
+        let mut pack = sealer.seal(&a, "k0", b"page a", true, &PAGE).expect("k0");
+        pack.extend(sealer.seal(&b, "k0", b"page b", true, &PAGE).expect("k0"));
+        pack.extend(sealer.seal_filler("k0").expect("k0"));
         assert_eq!(opener.open(&b, &PAGE, &pack).ok(), Some(b"page b".to_vec()));
         assert_eq!(opener.open(&a, &PAGE, &pack).ok(), Some(b"page a".to_vec()));
         // A payload the pack does not hold, or a pack holding one id twice, is tampering.
         assert!(opener.open(&Sealer::new_id(), &PAGE, &pack).is_err());
         let mut doubled = pack.clone();
-        doubled.extend(sealer.seal(&a, "k0", b"other", true, &PAGE));
+        doubled.extend(sealer.seal(&a, "k0", b"other", true, &PAGE).expect("k0"));
         assert!(parse_payload_file(&doubled).is_none());
     }
 
@@ -836,22 +906,29 @@ mod tests {
             &[
                 Audience {
                     password: "a-long-password-1",
-                    kids: &["k0", "k1"],
+                    kids: vec!["k0".into(), "k1".into()],
                 },
                 Audience {
                     password: "b-long-password-2",
-                    kids: &["k1"],
+                    kids: vec!["k1".into()],
                 },
             ],
             MIN_ITERATIONS,
         );
         let id = Sealer::new_id();
-        let only_k0 = sealer.seal(&id, "k0", b"secret", false, &PAGE);
+        let only_k0 = sealer.seal(&id, "k0", b"secret", false, &PAGE).expect("k0");
         let header = header_of(&mut sealer);
         let a = Opener::unlock(header.clone(), "a-long-password-1").expect("a opens");
         let b = Opener::unlock(header, "b-long-password-2").expect("b opens");
         assert_eq!(a.open(&id, &PAGE, &only_k0).ok(), Some(b"secret".to_vec()));
         assert!(b.open(&id, &PAGE, &only_k0).is_err());
+    }
+
+    #[test]
+    fn sealing_under_a_key_the_plan_never_made_is_an_error_not_a_panic() {
+        let sealer = Sealer::new("a-long-password-1", MIN_ITERATIONS);
+        let sealed = sealer.seal(&Sealer::new_id(), "k9", b"x", false, &PAGE);
+        assert!(matches!(sealed, Err(SealError::UnknownKey(k)) if k == "k9"));
     }
 
     mod properties {
@@ -888,7 +965,7 @@ mod tests {
                 let (sealer, opener) = sealed_pair();
                 let id = Sealer::new_id();
                 let meta = PayloadMeta { content_type: "application/octet-stream", name: &name };
-                let line = sealer.seal(&id, "k0", &body, compress, &meta);
+                let line = sealer.seal(&id, "k0", &body, compress, &meta).expect("k0");
                 prop_assert_eq!(opener.open(&id, &meta, &line).ok(), Some(body));
             }
 
@@ -900,7 +977,7 @@ mod tests {
                 let (sealer, opener) = sealed_pair();
                 let id = Sealer::new_id();
                 let meta = PayloadMeta { content_type: "application/pdf", name: "合同.pdf" };
-                let stored = parsed(&sealer.seal(&id, "k0", &body, compress, &meta));
+                let stored = parsed(&sealer.seal(&id, "k0", &body, compress, &meta).expect("k0"));
                 let mut file = PayloadFile {
                     id: stored.id.clone(), kid: stored.kid.clone(), nonce: stored.nonce.clone(),
                     z: stored.z, ct: stored.ct.clone(),
@@ -929,7 +1006,7 @@ mod tests {
                         file.id = other;
                     }
                 }
-                let changed = Opener { header, keys: opener.keys.clone() };
+                let changed = Opener { header, slot: 0, keys: opener.keys.clone() };
                 prop_assert!(changed.open_payload(&stored.id, &meta_changed, &file).is_err());
                 if which == 7 {
                     // Even asked for by its new id, a renamed payload fails.

@@ -2,16 +2,16 @@
 //! and the encrypted index become payloads; the shell, the theme's static files
 //! and the public header are the only plaintext.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Audience, PayloadMeta, Sealer, INDEX_META, PAGE_TYPE};
+use super::{Audience, PayloadMeta, Sealer, GATE_META, INDEX_META, PAGE_TYPE};
 use crate::publish::plain::{write_static, Target};
 use crate::publish::{Staging, Written};
-use crate::render::{Engine, Site, Theme};
+use crate::render::{Engine, Export, Page, Site, Theme};
 use crate::room::model::Attachment;
 
 /// The encrypted index: every route's payload and title, every file's payload.
@@ -38,7 +38,7 @@ pub struct SealedIndex {
 
 /// The gate payload ([`super::GATE_META`]): opened right after unlock, before
 /// the index, so nothing about clients is decrypted until the NDA is accepted.
-#[derive(Serialize, Deserialize, Default)]
+#[derive(Serialize, Deserialize, Default, Clone)]
 pub struct Gate {
     /// The audience's name (`买方客服人员`), when the room has audiences.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -51,7 +51,7 @@ pub struct Gate {
     pub watermark: bool,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, Clone)]
 pub struct NdaText {
     pub title: String,
     /// Rendered from the room's own Markdown (`nda:` path).
@@ -137,16 +137,93 @@ fn compresses(path: &str) -> bool {
     )
 }
 
+/// What one key slot opens: one reader's (one audience's) rendered site, the
+/// attachments it shows, and what its gate and index say about it.
+pub struct View<'a> {
+    pub password: &'a str,
+    pub site: &'a Site,
+    pub attachments: Vec<&'a Attachment>,
+    /// The audience's name, shown to it only.
+    pub audience: Option<String>,
+    /// Route prefixes of the sections this view does not see.
+    pub denied: Vec<String>,
+    pub gate: Option<Gate>,
+}
+
+/// The readers (view numbers) of one distinct payload.
+type Readers = BTreeSet<usize>;
+
+/// Distinct contents in first-seen order, each with the views that show it:
+/// content identical for several views is sealed once.
+struct Distinct<K, T> {
+    at: HashMap<K, usize>,
+    items: Vec<(T, Readers)>,
+}
+
+impl<K: std::hash::Hash + Eq, T> Distinct<K, T> {
+    fn new() -> Self {
+        Distinct {
+            at: HashMap::new(),
+            items: Vec::new(),
+        }
+    }
+
+    /// Records that `view` shows `item` (known by `key`); returns its number.
+    fn add(&mut self, key: K, item: T, view: usize) -> usize {
+        let n = *self.at.entry(key).or_insert_with(|| {
+            self.items.push((item, Readers::new()));
+            self.items.len() - 1
+        });
+        self.items[n].1.insert(view);
+        n
+    }
+}
+
+/// The seal plan: which content key encrypts which payload (one key per
+/// distinct set of readers), and which keys each slot holds (every set that
+/// includes its view).
+pub struct SealPlan {
+    kid_of: BTreeMap<Readers, String>,
+}
+
+impl SealPlan {
+    fn new<'r>(sets: impl IntoIterator<Item = &'r Readers>) -> SealPlan {
+        let distinct: BTreeSet<&Readers> = sets.into_iter().collect();
+        SealPlan {
+            kid_of: distinct
+                .into_iter()
+                .enumerate()
+                .map(|(n, r)| (r.clone(), format!("k{n}")))
+                .collect(),
+        }
+    }
+
+    fn kid(&self, readers: &Readers) -> Result<&str, String> {
+        self.kid_of
+            .get(readers)
+            .map(String::as_str)
+            .ok_or_else(|| "the seal plan has no key for a payload's readers".to_string())
+    }
+
+    /// The keys view `view`'s slot holds.
+    pub fn slot_kids(&self, view: usize) -> Vec<String> {
+        self.kid_of
+            .iter()
+            .filter(|(readers, _)| readers.contains(&view))
+            .map(|(_, kid)| kid.clone())
+            .collect()
+    }
+}
+
 /// Step 4, **seal**: every page, attachment and export becomes an encrypted
 /// payload under an opaque name; only the shell, the theme's static files and
-/// the public header are plaintext.
+/// the public header are plaintext. Each view gets its own key slot; contents
+/// several views show are sealed once, under a key every one of their slots holds.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn seal_site(
-    site: &Site,
-    attachments: &[Attachment],
+    views: &[View],
     theme: &Theme,
     engine: &Engine,
-    audiences: &[Audience],
     iterations: u32,
     public_title: &str,
     site_id: &str,
@@ -154,9 +231,144 @@ pub(crate) fn seal_site(
     staging: &Staging,
     progress: &indicatif::ProgressBar,
 ) -> Result<Vec<Written>, String> {
-    let mut sealer = Sealer::with_audiences(audiences, iterations);
+    let mut pages: Distinct<(&str, &str), &Page> = Distinct::new();
+    let mut files: Distinct<&str, &Attachment> = Distinct::new();
+    let mut exports: Distinct<(&str, &[u8]), &Export> = Distinct::new();
+    let mut page_of: Vec<Vec<usize>> = Vec::new();
+    let mut file_of: Vec<Vec<usize>> = Vec::new();
+    let mut export_of: Vec<Vec<usize>> = Vec::new();
+    for (v, view) in views.iter().enumerate() {
+        page_of.push(
+            view.site
+                .pages
+                .iter()
+                .map(|p| pages.add((&p.route, &p.html), p, v))
+                .collect(),
+        );
+        file_of.push(
+            view.attachments
+                .iter()
+                .map(|a| files.add(&a.path, *a, v))
+                .collect(),
+        );
+        export_of.push(
+            view.site
+                .exports
+                .iter()
+                .map(|e| exports.add((&e.path, &e.bytes), e, v))
+                .collect(),
+        );
+    }
+    let new_ids = |n: usize| -> Vec<String> { (0..n).map(|_| Sealer::new_id()).collect() };
+    let page_ids = new_ids(pages.items.len());
+    let file_ids = new_ids(files.items.len());
+    let export_ids = new_ids(exports.items.len());
+
+    // Pages are small: they are sealed one by one but stored in packs, so a
+    // room of 10,000 clients is a few hundred files (quick to write and to copy
+    // to a USB stick), while each page still decrypts on its own. Packs are
+    // filled in random order and padded with filler payloads to a fixed count,
+    // so neither a pack's position nor its size points to particular clients.
+    let mut page_order: Vec<usize> = (0..pages.items.len()).collect();
+    page_order.shuffle(&mut rand::rngs::OsRng);
+    let packs: Vec<(String, Vec<usize>)> = page_order
+        .chunks(PACK_PAYLOADS)
+        .map(|chunk| (Sealer::new_id(), chunk.to_vec()))
+        .collect();
+    let mut pack_of_page: Vec<&str> = vec![""; pages.items.len()];
+    for (pack_id, members) in &packs {
+        for &i in members {
+            pack_of_page[i] = pack_id;
+        }
+    }
+
+    // Each view's index (and gate) is built from the ids, then sealed once
+    // per distinct content too: views that see the same room share one.
+    let mut indexes: Distinct<Vec<u8>, ()> = Distinct::new();
+    let mut gates: Distinct<Vec<u8>, ()> = Distinct::new();
+    let mut index_of = Vec::new();
+    let mut gate_of = Vec::new();
+    for (v, view) in views.iter().enumerate() {
+        let mut index = SealedIndex {
+            title: view.site.title.clone(),
+            lang: view.site.lang.code().into(),
+            home: "index".into(),
+            nav: view.site.nav.clone(),
+            routes: BTreeMap::new(),
+            files: BTreeMap::new(),
+            state: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, state_secret),
+            audience: view.audience.clone(),
+            denied: view.denied.clone(),
+        };
+        for (page, &n) in view.site.pages.iter().zip(&page_of[v]) {
+            index.routes.insert(
+                page.route.clone(),
+                RouteEntry {
+                    p: page_ids[n].clone(),
+                    t: page.title.clone(),
+                    f: Some(pack_of_page[n].to_string()),
+                },
+            );
+        }
+        for (a, &n) in view.attachments.iter().zip(&file_of[v]) {
+            index.files.insert(
+                a.path.clone(),
+                FileEntry {
+                    p: file_ids[n].clone(),
+                    f: None,
+                    name: a.file_name().into(),
+                    mime: mime_of(&a.path).into(),
+                    size: a.size,
+                },
+            );
+        }
+        for (e, &n) in view.site.exports.iter().zip(&export_of[v]) {
+            index.files.insert(
+                e.path.clone(),
+                FileEntry {
+                    p: export_ids[n].clone(),
+                    f: None,
+                    name: export_name(&e.path).to_string(),
+                    mime: e.mime.into(),
+                    size: e.bytes.len() as u64,
+                },
+            );
+        }
+        let json = serde_json::to_vec(&index).map_err(|e| e.to_string())?;
+        index_of.push(indexes.add(json, (), v));
+        if let Some(gate) = &view.gate {
+            let json = serde_json::to_vec(gate).map_err(|e| e.to_string())?;
+            gate_of.push(Some(gates.add(json, (), v)));
+        } else {
+            gate_of.push(None);
+        }
+    }
+    let index_ids = new_ids(indexes.at.len());
+    let gate_ids = new_ids(gates.at.len());
+    let index_json: Vec<(&Vec<u8>, &Readers)> = by_number(&indexes);
+    let gate_json: Vec<(&Vec<u8>, &Readers)> = by_number(&gates);
+
+    let plan = SealPlan::new(
+        pages
+            .items
+            .iter()
+            .map(|(_, r)| r)
+            .chain(files.items.iter().map(|(_, r)| r))
+            .chain(exports.items.iter().map(|(_, r)| r))
+            .chain(index_json.iter().map(|(_, r)| *r))
+            .chain(gate_json.iter().map(|(_, r)| *r)),
+    );
+    let slots: Vec<Audience> = views
+        .iter()
+        .enumerate()
+        .map(|(v, view)| Audience {
+            password: view.password,
+            kids: plan.slot_kids(v),
+        })
+        .collect();
+    let mut sealer = Sealer::with_audiences(&slots, iterations);
     sealer.set_site(site_id.to_string());
-    let total = site.pages.len() + attachments.len() + site.exports.len();
+    let total = pages.items.len() + files.items.len() + exports.items.len();
     progress.set_length(total as u64);
     let write_payload = |id: &str, payload: &[u8]| -> Result<Written, String> {
         let path = format!("data/{id}.js");
@@ -166,135 +378,112 @@ pub(crate) fn seal_site(
         progress.inc(1);
         Ok(Written { path, sha256 })
     };
+    let sealed = |id: &str, readers: &Readers, bytes: &[u8], z: bool, meta: &PayloadMeta| {
+        let kid = plan.kid(readers)?;
+        sealer
+            .seal(id, kid, bytes, z, meta)
+            .map_err(|e| e.to_string())
+    };
 
-    // Pages are small: they are sealed one by one but stored in packs, so a
-    // room of 10,000 clients is a few hundred files (quick to write and to copy
-    // to a USB stick), while each page still decrypts on its own. Packs are
-    // filled in random order and padded with filler payloads to a fixed count,
-    // so neither a pack's position nor its size points to particular clients.
-    let mut page_order: Vec<usize> = (0..site.pages.len()).collect();
-    page_order.shuffle(&mut rand::rngs::OsRng);
-    let page_ids: Vec<String> = site.pages.iter().map(|_| Sealer::new_id()).collect();
-    let packs: Vec<(String, Vec<usize>)> = page_order
-        .chunks(PACK_PAYLOADS)
-        .map(|chunk| (Sealer::new_id(), chunk.to_vec()))
-        .collect();
-    let pack_written: Vec<Written> = packs
+    let mut written: Vec<Written> = packs
         .par_iter()
         .map(|(pack_id, members)| {
             let mut lines: Vec<Vec<u8>> = members
                 .iter()
                 .map(|&i| {
-                    let page = &site.pages[i];
+                    let (page, readers) = &pages.items[i];
                     let meta = PayloadMeta {
                         content_type: PAGE_TYPE,
                         name: &page.route,
                     };
-                    sealer.seal(&page_ids[i], "k0", page.html.as_bytes(), true, &meta)
+                    sealed(&page_ids[i], readers, page.html.as_bytes(), true, &meta)
                 })
-                .collect();
-            lines.resize_with(PACK_PAYLOADS, || sealer.seal_filler("k0"));
+                .collect::<Result<_, String>>()?;
+            let filler_kid = plan.kid(&pages.items[members[0]].1)?;
+            while lines.len() < PACK_PAYLOADS {
+                lines.push(sealer.seal_filler(filler_kid).map_err(|e| e.to_string())?);
+            }
             lines.shuffle(&mut rand::rngs::OsRng);
             let w = write_payload(pack_id, &lines.concat())?;
             progress.inc((members.len() as u64).saturating_sub(1));
             Ok(w)
         })
         .collect::<Result<_, String>>()?;
-    let mut pack_of_page: Vec<&str> = vec![""; site.pages.len()];
-    for (pack_id, members) in &packs {
-        for &i in members {
-            pack_of_page[i] = pack_id;
-        }
-    }
-    let sealed_attachments: Vec<(String, Written)> = attachments
+    let sealed_files: Vec<Written> = files
+        .items
         .par_iter()
-        .map(|a| {
+        .zip(&file_ids)
+        .map(|((a, readers), id)| {
             let bytes =
                 std::fs::read(&a.abs_path).map_err(|e| format!("cannot read {}: {e}", a.path))?;
-            let id = Sealer::new_id();
             let meta = PayloadMeta {
                 content_type: mime_of(&a.path),
                 name: a.file_name(),
             };
-            let sealed = sealer.seal(&id, "k0", &bytes, compresses(&a.path), &meta);
-            let w = write_payload(&id, &sealed)?;
-            Ok((id, w))
+            write_payload(
+                id,
+                &sealed(id, readers, &bytes, compresses(&a.path), &meta)?,
+            )
         })
         .collect::<Result<_, String>>()?;
-    let exports: Vec<(String, Written)> = site
-        .exports
+    written.extend(sealed_files);
+    let sealed_exports: Vec<Written> = exports
+        .items
         .par_iter()
-        .map(|e| {
-            let id = Sealer::new_id();
+        .zip(&export_ids)
+        .map(|((e, readers), id)| {
             let meta = PayloadMeta {
                 content_type: e.mime,
                 name: export_name(&e.path),
             };
-            let w = write_payload(&id, &sealer.seal(&id, "k0", &e.bytes, true, &meta))?;
-            Ok((id, w))
+            write_payload(id, &sealed(id, readers, &e.bytes, true, &meta)?)
         })
         .collect::<Result<_, String>>()?;
+    written.extend(sealed_exports);
+    for ((json, readers), id) in index_json.iter().zip(&index_ids) {
+        written.push(write_payload(
+            id,
+            &sealed(id, readers, json, true, &INDEX_META)?,
+        )?);
+    }
+    for ((json, readers), id) in gate_json.iter().zip(&gate_ids) {
+        written.push(write_payload(
+            id,
+            &sealed(id, readers, json, true, &GATE_META)?,
+        )?);
+    }
 
-    let mut index = SealedIndex {
-        title: site.title.clone(),
-        lang: site.lang.code().into(),
-        home: "index".into(),
-        nav: site.nav.clone(),
-        routes: BTreeMap::new(),
-        files: BTreeMap::new(),
-        state: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, state_secret),
-        audience: None,
-        denied: Vec::new(),
-    };
-    for (i, page) in site.pages.iter().enumerate() {
-        index.routes.insert(
-            page.route.clone(),
-            RouteEntry {
-                p: page_ids[i].clone(),
-                t: page.title.clone(),
-                f: Some(pack_of_page[i].to_string()),
-            },
-        );
-    }
-    for (a, (id, _)) in attachments.iter().zip(&sealed_attachments) {
-        index.files.insert(
-            a.path.clone(),
-            FileEntry {
-                p: id.clone(),
-                f: None,
-                name: a.file_name().into(),
-                mime: mime_of(&a.path).into(),
-                size: a.size,
-            },
-        );
-    }
-    for (e, (id, _)) in site.exports.iter().zip(&exports) {
-        index.files.insert(
-            e.path.clone(),
-            FileEntry {
-                p: id.clone(),
-                f: None,
-                name: export_name(&e.path).to_string(),
-                mime: e.mime.into(),
-                size: e.bytes.len() as u64,
-            },
-        );
-    }
-    let index_id = Sealer::new_id();
-    let index_json = serde_json::to_vec(&index).map_err(|e| e.to_string())?;
-    let mut written: Vec<Written> = pack_written;
-    written.extend(
-        sealed_attachments
-            .into_iter()
-            .chain(exports)
-            .map(|(_, w)| w),
+    // One index (gate) every slot opens is named once in the header; else
+    // each slot names its own.
+    let shared_index = index_ids.len() == 1;
+    let shared_gate = gate_ids.len() == 1 && gate_of.iter().all(Option::is_some);
+    let shared = (
+        if shared_index {
+            index_ids[0].clone()
+        } else {
+            String::new()
+        },
+        if shared_gate {
+            gate_ids[0].clone()
+        } else {
+            String::new()
+        },
     );
-    written.push(write_payload(
-        &index_id,
-        &sealer.seal(&index_id, "k0", &index_json, true, &INDEX_META),
-    )?);
-
-    let header = sealer.header_js(&index_id);
+    let per_slot: Vec<(String, String)> = (0..views.len())
+        .map(|v| {
+            let index = if shared_index {
+                String::new()
+            } else {
+                index_ids[index_of[v]].clone()
+            };
+            let gate = match gate_of[v] {
+                Some(n) if !shared_gate => gate_ids[n].clone(),
+                _ => String::new(),
+            };
+            (index, gate)
+        })
+        .collect();
+    let header = sealer.header_js_per_slot(shared, per_slot);
     let io = |e: std::io::Error| format!("cannot write the site: {e}");
     written.push(Written {
         path: "data/header.js".into(),
@@ -315,4 +504,11 @@ pub(crate) fn seal_site(
         },
     )?);
     Ok(written)
+}
+
+/// A content-keyed [`Distinct`]'s contents in number order.
+fn by_number<T>(d: &Distinct<Vec<u8>, T>) -> Vec<(&Vec<u8>, &Readers)> {
+    let mut out: Vec<(usize, &Vec<u8>)> = d.at.iter().map(|(k, &n)| (n, k)).collect();
+    out.sort_by_key(|(n, _)| *n);
+    out.into_iter().map(|(n, k)| (k, &d.items[n].1)).collect()
 }
