@@ -8,6 +8,7 @@
 // once per problem, never in a hot loop, so their size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod audiences;
 pub mod i18n;
 pub mod import;
 pub mod publish;
@@ -236,6 +237,7 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
             fingerprint: publish::signing::fingerprint(&opts.signer.public),
         }),
         kdf_iterations: opts.iterations,
+        audiences: &[],
     };
     let cli_strings = i18n::embedded(i18n::CLI_LANGUAGE);
     terminal::show_stage(
@@ -282,24 +284,29 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
                     .unwrap_or_else(|| "Data room".into())
             });
             let state_secret = state_secret(&opts.signer.secret, &site_id);
-            let views = [seal::site::View {
+            let readers = [audiences::Reader {
                 password,
-                site: &site,
-                attachments: room.attachments.iter().collect(),
                 audience: None,
-                denied: Vec::new(),
-                gate: None,
             }];
-            seal::site::seal_site(
-                &views,
+            audiences::seal_readers(
+                &room,
+                &site,
                 &theme,
                 &engine,
-                opts.iterations,
-                &public_title,
-                &site_id,
-                &state_secret,
+                &extras,
+                &readers,
+                &audiences::GateSettings {
+                    nda: None,
+                    watermark: false,
+                },
+                &audiences::SealParams {
+                    iterations: opts.iterations,
+                    public_title: &public_title,
+                    site_id: &site_id,
+                    state_secret: &state_secret,
+                    progress: &opts.progress,
+                },
                 &staging,
-                &opts.progress,
             )?
         }
         Selection::TrainingOnly => publish::plain::plain_site(

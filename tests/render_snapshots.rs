@@ -26,6 +26,7 @@ fn render(room_dir: &Path) -> render::Site {
             fingerprint: "abcd ef01".into(),
         }),
         kdf_iterations: 600_000,
+        audiences: &[],
     };
     render::render(&room, &theme, Selection::All, &extras).expect("renders")
 }

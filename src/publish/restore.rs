@@ -281,6 +281,7 @@ fn compare_with_source(
         findings: &findings,
         signing: Some(signing),
         kdf_iterations,
+        audiences: &[],
     };
     let site = render::render(&room, &theme, Selection::All, &extras).map_err(|d| d.message)?;
     let mut found = Vec::new();

@@ -32,7 +32,7 @@ pub fn page(
 ) -> Option<Value> {
     Some(match route {
         "handover/checklist" => checklist(room, counts),
-        "handover/confirmation" => confirmation(room, extras, counts),
+        "handover/confirmation" => confirmation(room, extras, strings, counts),
         "handover/notices" => notices(room, strings),
         "handover/quality" => quality(extras, strings),
         "handover/retention" => retention_view(room, strings),
@@ -83,7 +83,12 @@ fn checklist(room: &Room, counts: &Counts) -> Value {
     })
 }
 
-fn confirmation(room: &Room, extras: &Extras, n: &Counts) -> Value {
+fn confirmation(
+    room: &Room,
+    extras: &Extras,
+    strings: &HashMap<String, String>,
+    n: &Counts,
+) -> Value {
     let s = &room.settings;
     let counts = json!([
         ["basic_info", n.clients],
@@ -110,6 +115,10 @@ fn confirmation(room: &Room, extras: &Extras, n: &Counts) -> Value {
         "counts": counts,
         "key_id": extras.signing.as_ref().map(|k| k.key_id.clone()),
         "fingerprint": extras.signing.as_ref().map(|k| k.fingerprint.clone()),
+        "audiences": extras.audiences.iter().map(|a| json!({
+            "name": a.name,
+            "sections": a.sees.0.iter().map(|s| t(strings, s.title_key())).collect::<Vec<_>>().join(t(strings, "list_separator")),
+        })).collect::<Vec<_>>(),
     })
 }
 

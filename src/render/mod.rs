@@ -5,6 +5,7 @@
 //! nothing. Every page is a fragment whose links are `#/route`; the seal and
 //! publish stages decide how fragments reach the disk.
 
+pub mod audience;
 pub mod handover;
 pub mod markdown;
 pub mod registry;
@@ -36,6 +37,8 @@ pub struct Extras<'a> {
     pub findings: &'a [Diagnostic],
     pub signing: Option<SigningInfo>,
     pub kdf_iterations: u32,
+    /// The room's audiences, for the handover confirmation (empty without).
+    pub audiences: &'a [registry::AudienceSummary],
 }
 
 #[derive(Clone, Debug)]
@@ -348,9 +351,20 @@ pub fn render(
     selection: Selection,
     extras: &Extras,
 ) -> Result<Site, Diagnostic> {
+    render_for(room, theme, selection, extras, &registry::Sees::all())
+}
+
+/// Renders the pages a reader who sees `sees` gets (one audience's site; the
+/// room should be [`audience::room_for`] that audience).
+pub fn render_for(
+    room: &Room,
+    theme: &Theme,
+    selection: Selection,
+    extras: &Extras,
+    sees: &registry::Sees,
+) -> Result<Site, Diagnostic> {
     let engine = Engine::new(theme, room.settings.language)?;
-    let sees = registry::Sees::all();
-    let view = views::RoomView::new(room, &engine.strings, selection, extras, &sees);
+    let view = views::RoomView::new(room, &engine.strings, selection, extras, sees);
     let specs = view.specs();
     let pages: Vec<Page> = specs
         .par_iter()
@@ -358,12 +372,12 @@ pub fn render(
         .collect::<Result<_, _>>()?;
     let nav = view.nav(&engine, &specs)?;
     let exports = match selection {
-        Selection::All => {
+        Selection::All if sees.contains(registry::Section::Exports) => {
             let mut e = views::exports(room, &engine.strings);
             e.push(handover::notices_csv(room, &engine.strings));
             e
         }
-        Selection::TrainingOnly => Vec::new(),
+        Selection::All | Selection::TrainingOnly => Vec::new(),
     };
     Ok(Site {
         title: view.site_title(),

@@ -70,6 +70,16 @@ impl Section {
         self.name()
     }
 
+    /// The catalogue key of the section's title (基本信息, 合同协议 …).
+    pub fn title_key(self) -> &'static str {
+        match self {
+            Section::Clients => "basic_info",
+            Section::Handover => "handover_documents",
+            Section::Exports => "handover_exports",
+            other => other.name(),
+        }
+    }
+
     pub fn of_doc(kind: DocKind) -> Section {
         match kind {
             DocKind::Policy => Section::Policies,
@@ -379,4 +389,12 @@ impl Counts {
             attachments: room.attachments.len(),
         }
     }
+}
+
+/// One audience as the handover confirmation lists it: its name and the
+/// sections it sees (never its password).
+#[derive(Clone, Debug)]
+pub struct AudienceSummary {
+    pub name: String,
+    pub sees: Sees,
 }

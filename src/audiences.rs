@@ -1,0 +1,413 @@
+//! Audiences end to end (issue 9): each reader's room (sections it sees,
+//! masked values) is rendered on its own, then all of them are sealed
+//! together by the seal plan, so content identical for several audiences is
+//! one payload and each key slot opens exactly its audience's view.
+
+use crate::publish::{Staging, Written};
+use crate::render::audience::room_for;
+use crate::render::registry::{AudienceSummary, Sees};
+use crate::render::{self, Engine, Extras, Selection, Theme};
+use crate::room::{Client, Room};
+use crate::seal::site::{Gate, NdaText, View};
+
+/// One audience of the room: its name, what it sees, how its values are masked.
+pub struct Audience<'a> {
+    pub name: String,
+    pub sees: Sees,
+    /// Masks one client's values as this audience may see them.
+    pub mask: &'a (dyn Fn(&mut Client) + Sync),
+}
+
+/// One key slot: the password and, when the room has audiences, whose it is.
+pub struct Reader<'a> {
+    pub password: &'a str,
+    pub audience: Option<Audience<'a>>,
+}
+
+/// What every reader accepts and carries, whatever its audience.
+pub struct GateSettings {
+    pub nda: Option<NdaText>,
+    pub watermark: bool,
+}
+
+/// The parameters of the seal stage that do not depend on the reader.
+pub struct SealParams<'a> {
+    pub iterations: u32,
+    pub public_title: &'a str,
+    pub site_id: &'a str,
+    pub state_secret: &'a [u8; 32],
+    pub progress: &'a indicatif::ProgressBar,
+}
+
+/// The handover confirmation's list of audiences (names and sections).
+pub fn summaries(readers: &[Reader]) -> Vec<AudienceSummary> {
+    readers
+        .iter()
+        .filter_map(|r| r.audience.as_ref())
+        .map(|a| AudienceSummary {
+            name: a.name.clone(),
+            sees: a.sees.clone(),
+        })
+        .collect()
+}
+
+/// The NDA as the gate shows it: the room's own Markdown, rendered.
+pub fn nda_text(room: &Room, route: &str) -> Option<NdaText> {
+    let doc = room.documents.iter().find(|d| d.route() == route)?;
+    let html = render::markdown::render_titled(&doc.body, route, Some(&doc.title)).html;
+    Some(NdaText {
+        title: doc.title.clone(),
+        html,
+    })
+}
+
+/// Renders each reader's view and seals them all. `full` is the room
+/// rendered for a reader who sees everything, reused for readers without an
+/// audience (no second render).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn seal_readers(
+    room: &Room,
+    full: &render::Site,
+    theme: &Theme,
+    engine: &Engine,
+    extras: &Extras,
+    readers: &[Reader],
+    gate: &GateSettings,
+    params: &SealParams,
+    staging: &Staging,
+) -> Result<Vec<Written>, String> {
+    let rooms: Vec<Option<Room>> = readers
+        .iter()
+        .map(|r| r.audience.as_ref().map(|a| room_for(room, &a.sees, a.mask)))
+        .collect();
+    let sites: Vec<Option<render::Site>> = readers
+        .iter()
+        .zip(&rooms)
+        .map(|(r, own)| match (&r.audience, own) {
+            (Some(a), Some(own)) => render::render_for(own, theme, Selection::All, extras, &a.sees)
+                .map(Some)
+                .map_err(|d| d.message),
+            _ => Ok(None),
+        })
+        .collect::<Result<_, String>>()?;
+    let views: Vec<View> = readers
+        .iter()
+        .zip(rooms.iter().zip(&sites))
+        .map(|(r, (own, site))| {
+            let shown = own.as_ref().unwrap_or(room);
+            let audience = r.audience.as_ref();
+            View {
+                password: r.password,
+                site: site.as_ref().unwrap_or(full),
+                attachments: shown.attachments.iter().collect(),
+                audience: audience.map(|a| a.name.clone()),
+                denied: audience.map(|a| a.sees.denied()).unwrap_or_default(),
+                gate: (audience.is_some() || gate.nda.is_some()).then(|| Gate {
+                    audience: audience.map(|a| a.name.clone()),
+                    nda: gate.nda.clone(),
+                    watermark: gate.watermark,
+                }),
+            }
+        })
+        .collect();
+    crate::seal::site::seal_site(
+        &views,
+        theme,
+        engine,
+        params.iterations,
+        params.public_title,
+        params.site_id,
+        params.state_secret,
+        staging,
+        params.progress,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use super::*;
+    use crate::render::registry::Section;
+    use crate::seal::site::{is_payload_path, SealedIndex};
+    use crate::seal::{Opener, PayloadMeta, GATE_META, INDEX_META, MIN_ITERATIONS, PAGE_TYPE};
+
+    const MANAGEMENT: &str = "management-password-一二三";
+    const STAFF: &str = "service-staff-password-四五六";
+
+    /// Stands in for the room's masking (the pinned forms: 138****5678,
+    /// first 6 and last 4 of a 身份证, address up to the district).
+    fn mask(c: &mut Client) {
+        let keep = |v: &str, head: usize, tail: usize| {
+            let chars: Vec<char> = v.chars().collect();
+            let stars = chars.len().saturating_sub(head + tail);
+            let mut out: String = chars.iter().take(head).collect();
+            out.push_str(&"*".repeat(stars));
+            out.extend(chars.iter().skip(head + stars));
+            out
+        };
+        c.contact.phone = c.contact.phone.as_deref().map(|p| keep(p, 3, 4));
+        c.id_number = c.id_number.as_deref().map(|v| keep(v, 6, 4));
+        c.credit_code = c.credit_code.as_deref().map(|v| keep(v, 2, 4));
+        c.contact.address = c.contact.address.as_deref().map(|a| {
+            format!(
+                "{}***",
+                &a[..a.find('区').map_or(0, |i| i + '区'.len_utf8())]
+            )
+        });
+    }
+
+    fn staff_sees() -> Sees {
+        Sees(
+            [
+                Section::Clients,
+                Section::Services,
+                Section::Policies,
+                Section::Checklists,
+                Section::Training,
+            ]
+            .into_iter()
+            .collect(),
+        )
+    }
+
+    struct Sealed {
+        _dir: tempfile::TempDir,
+        site: std::path::PathBuf,
+    }
+
+    /// Seals the small fixture room for `readers` into a fresh folder.
+    fn seal(readers: &[Reader]) -> Sealed {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small-room");
+        let room = crate::check(&root, false)
+            .room
+            .expect("fixture room is valid");
+        let theme = Theme::load(&room.theme);
+        let summaries = summaries(readers);
+        let extras = Extras {
+            audiences: &summaries,
+            ..Extras::default()
+        };
+        let full = render::render(&room, &theme, Selection::All, &extras).expect("renders");
+        let engine = Engine::new(&theme, room.settings.language).expect("engine");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let staging = Staging::begin(&dir.path().join("out")).expect("staging");
+        seal_readers(
+            &room,
+            &full,
+            &theme,
+            &engine,
+            &extras,
+            readers,
+            &GateSettings {
+                nda: nda_text(&room, "policies/nda"),
+                watermark: true,
+            },
+            &SealParams {
+                iterations: MIN_ITERATIONS,
+                public_title: "Data room",
+                site_id: "0123456789abcdef",
+                state_secret: &[7; 32],
+                progress: &indicatif::ProgressBar::hidden(),
+            },
+            &staging,
+        )
+        .expect("seals");
+        staging.commit().expect("commit");
+        let site = dir.path().join("out/site");
+        Sealed { _dir: dir, site }
+    }
+
+    fn two_audiences() -> Sealed {
+        seal(&[
+            Reader {
+                password: MANAGEMENT,
+                audience: Some(Audience {
+                    name: "买方管理层".into(),
+                    sees: Sees::all(),
+                    mask: &|_| {},
+                }),
+            },
+            Reader {
+                password: STAFF,
+                audience: Some(Audience {
+                    name: "买方客服人员".into(),
+                    sees: staff_sees(),
+                    mask: &mask,
+                }),
+            },
+        ])
+    }
+
+    /// Everything one password opens: the gate, the index, every page and file.
+    struct Opened {
+        gate: Gate,
+        index: SealedIndex,
+        text: String,
+    }
+
+    fn open_all(site: &Path, password: &str) -> Opened {
+        let read = |rel: &str| std::fs::read(site.join(rel)).expect(rel);
+        let header = crate::seal::parse_header(&String::from_utf8_lossy(&read("data/header.js")))
+            .expect("header");
+        let opener = Opener::unlock(header, password).expect("the password opens a slot");
+        let open = |id: &str, file: Option<&str>, meta: &PayloadMeta| -> Vec<u8> {
+            let js = read(&format!("data/{}.js", file.unwrap_or(id)));
+            opener.open(id, meta, &js).expect("payload opens")
+        };
+        let gate: Gate =
+            serde_json::from_slice(&open(opener.gate_id(), None, &GATE_META)).expect("gate");
+        let index_bytes = open(opener.index_id(), None, &INDEX_META);
+        let index: SealedIndex = serde_json::from_slice(&index_bytes).expect("index");
+        let mut text = String::from_utf8_lossy(&index_bytes).into_owned();
+        for (route, e) in &index.routes {
+            let meta = PayloadMeta {
+                content_type: PAGE_TYPE,
+                name: route,
+            };
+            text.push_str(&String::from_utf8_lossy(&open(&e.p, e.f.as_deref(), &meta)));
+        }
+        for e in index.files.values() {
+            let meta = PayloadMeta {
+                content_type: &e.mime,
+                name: &e.name,
+            };
+            text.push_str(&String::from_utf8_lossy(&open(&e.p, e.f.as_deref(), &meta)));
+        }
+        Opened { gate, index, text }
+    }
+
+    /// Unmasked values and contract/payment/handover text of the fixture room.
+    const SECRETS: [&str; 12] = [
+        "11010519491231002X",
+        "91350100M000100Y43",
+        "13812345678",
+        "138 1234 5678",
+        "64381234",
+        "测试路1号",
+        "测试大道2号",
+        "C-1",
+        "INV-1",
+        "36,800.00",
+        "1,200.50",
+        "handover/checklist",
+    ];
+
+    #[test]
+    fn each_audience_decrypts_only_what_it_sees_and_management_sees_all() {
+        let sealed = two_audiences();
+        let staff = open_all(&sealed.site, STAFF);
+        for secret in SECRETS {
+            assert!(
+                !staff.text.contains(secret),
+                "the staff's slot opens {secret}"
+            );
+        }
+        assert!(
+            staff.text.contains("110105********002X"),
+            "masked id number shown"
+        );
+        assert!(
+            !staff.index.routes.keys().any(|r| r.starts_with("contracts")
+                || r.starts_with("payments")
+                || r.starts_with("handover"))
+        );
+        assert!(!staff.index.files.contains_key("attachments/c1.pdf"));
+        assert!(!staff.index.nav.contains("合同协议") && !staff.index.nav.contains("移交文件"));
+        assert_eq!(
+            staff.index.denied,
+            ["contracts", "payments", "handover", "exports"]
+        );
+        assert_eq!(staff.index.audience.as_deref(), Some("买方客服人员"));
+        assert_eq!(staff.gate.audience.as_deref(), Some("买方客服人员"));
+        assert!(staff.gate.watermark);
+        let nda = staff.gate.nda.as_ref().expect("the gate carries the NDA");
+        assert!(!nda.html.is_empty());
+
+        let management = open_all(&sealed.site, MANAGEMENT);
+        for secret in SECRETS {
+            assert!(management.text.contains(secret), "management sees {secret}");
+        }
+        assert!(management.index.denied.is_empty());
+        assert!(management.index.files.contains_key("attachments/c1.pdf"));
+        // The confirmation lists the audiences, names and sections.
+        assert!(management.text.contains("买方客服人员") && management.text.contains("基本信息"));
+        assert!(!management.text.contains(STAFF) && !management.text.contains(MANAGEMENT));
+    }
+
+    fn payload_files(site: &Path) -> BTreeMap<String, Vec<u8>> {
+        walk(site)
+            .into_iter()
+            .filter(|(rel, _)| is_payload_path(rel))
+            .collect()
+    }
+
+    fn walk(site: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut stack = vec![site.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("dir").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    let rel = path
+                        .strip_prefix(site)
+                        .expect("inside")
+                        .to_string_lossy()
+                        .replace('\\', "/");
+                    out.push((rel, std::fs::read(&path).expect("file")));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn audiences_share_payloads_and_the_public_files_name_none() {
+        let two = two_audiences();
+        let one = seal(&[Reader {
+            password: MANAGEMENT,
+            audience: None,
+        }]);
+        let (n_two, n_one) = (
+            payload_files(&two.site).len(),
+            payload_files(&one.site).len(),
+        );
+        // One pack of pages either way, the attachment and the exports once;
+        // only the indexes, gates and the staff's own pages are extra.
+        assert!(
+            n_two * 2 < n_one * 3,
+            "two audiences: {n_two} payload files, one: {n_one}"
+        );
+        for (rel, bytes) in walk(&two.site)
+            .into_iter()
+            .filter(|(r, _)| !is_payload_path(r))
+        {
+            let text = String::from_utf8_lossy(&bytes);
+            for name in ["买方管理层", "买方客服人员", "management", "service-staff"] {
+                assert!(!text.contains(name), "{rel} names the audience {name}");
+            }
+        }
+        let header = crate::seal::parse_header(
+            &std::fs::read_to_string(two.site.join("data/header.js")).expect("header"),
+        )
+        .expect("header parses");
+        assert_eq!(header.slots.len(), 2);
+        assert!(
+            header.index.is_empty()
+                && header
+                    .slots
+                    .iter()
+                    .all(|s| !s.index.is_empty() && !s.gate.is_empty())
+        );
+        // Without audiences: one slot, the index in the header.
+        let header = crate::seal::parse_header(
+            &std::fs::read_to_string(one.site.join("data/header.js")).expect("header"),
+        )
+        .expect("header parses");
+        assert_eq!(header.slots.len(), 1);
+        assert!(!header.index.is_empty() && header.slots[0].index.is_empty());
+    }
+}
