@@ -7,21 +7,33 @@ use crate::publish::{Staging, Written};
 use crate::render::audience::room_for;
 use crate::render::registry::{AudienceSummary, Sees};
 use crate::render::{self, Engine, Extras, Selection, Theme};
-use crate::room::{Client, Room};
+use std::collections::BTreeSet;
+
+use crate::room::{AudienceSpec, Document, MaskedField, Room};
+use crate::seal::password::AudiencePassword;
 use crate::seal::site::{Gate, NdaText, View};
 
-/// One audience of the room: its name, what it sees, how its values are masked.
-pub struct Audience<'a> {
+/// One audience of the room: its name, what it sees, which values it sees masked.
+pub struct Audience {
     pub name: String,
     pub sees: Sees,
-    /// Masks one client's values as this audience may see them.
-    pub mask: &'a (dyn Fn(&mut Client) + Sync),
+    pub mask: BTreeSet<MaskedField>,
+}
+
+impl Audience {
+    pub fn of(spec: &AudienceSpec) -> Audience {
+        Audience {
+            name: spec.name.clone(),
+            sees: Sees(spec.sees.clone()),
+            mask: spec.mask.clone(),
+        }
+    }
 }
 
 /// One key slot: the password and, when the room has audiences, whose it is.
 pub struct Reader<'a> {
     pub password: &'a str,
-    pub audience: Option<Audience<'a>>,
+    pub audience: Option<Audience>,
 }
 
 /// What every reader accepts and carries, whatever its audience.
@@ -40,10 +52,9 @@ pub struct SealParams<'a> {
 }
 
 /// The handover confirmation's list of audiences (names and sections).
-pub fn summaries(readers: &[Reader]) -> Vec<AudienceSummary> {
-    readers
-        .iter()
-        .filter_map(|r| r.audience.as_ref())
+pub fn summaries<'a>(audiences: impl IntoIterator<Item = &'a Audience>) -> Vec<AudienceSummary> {
+    audiences
+        .into_iter()
         .map(|a| AudienceSummary {
             name: a.name.clone(),
             sees: a.sees.clone(),
@@ -51,14 +62,53 @@ pub fn summaries(readers: &[Reader]) -> Vec<AudienceSummary> {
         .collect()
 }
 
+/// The key slots of a build: one per audience (its password by id), or the
+/// one password of a room without audiences.
+pub fn readers<'a>(
+    room: &Room,
+    passwords: &'a [AudiencePassword],
+) -> Result<Vec<Reader<'a>>, String> {
+    if room.audiences().is_empty() {
+        return match passwords {
+            [single] if single.audience.is_none() => Ok(vec![Reader {
+                password: &single.secret,
+                audience: None,
+            }]),
+            _ => Err("a sealed build needs one password".into()),
+        };
+    }
+    room.audiences()
+        .iter()
+        .map(|spec| {
+            let password = passwords
+                .iter()
+                .find(|p| p.audience.as_deref() == Some(spec.id.as_str()))
+                .ok_or_else(|| format!("no password for the audience {}", spec.id))?;
+            Ok(Reader {
+                password: &password.secret,
+                audience: Some(Audience::of(spec)),
+            })
+        })
+        .collect()
+}
+
+/// What every reader's gate says besides its audience: the NDA (`nda:`) and
+/// the watermark flag (`watermark:`).
+pub fn gate_settings(room: &Room) -> GateSettings {
+    GateSettings {
+        nda: room.nda().map(|d| nda_of(d)),
+        watermark: room.settings.watermark,
+    }
+}
+
 /// The NDA as the gate shows it: the room's own Markdown, rendered.
-pub fn nda_text(room: &Room, route: &str) -> Option<NdaText> {
-    let doc = room.documents.iter().find(|d| d.route() == route)?;
-    let html = render::markdown::render_titled(&doc.body, route, Some(&doc.title)).html;
-    Some(NdaText {
+fn nda_of(doc: &Document) -> NdaText {
+    let route = doc.route();
+    let html = render::markdown::render_titled(&doc.body, &route, Some(&doc.title)).html;
+    NdaText {
         title: doc.title.clone(),
         html,
-    })
+    }
 }
 
 /// Renders each reader's view and seals them all. `full` is the room
@@ -78,7 +128,11 @@ pub(crate) fn seal_readers(
 ) -> Result<Vec<Written>, String> {
     let rooms: Vec<Option<Room>> = readers
         .iter()
-        .map(|r| r.audience.as_ref().map(|a| room_for(room, &a.sees, a.mask)))
+        .map(|r| {
+            r.audience
+                .as_ref()
+                .map(|a| room_for(room, &a.sees, &a.mask))
+        })
         .collect();
     let sites: Vec<Option<render::Site>> = readers
         .iter()
@@ -136,28 +190,6 @@ mod tests {
     const MANAGEMENT: &str = "management-password-一二三";
     const STAFF: &str = "service-staff-password-四五六";
 
-    /// Stands in for the room's masking (the pinned forms: 138****5678,
-    /// first 6 and last 4 of a 身份证, address up to the district).
-    fn mask(c: &mut Client) {
-        let keep = |v: &str, head: usize, tail: usize| {
-            let chars: Vec<char> = v.chars().collect();
-            let stars = chars.len().saturating_sub(head + tail);
-            let mut out: String = chars.iter().take(head).collect();
-            out.push_str(&"*".repeat(stars));
-            out.extend(chars.iter().skip(head + stars));
-            out
-        };
-        c.contact.phone = c.contact.phone.as_deref().map(|p| keep(p, 3, 4));
-        c.id_number = c.id_number.as_deref().map(|v| keep(v, 6, 4));
-        c.credit_code = c.credit_code.as_deref().map(|v| keep(v, 2, 4));
-        c.contact.address = c.contact.address.as_deref().map(|a| {
-            format!(
-                "{}***",
-                &a[..a.find('区').map_or(0, |i| i + '区'.len_utf8())]
-            )
-        });
-    }
-
     fn staff_sees() -> Sees {
         Sees(
             [
@@ -184,7 +216,7 @@ mod tests {
             .room
             .expect("fixture room is valid");
         let theme = Theme::load(&room.theme);
-        let summaries = summaries(readers);
+        let summaries = summaries(readers.iter().filter_map(|r| r.audience.as_ref()));
         let extras = Extras {
             audiences: &summaries,
             ..Extras::default()
@@ -201,7 +233,7 @@ mod tests {
             &extras,
             readers,
             &GateSettings {
-                nda: nda_text(&room, "policies/nda"),
+                nda: room.documents.iter().find(|d| d.slug == "nda").map(nda_of),
                 watermark: true,
             },
             &SealParams {
@@ -224,17 +256,17 @@ mod tests {
             Reader {
                 password: MANAGEMENT,
                 audience: Some(Audience {
-                    name: "买方管理层".into(),
+                    name: "收购方董事会".into(),
                     sees: Sees::all(),
-                    mask: &|_| {},
+                    mask: BTreeSet::new(),
                 }),
             },
             Reader {
                 password: STAFF,
                 audience: Some(Audience {
-                    name: "买方客服人员".into(),
+                    name: "收购方热线组".into(),
                     sees: staff_sees(),
-                    mask: &mask,
+                    mask: MaskedField::ALL.into_iter().collect(),
                 }),
             },
         ])
@@ -319,8 +351,8 @@ mod tests {
             staff.index.denied,
             ["contracts", "payments", "handover", "exports"]
         );
-        assert_eq!(staff.index.audience.as_deref(), Some("买方客服人员"));
-        assert_eq!(staff.gate.audience.as_deref(), Some("买方客服人员"));
+        assert_eq!(staff.index.audience.as_deref(), Some("收购方热线组"));
+        assert_eq!(staff.gate.audience.as_deref(), Some("收购方热线组"));
         assert!(staff.gate.watermark);
         let nda = staff.gate.nda.as_ref().expect("the gate carries the NDA");
         assert!(!nda.html.is_empty());
@@ -332,7 +364,7 @@ mod tests {
         assert!(management.index.denied.is_empty());
         assert!(management.index.files.contains_key("attachments/c1.pdf"));
         // The confirmation lists the audiences, names and sections.
-        assert!(management.text.contains("买方客服人员") && management.text.contains("基本信息"));
+        assert!(management.text.contains("收购方热线组") && management.text.contains("基本信息"));
         assert!(!management.text.contains(STAFF) && !management.text.contains(MANAGEMENT));
     }
 
@@ -386,7 +418,12 @@ mod tests {
             .filter(|(r, _)| !is_payload_path(r))
         {
             let text = String::from_utf8_lossy(&bytes);
-            for name in ["买方管理层", "买方客服人员", "management", "service-staff"] {
+            for name in [
+                "收购方董事会",
+                "收购方热线组",
+                "management",
+                "service-staff",
+            ] {
                 assert!(!text.contains(name), "{rel} names the audience {name}");
             }
         }

@@ -116,19 +116,6 @@ fn room_strings(room: &room::Room) -> i18n::Strings {
     render::ui_strings(&Theme::load(&room.theme), room.settings.language).unwrap_or_default()
 }
 
-/// Until per-audience rendering and sealing exist, a sealed build of a room
-/// with `audiences:`, `nda:` or `watermark:` stops with this explanation
-/// (a room without them builds as before).
-pub fn audiences_not_built(room: &room::Room) -> Option<String> {
-    room.settings.uses_audiences().then(|| {
-        i18n::text(
-            i18n::embedded(i18n::CLI_LANGUAGE),
-            "audiences_not_yet_built",
-        )
-        .to_string()
-    })
-}
-
 /// The room's theme overrides must work before a build relies on them: every
 /// template parses, every UI-string file loads.
 fn check_theme(loaded: &mut Loaded) {
@@ -226,10 +213,12 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
         return Err(BuildError::Input(Box::new(loaded)));
     };
 
-    if let Some(why) = audiences_not_built(&room).filter(|_| opts.selection == Selection::All) {
-        return Err(BuildError::Output(why));
-    }
     let findings: Vec<Diagnostic> = loaded.diagnostics.warnings().cloned().collect();
+    let listed: Vec<audiences::Audience> = room
+        .audiences()
+        .iter()
+        .map(audiences::Audience::of)
+        .collect();
     let extras = render::Extras {
         findings: &findings,
         signing: Some(render::SigningInfo {
@@ -237,7 +226,7 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
             fingerprint: publish::signing::fingerprint(&opts.signer.public),
         }),
         kdf_iterations: opts.iterations,
-        audiences: &[],
+        audiences: &audiences::summaries(&listed),
     };
     let cli_strings = i18n::embedded(i18n::CLI_LANGUAGE);
     terminal::show_stage(
@@ -272,10 +261,7 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
     );
     let written = match opts.selection {
         Selection::All => {
-            let password = match opts.passwords {
-                [single] if single.audience.is_none() => single.secret.as_str(),
-                _ => return Err("a sealed build needs a password".to_string().into()),
-            };
+            let readers = audiences::readers(&room, opts.passwords)?;
             let public_title = room.settings.public_title.clone().unwrap_or_else(|| {
                 engine
                     .strings
@@ -284,10 +270,6 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
                     .unwrap_or_else(|| "Data room".into())
             });
             let state_secret = state_secret(&opts.signer.secret, &site_id);
-            let readers = [audiences::Reader {
-                password,
-                audience: None,
-            }];
             audiences::seal_readers(
                 &room,
                 &site,
@@ -295,10 +277,7 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
                 &engine,
                 &extras,
                 &readers,
-                &audiences::GateSettings {
-                    nda: None,
-                    watermark: false,
-                },
+                &audiences::gate_settings(&room),
                 &audiences::SealParams {
                     iterations: opts.iterations,
                     public_title: &public_title,

@@ -4,11 +4,13 @@
 //! rendered in, so the full values exist only in other audiences' payloads.
 
 use super::registry::{Section, Sees};
-use crate::room::{Client, Room};
+use std::collections::BTreeSet;
 
-/// A copy of `room` holding only what `sees` grants, each client passed
-/// through `mask` (the audience's masking of 身份证, phones, addresses …).
-pub fn room_for(room: &Room, sees: &Sees, mask: &dyn Fn(&mut Client)) -> Room {
+use crate::room::{mask::mask, Client, MaskedField, Room};
+
+/// A copy of `room` holding only what `sees` grants, the `masked` fields of
+/// every client masked (身份证, phones, addresses …, `room::mask`).
+pub fn room_for(room: &Room, sees: &Sees, masked: &BTreeSet<MaskedField>) -> Room {
     let shows = |s: Section| sees.contains(s);
     let clients: Vec<Client> = if shows(Section::Clients)
         || shows(Section::Services)
@@ -30,7 +32,7 @@ pub fn room_for(room: &Room, sees: &Sees, mask: &dyn Fn(&mut Client)) -> Room {
                 if !shows(Section::Payments) {
                     c.payments.clear();
                 }
-                mask(&mut c);
+                mask_client(&mut c, masked);
                 c
             })
             .collect()
@@ -68,5 +70,20 @@ pub fn room_for(room: &Room, sees: &Sees, mask: &dyn Fn(&mut Client)) -> Room {
         attachments,
         // The theme is loaded once for the whole build, not per audience.
         theme: Vec::new(),
+    }
+}
+
+fn mask_client(c: &mut Client, masked: &BTreeSet<MaskedField>) {
+    for &field in masked {
+        let value = match field {
+            MaskedField::IdNumber => &mut c.id_number,
+            MaskedField::CreditCode => &mut c.credit_code,
+            MaskedField::Phone => &mut c.contact.phone,
+            MaskedField::Address => &mut c.contact.address,
+            MaskedField::Email => &mut c.contact.email,
+        };
+        if let Some(v) = value.as_mut() {
+            *v = mask(field, v);
+        }
     }
 }

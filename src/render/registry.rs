@@ -12,62 +12,13 @@ use serde::Serialize;
 use super::Selection;
 use crate::room::{DocKind, Room};
 
-/// The parts of a room an audience can be granted (`sees:` in dataroom.yaml).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Section {
-    /// 基本信息: the client list and the client pages.
-    Clients,
-    Services,
-    /// The contracts, with their attachments.
-    Contracts,
-    Payments,
-    Policies,
-    Checklists,
-    Training,
-    /// The handover documents (checklist, confirmation, notices, quality,
-    /// retention, destruction, impact).
-    Handover,
-    /// The buyer's exports (CSV, JSON) and their page.
-    Exports,
-}
+pub use crate::room::Section;
 
 impl Section {
-    pub const ALL: [Section; 9] = [
-        Section::Clients,
-        Section::Services,
-        Section::Contracts,
-        Section::Payments,
-        Section::Policies,
-        Section::Checklists,
-        Section::Training,
-        Section::Handover,
-        Section::Exports,
-    ];
-
-    /// The name in `dataroom.yaml` and the catalogue key of its title.
-    pub fn name(self) -> &'static str {
-        match self {
-            Section::Clients => "clients",
-            Section::Services => "services",
-            Section::Contracts => "contracts",
-            Section::Payments => "payments",
-            Section::Policies => "policies",
-            Section::Checklists => "checklists",
-            Section::Training => "training",
-            Section::Handover => "handover",
-            Section::Exports => "exports",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Section> {
-        Section::ALL.into_iter().find(|s| s.name() == name)
-    }
-
     /// The first segment of the routes (and file paths) of this section's
     /// pages: what the sealed app answers with "no access" when it is denied.
     pub fn route_prefix(self) -> &'static str {
-        self.name()
+        self.as_str()
     }
 
     /// The catalogue key of the section's title (基本信息, 合同协议 …).
@@ -76,7 +27,7 @@ impl Section {
             Section::Clients => "basic_info",
             Section::Handover => "handover_documents",
             Section::Exports => "handover_exports",
-            other => other.name(),
+            other => other.as_str(),
         }
     }
 
@@ -119,7 +70,7 @@ impl Sees {
     pub fn flags(&self) -> HashMap<&'static str, bool> {
         Section::ALL
             .into_iter()
-            .map(|s| (s.name(), self.contains(s)))
+            .map(|s| (s.as_str(), self.contains(s)))
             .collect()
     }
 }

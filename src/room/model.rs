@@ -82,14 +82,6 @@ pub struct Settings {
     pub watermark: bool,
 }
 
-impl Settings {
-    /// True when the room asks for more than one plain audience: several
-    /// audiences, an NDA gate or a watermark.
-    pub fn uses_audiences(&self) -> bool {
-        !self.audiences.is_empty() || self.nda.is_some() || self.watermark
-    }
-}
-
 /// A part of the room an audience may be granted (`sees:` in `dataroom.yaml`).
 /// The name is also the route prefix of its pages (`#/contracts/...`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
