@@ -275,6 +275,21 @@ fn a_weak_audience_password_is_an_error() {
     assert!(!r.all().contains("short1"), "{}", r.all());
 }
 
+/// A page without its `<script>` elements: the UI-string catalogue it carries
+/// has example values (a phone number) that are no client's.
+fn without_scripts(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        out.push_str(&rest[..start]);
+        rest = rest[start..]
+            .find("</script>")
+            .map_or("", |end| &rest[start + end + "</script>".len()..]);
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `dataroom restore` of `out` with `password` into a new folder.
 fn restore_with(out: &std::path::Path, password: &str) -> (Run, tempfile::TempDir) {
     let to = tempfile::tempdir().expect("temp dir");
