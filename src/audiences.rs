@@ -96,7 +96,7 @@ pub fn readers<'a>(
 /// the watermark flag (`watermark:`).
 pub fn gate_settings(room: &Room) -> GateSettings {
     GateSettings {
-        nda: room.nda().map(|d| nda_of(d)),
+        nda: room.nda().map(nda_of),
         watermark: room.settings.watermark,
     }
 }
