@@ -16,7 +16,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { makeFixture, catalogue, MARKER } from './make-fixture.mjs';
-import { browserSkipReason, launchBrowser, firefoxSkipReason, launchFirefox, LOCAL_URL } from './helpers.mjs';
+import { makeDrivers } from './drivers.mjs';
 
 const Z = catalogue('zh-CN');
 const READER = '王小明';
@@ -57,45 +57,7 @@ function instrument() {
   }).observe(document, { childList: true, subtree: true });
 }
 
-/** Playwright (Chromium) and puppeteer (Firefox) behind the few calls the tests make. */
-const drivers = {
-  chromium: {
-    skip: () => browserSkipReason(),
-    launch: () => launchBrowser(),
-    async context(browser) {
-      const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-      const offsite = [];
-      context.on('request', (r) => { if (!LOCAL_URL.test(r.url())) offsite.push(r.url()); });
-      await context.addInitScript(instrument);
-      return { context, offsite, newPage: () => context.newPage() };
-    },
-    wait: (page, fn, arg) => page.waitForFunction(fn, arg, { timeout: 30000 }),
-    type: (page, sel, value) => page.fill(sel, value),
-    print: (page, on) => page.emulateMedia({ media: on ? 'print' : 'screen' }),
-  },
-  firefox: {
-    skip: () => firefoxSkipReason(),
-    launch: () => launchFirefox(),
-    async context(browser) {
-      const context = await browser.createBrowserContext();
-      const offsite = [];
-      const newPage = async () => {
-        const page = await context.newPage();
-        await page.setViewport({ width: 1200, height: 900 });
-        page.on('request', (r) => { if (!LOCAL_URL.test(r.url())) offsite.push(r.url()); });
-        await page.evaluateOnNewDocument(instrument);
-        return page;
-      };
-      return { context, offsite, newPage };
-    },
-    wait: (page, fn, arg) => page.waitForFunction(fn, { timeout: 30000 }, arg),
-    async type(page, sel, value) {
-      await page.$eval(sel, (e) => { e.value = ''; });
-      await page.type(sel, value);
-    },
-    print: null, // puppeteer's Firefox (BiDi) cannot emulate print media: the PDF below shows it
-  },
-};
+const drivers = makeDrivers(instrument);
 
 /** Prints the page to an A4 PDF; returns the text of each page (poppler;
  *  `-raw` keeps the watermark's rotated text in one piece). */
