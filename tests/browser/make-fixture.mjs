@@ -111,7 +111,8 @@ export function dataroomBin() {
  *                     (the slot then names its own index and gate)
  *   manifest          write data/manifest.js (a SHA256SUMS of the site)
  * Returns { siteDir, indexHtml, url, room, site, pageIds, packOf, fileIds, indexId,
- *   gateId, slots: [{index, gate}], manifestSha256 }.
+ *   gateId (the first password's gate: the header's or its slot's), slots: [{index, gate}],
+ *   manifestSha256 }.
  */
 export function sealSite({ outDir, passwords, title, publicTitle, lang = 'zh-CN', nav = '', pages = {}, files = {}, gate, audience, denied, slots, manifest = false }) {
   fs.mkdirSync(outDir, { recursive: true });
@@ -136,7 +137,7 @@ export function sealSite({ outDir, passwords, title, publicTitle, lang = 'zh-CN'
     const packOf = Object.fromEntries(Object.entries(ids.pages).map(([route, [, f]]) => [route, f]));
     return {
       siteDir, indexHtml, url: pathToFileURL(indexHtml).href, room: ids.room, site: ids.site, pageIds, packOf,
-      fileIds: ids.files, indexId: ids.index, gateId: ids.gate || '', slots: ids.slots, manifestSha256: ids.manifest_sha256 || '',
+      fileIds: ids.files, indexId: ids.index, gateId: ids.gate || (ids.slots[0] && ids.slots[0].gate) || '', slots: ids.slots, manifestSha256: ids.manifest_sha256 || '',
     };
   } finally {
     fs.rmSync(inputs, { recursive: true, force: true });
