@@ -156,7 +156,11 @@ pub fn seal_fixture(spec_path: &Path, out: &Path) -> Result<FixtureIds, String> 
         .iter()
         .enumerate()
         .map(|(i, password)| {
-            let view = spec.slots.get(i).and_then(Option::as_ref).unwrap_or(&shared);
+            let view = spec
+                .slots
+                .get(i)
+                .and_then(Option::as_ref)
+                .unwrap_or(&shared);
             super::site::View {
                 password,
                 site: &site,
