@@ -12,9 +12,40 @@ use crate::room::Language;
 /// Catalogue key → text, for one language.
 pub type Strings = HashMap<String, String>;
 
-/// The language of the command line's own output (`dataroom check`). The CLI
-/// speaks English for now; a later `--lang` only has to pick another catalogue.
-pub const CLI_LANGUAGE: Language = Language::En;
+/// The language the command line speaks: `--lang` (or `DATAROOM_LANG`) when
+/// given, else the room's `language` (a Chinese seller's room is zh-CN), else
+/// the locale's, else English. Commands without a room, and `--help`, have
+/// only `--lang` and the locale.
+pub fn cli_language(forced: Option<Language>, room: Option<Language>) -> Language {
+    forced
+        .or(room)
+        .or_else(|| locale_language(|name| std::env::var(name).ok()))
+        .unwrap_or(Language::En)
+}
+
+/// The language of the locale, as POSIX chooses it: the first set of
+/// `LC_ALL`, `LC_MESSAGES`, `LANG`; `zh_CN.UTF-8`, `zh_TW`, `zh` are Chinese,
+/// any other set value is English; `None` when none is set.
+pub fn locale_language(var: impl Fn(&str) -> Option<String>) -> Option<Language> {
+    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|name| var(name))
+        .find(|value| !value.is_empty())?;
+    Some(if locale.starts_with("zh") {
+        Language::ZhCn
+    } else {
+        Language::En
+    })
+}
+
+/// Whether `key` is one of the command line's own texts (`cli_*`, `help*`,
+/// `diag_*`), which the browser never shows.
+pub fn is_terminal_only(key: &str) -> bool {
+    key == "help"
+        || ["cli_", "help_", "diag_"]
+            .iter()
+            .any(|p| key.starts_with(p))
+}
 
 /// The text of `key`, or the key itself when the catalogue lacks it (visible in
 /// review, never a panic).
@@ -102,6 +133,45 @@ mod tests {
             fill("{a} and {b}, {a}", &[("a", "x"), ("b", "y")]),
             "x and y, x"
         );
+    }
+
+    #[test]
+    fn the_locale_is_read_in_posix_order() {
+        let env = |pairs: &'static [(&str, &str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(locale_language(env(&[])), None);
+        assert_eq!(
+            locale_language(env(&[("LANG", "zh_CN.UTF-8")])),
+            Some(Language::ZhCn)
+        );
+        assert_eq!(
+            locale_language(env(&[("LANG", "zh_CN.UTF-8"), ("LC_ALL", "en_US.UTF-8")])),
+            Some(Language::En)
+        );
+        assert_eq!(
+            locale_language(env(&[("LANG", "en_GB.UTF-8"), ("LC_MESSAGES", "zh_TW")])),
+            Some(Language::ZhCn)
+        );
+        assert_eq!(
+            locale_language(env(&[("LC_ALL", ""), ("LANG", "zh_SG")])),
+            Some(Language::ZhCn)
+        );
+    }
+
+    #[test]
+    fn cli_and_diagnostic_keys_exist_in_both_catalogues() {
+        let (zh, en) = (embedded(Language::ZhCn), embedded(Language::En));
+        for (a, b) in [(zh, en), (en, zh)] {
+            for key in a.keys().filter(|k| is_terminal_only(k)) {
+                assert!(b.contains_key(key), "{key} is in one catalogue only");
+            }
+        }
     }
 
     #[test]

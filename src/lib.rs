@@ -62,6 +62,9 @@ pub struct BuildOptions<'a> {
     pub iterations: u32,
     pub signer: &'a Signer,
     pub progress: indicatif::ProgressBar,
+    /// The language the command line speaks ([`i18n::cli_language`]): the
+    /// progress bar's stages are worded in it.
+    pub language: room::Language,
 }
 
 pub struct BuildReport {
@@ -228,7 +231,7 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
         kdf_iterations: opts.iterations,
         audiences: &audiences::summaries(&listed),
     };
-    let cli_strings = i18n::embedded(i18n::CLI_LANGUAGE);
+    let cli_strings = i18n::embedded(opts.language);
     terminal::show_stage(
         &opts.progress,
         i18n::fill(

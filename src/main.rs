@@ -19,27 +19,42 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
+use dataroom::i18n::{cli_language, embedded, fill, text, Strings};
 use dataroom::publish::{signing, verify};
 use dataroom::render::Selection;
 use dataroom::room::diagnostic::{render_shown, Diagnostics, Shown};
+use dataroom::room::Language;
 use dataroom::seal::password;
 use dataroom::{BuildError, BuildOptions, Renderer};
 
+// Every help text comes from the catalogue (`help_*` keys, see `localize`),
+// in the language of `--lang` or the locale: no doc comments here.
 #[derive(Parser)]
-#[command(
-    name = "dataroom",
-    version,
-    about = "Build a signed, password-protected, offline data room from client records (客户资料移交数据室)",
-    long_about = "dataroom turns a folder of client records (YAML) and documents (Markdown) into an encrypted \
-website that opens offline from a USB stick, plus a signed zip for the handover.\n\n\
-Start with `dataroom init my-room`, edit the files, run `dataroom check my-room`, then \
-`dataroom build my-room --out handover`.\n\nOutput respects NO_COLOR."
-)]
+#[command(name = "dataroom", version)]
 struct Cli {
+    #[arg(long, global = true, value_enum, env = "DATAROOM_LANG")]
+    lang: Option<Lang>,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Lang {
+    #[value(name = "zh-CN", alias = "zh")]
+    ZhCn,
+    #[value(name = "en")]
+    En,
+}
+
+impl From<Lang> for Language {
+    fn from(lang: Lang) -> Language {
+        match lang {
+            Lang::ZhCn => Language::ZhCn,
+            Lang::En => Language::En,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -50,63 +65,34 @@ enum Format {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Only {
-    /// Just the training lessons, unencrypted, for an intranet
     Training,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check a room for mistakes without building it.
-    ///
-    /// Lists every problem with its file, line and column, and how to fix it.
-    /// Errors stop a build; warnings (data quality: phone numbers, ID check
-    /// digits, missing consent, duplicates) do not, unless --strict.
     Check {
-        /// The room folder (the one with dataroom.yaml)
         room: PathBuf,
-        /// Treat warnings as errors
         #[arg(long)]
         strict: bool,
-        /// `json` prints the findings for other tools
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
     },
-    /// Build the encrypted, signed data room into a folder.
-    ///
-    /// Writes OUT/site/ (open site/index.html in a browser), OUT/dataroom-<date>.zip
-    /// (dataroom-training-<date>.zip for --only training) and its signature. Nothing
-    /// public carries the room folder's name. The previous OUT stays untouched if anything fails.
-    ///
-    /// The password comes from --password-file, the DATAROOM_PASSWORD variable, or
-    /// a prompt; without any of them a strong one is generated and printed once.
-    /// Send it to the buyer by a different channel than the USB stick.
     Build {
-        /// The room folder (the one with dataroom.yaml)
         room: PathBuf,
-        /// Where to put the result
         #[arg(long)]
         out: PathBuf,
-        /// Treat data-quality warnings as errors
         #[arg(long)]
         strict: bool,
-        /// Build only part of the room: `training` makes the public training site
         #[arg(long, value_enum)]
         only: Option<Only>,
-        /// Read the room password from this file (first line). With `audiences:`
-        /// in dataroom.yaml: AUDIENCE=FILE, once per audience (or the variable
-        /// DATAROOM_PASSWORD_<AUDIENCE>); audiences without one get a generated password
         #[arg(long, value_name = "[AUDIENCE=]FILE")]
         password_file: Vec<String>,
-        /// Accept a short or easily guessed password
         #[arg(long)]
         allow_weak_password: bool,
-        /// The minisign secret key to sign with (default: DATAROOM_SIGN_KEY, else your own key, made on first use)
         #[arg(long)]
         sign_key: Option<PathBuf>,
-        /// PBKDF2 iterations (at least 600000)
         #[arg(long, default_value_t = dataroom::seal::MIN_ITERATIONS)]
         kdf_iterations: u32,
-        /// Print how long each stage took
         #[arg(long)]
         timings: bool,
         /// Print every warning in full (default: the first 20, then a count per kind;
@@ -114,78 +100,36 @@ enum Command {
         #[arg(long)]
         verbose: bool,
     },
-    /// List the records due for destruction (归档与销毁) on a date.
-    ///
-    /// Uses the `retention` rules of dataroom.yaml and each record's
-    /// `retain_until`. Prints record ids and categories only.
     Retention {
         room: PathBuf,
-        /// The date to check, YYYY-MM-DD (default: today)
         #[arg(long)]
         as_of: Option<String>,
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
     },
-    /// Import clients from an Excel workbook (.xlsx, .xls, .ods) or a CSV file.
-    ///
-    /// Writes one clients/<id>.yaml per client into an existing room (made with
-    /// `dataroom init`). The workbook has the sheets 客户 (客户编号 客户名称
-    /// 客户类型 联系电话 电子邮箱 地址 身份证号 统一社会信用代码 是否同意 同意日期 标签
-    /// 备注), and optionally 服务记录 (客户编号 服务日期 服务项目 服务人员 备注), 合同
-    /// (客户编号 合同编号 签订日期 开始日期 结束日期 金额) and 付款记录 (客户编号 付款日期
-    /// 金额 付款方式 发票号). A CSV (UTF-8 or GBK) is the 客户 sheet.
-    ///
-    /// Every problem is listed with its cell (clients.xlsx:客户!G124); if there
-    /// is any, nothing is written. Clients already in the room are only changed
-    /// with --update.
     Import {
-        /// The spreadsheet: .xlsx, .xls, .ods or .csv
         file: PathBuf,
-        /// The room folder to add the clients to (the one with dataroom.yaml)
         #[arg(long)]
         into: PathBuf,
-        /// A YAML file mapping your column headings to the pinned ones, one per
-        /// line: `手机: 联系电话`
         #[arg(long)]
         map: Option<PathBuf>,
-        /// Which of your sheets is which, e.g. --sheet 客户=Sheet1 --sheet 合同=Sheet2
-        /// (repeatable; SHEET is 客户, 服务记录, 合同 or 付款记录)
         #[arg(long = "sheet", value_name = "SHEET=NAME")]
         sheets: Vec<String>,
-        /// Update clients already in the room and print what changed
         #[arg(long)]
         update: bool,
     },
-    /// Preview the room in your browser while you edit it (unencrypted, this computer only).
-    ///
-    /// Prints an address such as http://127.0.0.1:1111/ to open. The room is
-    /// rendered in memory: nothing is written, nothing signed, no key made.
-    /// Every saved change reloads the open page; while the room has problems,
-    /// the page lists them (file:line:column, what is wrong, how to fix it).
-    /// Press Ctrl-C to stop.
     Serve {
-        /// The room folder (the one with dataroom.yaml)
         room: PathBuf,
-        /// The port on 127.0.0.1 (0: any free port)
         #[arg(long, default_value_t = dataroom::serve::DEFAULT_PORT)]
         port: u16,
     },
-    /// Create a small example room to start from.
     Init {
-        /// The new room folder (must not exist or be empty)
         dir: PathBuf,
     },
-    /// Make a minisign key pair for signing rooms.
     Keygen {
-        /// Where to write the secret key (the public key goes beside it as .pub)
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Check that a room is complete and unchanged: the signature and every file.
-    ///
-    /// Give the build folder, its site/ folder, or the zip (read without unpacking).
-    /// Compare the key id printed here with the one on the handover confirmation.
-    /// Seal hand-written pages for the browser tests (not for rooms).
     #[command(hide = true)]
     SealFixture {
         /// JSON: lang, public_title, title, nav, pages, attachments, passwords;
@@ -196,28 +140,86 @@ enum Command {
     },
     Verify {
         target: PathBuf,
-        /// The seller's public key (dataroom.pub); default: the one inside the room
         #[arg(long)]
         pubkey: Option<PathBuf>,
     },
-    /// Decrypt a room back into ordinary files (the restore drill, 恢复演练).
-    ///
-    /// Verifies first and refuses a tampered room. Pages become HTML files under
-    /// their routes, attachments get their original names.
     Restore {
         target: PathBuf,
-        /// Where to write the readable copy
         #[arg(long)]
         out: PathBuf,
-        /// Compare with the source room and report anything missing or different
         #[arg(long)]
         compare: Option<PathBuf>,
         #[arg(long)]
         pubkey: Option<PathBuf>,
-        /// Read the room password from this file (first line)
         #[arg(long)]
         password_file: Option<PathBuf>,
     },
+}
+
+/// The language `--lang` (or `DATAROOM_LANG`) asks for, read before clap parses
+/// the arguments, because the help clap prints must already be in it.
+fn forced_language() -> Option<Language> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let given = args.iter().enumerate().find_map(|(i, arg)| {
+        arg.strip_prefix("--lang=").map(str::to_string).or_else(|| {
+            (arg == "--lang")
+                .then(|| args.get(i + 1).cloned())
+                .flatten()
+        })
+    });
+    given
+        .or_else(|| std::env::var("DATAROOM_LANG").ok())
+        .and_then(|code| Language::from_code(&code))
+}
+
+/// `command` (built, so that clap's own `--help`, `--version` and `help` are
+/// there to be worded) with every about, help and heading text from the catalogue:
+/// `help_<command>`, `help_<command>_long`, `help_<command>_<argument>`.
+fn localize(mut command: clap::Command, strings: &'static Strings, prefix: &str) -> clap::Command {
+    let key = |suffix: &str| {
+        if suffix.is_empty() {
+            prefix.to_string()
+        } else {
+            format!("{prefix}_{suffix}")
+        }
+    };
+    let usage = text(strings, "help_usage").to_string();
+    command = command
+        .about(text(strings, &key("")).to_string())
+        .long_about(text(strings, &key("long")).to_string())
+        .subcommand_help_heading(text(strings, "help_heading_commands"))
+        .help_template(format!(
+            "{{before-help}}{{about-with-newline}}\n{usage} {{usage}}\n\n{{all-args}}{{after-help}}"
+        ));
+    let ids: Vec<String> = command
+        .get_arguments()
+        .map(|a| a.get_id().to_string())
+        .collect();
+    for id in ids {
+        let help = match id.as_str() {
+            "help" | "version" | "lang" => format!("help_{id}"),
+            _ => key(&id),
+        };
+        command = command.mut_arg(id.as_str(), |arg| {
+            let heading = if arg.is_positional() {
+                "help_heading_arguments"
+            } else {
+                "help_heading_options"
+            };
+            arg.help(text(strings, &help).to_string())
+                .help_heading(text(strings, heading))
+        });
+    }
+    let names: Vec<String> = command
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| c.get_name().to_string())
+        .collect();
+    for name in names {
+        let prefix = format!("help_{}", name.replace('-', "_"));
+        command = command.mut_subcommand(name.as_str(), |sub| localize(sub, strings, &prefix));
+    }
+    command
 }
 
 fn color() -> bool {
@@ -228,8 +230,9 @@ fn print_diagnostics(
     diags: &Diagnostics,
     sources: &dataroom::room::diagnostic::Sources,
     root: &Path,
+    strings: &Strings,
 ) {
-    print_shown(diags, Shown::All, sources, root);
+    print_shown(diags, Shown::All, sources, root, strings);
 }
 
 /// `build`'s diagnostics: every error, and unless `verbose`, only the first
@@ -238,6 +241,7 @@ fn print_build_diagnostics(
     diags: &Diagnostics,
     sources: &dataroom::room::diagnostic::Sources,
     root: &Path,
+    strings: &Strings,
     verbose: bool,
 ) {
     let shown = if verbose {
@@ -245,18 +249,19 @@ fn print_build_diagnostics(
     } else {
         Shown::WarningsUpTo(dataroom::room::diagnostic::BUILD_WARNINGS_IN_FULL)
     };
-    print_shown(diags, shown, sources, root);
+    print_shown(diags, shown, sources, root, strings);
 }
 
+/// The diagnostics `shown`, worded in the CLI's language, then the summary line.
 fn print_shown(
     diags: &Diagnostics,
     shown: Shown,
     sources: &dataroom::room::diagnostic::Sources,
     root: &Path,
+    strings: &Strings,
 ) {
-    let strings = dataroom::i18n::embedded(dataroom::i18n::CLI_LANGUAGE);
     let grouped = dataroom::i18n::grouped;
-    let text = render_shown(
+    let rendered = render_shown(
         diags,
         shown,
         sources,
@@ -264,41 +269,68 @@ fn print_shown(
         &Renderer::new(color()),
         strings,
     );
-    eprint!("{text}");
+    eprint!("{rendered}");
     eprintln!(
-        "{} error(s), {} warning(s)",
-        grouped(&diags.error_count().to_string()),
-        grouped(&diags.warning_count().to_string())
+        "{}",
+        fill(
+            text(strings, "cli_summary"),
+            &[
+                ("errors", &grouped(&diags.error_count().to_string())),
+                ("warnings", &grouped(&diags.warning_count().to_string())),
+            ]
+        )
     );
 }
 
+/// The catalogue entry `key` with its `{name}` values filled.
+fn say(strings: &Strings, key: &str, args: &[(&str, &str)]) -> String {
+    fill(text(strings, key), args)
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    let forced = forced_language();
+    let mut command = Cli::command();
+    command.build();
+    let command = localize(command, embedded(cli_language(forced, None)), "help");
+    let cli = match Cli::from_arg_matches(&command.get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let forced = cli.lang.map(Language::from).or(forced);
+    match run(cli, forced) {
         Ok(code) => code,
-        Err(msg) => {
-            eprintln!("error: {msg}");
+        Err((lang, msg)) => {
+            let strings = embedded(lang);
+            eprintln!("{}", say(strings, "cli_error", &[("message", &msg)]));
             ExitCode::from(1)
         }
     }
 }
 
-fn run(cli: Cli) -> Result<ExitCode, String> {
+/// A failure to print as `error: …`, in the language the command spoke.
+type Failure = (Language, String);
+
+fn run(cli: Cli, forced: Option<Language>) -> Result<ExitCode, Failure> {
+    let roomless = cli_language(forced, None);
+    let fail = |lang: Language| move |msg: String| (lang, msg);
     match cli.command {
         Command::Check {
             room,
             strict,
             format,
         } => {
-            let loaded = dataroom::check(&room, strict);
+            let mut loaded = dataroom::check(&room, strict);
+            let strings = embedded(cli_language(forced, loaded.language));
             match format {
                 Format::Human => {
-                    print_diagnostics(&loaded.diagnostics, &loaded.sources, &room);
+                    print_diagnostics(&loaded.diagnostics, &loaded.sources, &room, strings);
                     if loaded.diagnostics.error_count() == 0 {
-                        eprintln!("{} is ready to build", room.display());
+                        let shown = room.display().to_string();
+                        eprintln!("{}", say(strings, "cli_check_ready", &[("room", &shown)]));
                     }
                 }
                 Format::Json => {
+                    loaded.diagnostics.word_in(strings);
                     let json = serde_json::json!({
                         "room": room,
                         "errors": loaded.diagnostics.error_count(),
@@ -325,25 +357,30 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             timings,
             verbose,
         } => {
+            // Check before asking for a password: a typo should not cost a prompt.
+            let pre = dataroom::check(&room, strict);
+            let lang = cli_language(forced, pre.language);
+            let strings = embedded(lang);
+            let fail = fail(lang);
+            let shown_out = out.display().to_string();
             if kdf_iterations < dataroom::seal::MIN_ITERATIONS {
-                return Err(format!(
-                    "--kdf-iterations must be at least {}",
-                    dataroom::seal::MIN_ITERATIONS
-                ));
+                let min = dataroom::seal::MIN_ITERATIONS.to_string();
+                return Err(fail(say(strings, "cli_kdf_too_low", &[("min", &min)])));
             }
             let selection = match only {
                 Some(Only::Training) => Selection::TrainingOnly,
                 None => Selection::All,
             };
-            // Check before asking for a password: a typo should not cost a prompt.
-            let pre = dataroom::check(&room, strict);
             if pre.room.is_none() {
-                print_build_diagnostics(&pre.diagnostics, &pre.sources, &room, verbose);
-                eprintln!("nothing was built; {} is unchanged", out.display());
+                print_build_diagnostics(&pre.diagnostics, &pre.sources, &room, strings, verbose);
+                eprintln!(
+                    "{}",
+                    say(strings, "cli_nothing_built", &[("out", &shown_out)])
+                );
                 return Ok(ExitCode::from(1));
             }
             let Some(checked) = pre.room.as_ref() else {
-                return Err("the room was not loaded".into());
+                return Err(fail("the room was not loaded".into()));
             };
             // Who each generated password is for, to print after the build.
             let label_of = |id: Option<&str>| {
@@ -365,8 +402,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                         Err(problems) => {
                             let mut diags = Diagnostics::default();
                             diags.extend(problems);
-                            print_diagnostics(&diags, &pre.sources, &room);
-                            eprintln!("nothing was built; {} is unchanged", out.display());
+                            print_diagnostics(&diags, &pre.sources, &room, strings);
+                            eprintln!(
+                                "{}",
+                                say(strings, "cli_nothing_built", &[("out", &shown_out)])
+                            );
                             return Ok(ExitCode::from(1));
                         }
                     }
@@ -375,12 +415,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     let file = match password_file.as_slice() {
                         [] => None,
                         [one] => Some(Path::new(one)),
-                        _ => return Err("--password-file is given more than once, but this room has no `audiences:`; give it once".into()),
+                        _ => return Err(fail(text(strings, "cli_password_file_repeated").into())),
                     };
-                    let pw = password::obtain(file, true, true)?;
+                    let pw = password::obtain(file, true, true).map_err(fail)?;
                     if !matches!(pw.source, password::Source::Generated) && !allow_weak_password {
                         if let Some(refusal) = dataroom::password_refusal(checked, &pw.secret) {
-                            return Err(refusal);
+                            return Err(fail(refusal));
                         }
                     }
                     vec![password::AudiencePassword {
@@ -395,16 +435,23 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 .filter(|p| matches!(p.source, password::Source::Generated))
                 .map(|p| (label_of(p.audience.as_deref()), p.secret.as_str()))
                 .collect();
-            let signer = signing::load_signer(sign_key.as_deref())?;
+            let signer = signing::load_signer(sign_key.as_deref()).map_err(fail)?;
             if signer.created {
+                let secret = signer.secret_path.display().to_string();
+                eprintln!("{}", say(strings, "cli_key_created", &[("path", &secret)]));
+                let public = signing::public_path_for(&signer.secret_path)
+                    .display()
+                    .to_string();
                 eprintln!(
-                    "created your signing key {} (mode 0600; keep it private, back it up)",
-                    signer.secret_path.display()
-                );
-                eprintln!(
-                    "public key {} (key id {}):\n{}",
-                    signing::public_path_for(&signer.secret_path).display(),
-                    signing::key_id(&signer.public),
+                    "{}\n{}",
+                    say(
+                        strings,
+                        "cli_key_public",
+                        &[
+                            ("path", &public),
+                            ("key_id", &signing::key_id(&signer.public))
+                        ]
+                    ),
                     signer.public_box().trim_end()
                 );
             }
@@ -423,58 +470,107 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 iterations: kdf_iterations,
                 signer: &signer,
                 progress,
+                language: lang,
             };
             match dataroom::build_checked(&opts, pre) {
                 Ok(report) => {
                     if report.warnings.warning_count() > 0 {
-                        print_build_diagnostics(&report.warnings, &report.sources, &room, verbose);
+                        print_build_diagnostics(
+                            &report.warnings,
+                            &report.sources,
+                            &room,
+                            strings,
+                            verbose,
+                        );
                     }
                     let s = &report.sealed;
                     println!(
-                        "built {} pages, {} attachments, {} files",
-                        report.pages, report.attachments, s.file_count
+                        "{}",
+                        say(
+                            strings,
+                            "cli_built",
+                            &[
+                                ("pages", &report.pages.to_string()),
+                                ("attachments", &report.attachments.to_string()),
+                                ("files", &s.file_count.to_string()),
+                            ]
+                        )
+                    );
+                    let site = out.join("site").join("index.html").display().to_string();
+                    println!("{}", say(strings, "cli_built_site", &[("path", &site)]));
+                    let zip = out.join(&s.zip_name).display().to_string();
+                    println!("{}", say(strings, "cli_built_archive", &[("path", &zip)]));
+                    print_unencrypted(&report, selection, strings);
+                    println!(
+                        "{}",
+                        say(
+                            strings,
+                            "cli_built_manifest",
+                            &[("sha256", &s.manifest_sha256)]
+                        )
                     );
                     println!(
-                        "  site:      {}",
-                        out.join("site").join("index.html").display()
+                        "{}",
+                        say(
+                            strings,
+                            "cli_built_signed",
+                            &[("key_id", &s.key_id), ("fingerprint", &s.fingerprint)]
+                        )
                     );
-                    println!(
-                        "  archive:   {} (+ .minisig)",
-                        out.join(&s.zip_name).display()
-                    );
-                    print_unencrypted(&report, selection);
-                    println!("  manifest:  SHA256SUMS sha256 {}", s.manifest_sha256);
-                    println!("  signed by: key id {}", s.key_id);
-                    println!("             fingerprint {}", s.fingerprint);
                     for (label, secret) in &generated {
                         println!();
                         match label {
-                            Some(label) => println!("Password for {label} (shown once, not stored anywhere) / 该受众的数据室密码（仅显示一次）:"),
-                            None => println!("Room password (shown once, not stored anywhere) / 数据室密码（仅显示一次）:"),
+                            Some(label) => println!(
+                                "{}",
+                                say(
+                                    strings,
+                                    "cli_password_generated_for",
+                                    &[("audience", label)]
+                                )
+                            ),
+                            None => println!("{}", text(strings, "cli_password_generated")),
                         }
                         println!();
                         println!("    {secret}");
                         println!();
                     }
                     if !generated.is_empty() {
-                        println!("Send it to the buyer by a separate channel (phone, SMS), never with the USB stick.");
+                        println!("{}", text(strings, "cli_password_send"));
                     }
                     if timings {
                         for (stage, d) in &report.timings {
-                            eprintln!("timing {stage}: {:.3}s", d.as_secs_f64());
+                            let secs = format!("{:.3}", d.as_secs_f64());
+                            eprintln!(
+                                "{}",
+                                say(
+                                    strings,
+                                    "cli_timing",
+                                    &[("stage", stage), ("seconds", &secs)]
+                                )
+                            );
                         }
                     }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(BuildError::Input(loaded)) => {
-                    print_build_diagnostics(&loaded.diagnostics, &loaded.sources, &room, verbose);
-                    eprintln!("nothing was built; {} is unchanged", out.display());
+                    print_build_diagnostics(
+                        &loaded.diagnostics,
+                        &loaded.sources,
+                        &room,
+                        strings,
+                        verbose,
+                    );
+                    eprintln!(
+                        "{}",
+                        say(strings, "cli_nothing_built", &[("out", &shown_out)])
+                    );
                     Ok(ExitCode::from(1))
                 }
-                Err(BuildError::Output(msg)) => Err(format!(
-                    "{msg}\nthe previous {} is unchanged",
-                    out.display()
-                )),
+                Err(BuildError::Output(msg)) => Err(fail(say(
+                    strings,
+                    "cli_output_failed",
+                    &[("message", &msg), ("out", &shown_out)],
+                ))),
             }
         }
         Command::Retention {
@@ -482,14 +578,16 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             as_of,
             format,
         } => {
+            let loaded = dataroom::check(&room, false);
+            let lang = cli_language(forced, loaded.language);
+            let strings = embedded(lang);
             let as_of = match as_of {
                 Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
-                    .map_err(|_| format!("--as-of `{d}` is not a date; write YYYY-MM-DD"))?,
+                    .map_err(|_| (lang, say(strings, "cli_as_of_invalid", &[("value", &d)])))?,
                 None => chrono::Local::now().date_naive(),
             };
-            let loaded = dataroom::check(&room, false);
             let Some(r) = loaded.room else {
-                print_diagnostics(&loaded.diagnostics, &loaded.sources, &room);
+                print_diagnostics(&loaded.diagnostics, &loaded.sources, &room, strings);
                 return Ok(ExitCode::from(1));
             };
             let due = dataroom::room::retention::due_as_of(&r, as_of);
@@ -509,8 +607,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                         );
                     }
                     println!(
-                        "{} item(s) due for destruction on or before {as_of}",
-                        due.len()
+                        "{}",
+                        say(
+                            strings,
+                            "cli_retention_due",
+                            &[
+                                ("count", &due.len().to_string()),
+                                ("date", &as_of.to_string())
+                            ]
+                        )
                     );
                 }
             }
@@ -522,50 +627,64 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             map,
             sheets,
             update,
-        } => Ok(import(&dataroom::import::ImportOptions {
-            file: &file,
-            room: &into,
-            map: map.as_deref(),
-            sheets: &sheets,
-            update,
-        })),
+        } => Ok(import(
+            &dataroom::import::ImportOptions {
+                file: &file,
+                room: &into,
+                map: map.as_deref(),
+                sheets: &sheets,
+                update,
+            },
+            forced,
+        )),
         Command::Serve { room, port } => {
-            dataroom::serve::serve(&room, port)?;
+            dataroom::serve::serve(&room, port).map_err(fail(roomless))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Init { dir } => {
-            init::scaffold(&dir)?;
-            println!("created a new room in {}", dir.display());
-            println!(
-                "next: edit the files, then `dataroom check {}`",
-                dir.display()
-            );
+            let strings = embedded(roomless);
+            init::scaffold(&dir).map_err(fail(roomless))?;
+            let shown = dir.display().to_string();
+            println!("{}", say(strings, "cli_init_done", &[("dir", &shown)]));
+            println!("{}", say(strings, "cli_init_next", &[("dir", &shown)]));
             Ok(ExitCode::SUCCESS)
         }
         Command::Keygen { out } => {
+            let strings = embedded(roomless);
+            let fail = fail(roomless);
             let path = match out {
                 Some(p) => p,
-                None => signing::default_key_path().ok_or("no config folder; pass --out PATH")?,
+                None => signing::default_key_path()
+                    .ok_or_else(|| fail(text(strings, "cli_keygen_no_config").to_string()))?,
             };
-            let (pk, pub_path) = signing::generate(&path)?;
+            let (pk, pub_path) = signing::generate(&path).map_err(fail)?;
+            let shown = path.display().to_string();
+            println!("{}", say(strings, "cli_keygen_secret", &[("path", &shown)]));
+            let shown = pub_path.display().to_string();
+            println!("{}", say(strings, "cli_keygen_public", &[("path", &shown)]));
             println!(
-                "secret key: {} (mode 0600; keep it private)",
-                path.display()
+                "{}",
+                say(
+                    strings,
+                    "cli_key_id",
+                    &[
+                        ("key_id", &signing::key_id(&pk)),
+                        ("fingerprint", &signing::fingerprint(&pk))
+                    ]
+                )
             );
-            println!("public key: {}", pub_path.display());
-            println!("key id:     {}", signing::key_id(&pk));
-            println!("fingerprint {}", signing::fingerprint(&pk));
             Ok(ExitCode::SUCCESS)
         }
         Command::SealFixture { spec, out } => {
-            let ids = dataroom::seal::fixture::seal_fixture(&spec, &out)?;
+            let ids = dataroom::seal::fixture::seal_fixture(&spec, &out).map_err(fail(roomless))?;
             println!("{}", serde_json::to_string(&ids).unwrap_or_default());
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify { target, pubkey } => {
-            let files = verify::SiteFiles::open(&target)?;
-            let report = verify::verify(&files, pubkey.as_deref())?;
-            print_verify(&report);
+            let fail = fail(roomless);
+            let files = verify::SiteFiles::open(&target).map_err(fail)?;
+            let report = verify::verify(&files, pubkey.as_deref()).map_err(fail)?;
+            print_verify(&report, embedded(roomless));
             Ok(ExitCode::from(u8::from(!report.ok())))
         }
         Command::Restore {
@@ -575,37 +694,55 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             pubkey,
             password_file,
         } => {
-            let pw = password::obtain(password_file.as_deref(), false, false)?;
+            let strings = embedded(roomless);
+            let fail = fail(roomless);
+            let pw = password::obtain(password_file.as_deref(), false, false).map_err(fail)?;
             let report = dataroom::restore(
                 &target,
                 pubkey.as_deref(),
                 &pw.secret,
                 &out,
                 compare.as_deref(),
-            )?;
-            print_verify(&report.verify);
+            )
+            .map_err(fail)?;
+            print_verify(&report.verify, strings);
             println!(
-                "restored {} pages and {} files into {}",
-                report.pages,
-                report.files,
-                out.display()
+                "{}",
+                say(
+                    strings,
+                    "cli_restored",
+                    &[
+                        ("pages", &report.pages.to_string()),
+                        ("files", &report.files.to_string()),
+                        ("out", &out.display().to_string()),
+                    ]
+                )
             );
             if compare.is_some() {
                 for d in &report.differences {
-                    println!("different: {d}");
+                    println!(
+                        "{}",
+                        say(
+                            strings,
+                            "cli_compare_different",
+                            &[("what", &d.to_string())]
+                        )
+                    );
                 }
                 if report.follow_on > 0 {
+                    let count = report.follow_on.to_string();
                     println!(
-                        "           and {} pages and exports that show these records",
-                        report.follow_on
+                        "{}",
+                        say(strings, "cli_compare_follow_on", &[("count", &count)])
                     );
                 }
                 if report.differences.is_empty() {
-                    println!("compare: every record, document and attachment of the source is present and identical");
+                    println!("{}", text(strings, "cli_compare_identical"));
                 } else {
+                    let count = report.differences.len().to_string();
                     println!(
-                        "compare: {} difference(s) between the restored room and the source",
-                        report.differences.len()
+                        "{}",
+                        say(strings, "cli_compare_differences", &[("count", &count)])
                     );
                     return Ok(ExitCode::from(1));
                 }
@@ -617,33 +754,29 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
 
 /// What anyone holding the stick or the zip can read without the password,
 /// so the seller sees exactly what the room's theme/ folder made public.
-fn print_unencrypted(report: &dataroom::BuildReport, selection: Selection) {
+fn print_unencrypted(report: &dataroom::BuildReport, selection: Selection, strings: &Strings) {
     let files = &report.sealed.unencrypted;
-    match selection {
-        Selection::All => println!(
-            "  public:    {} files are not encrypted (the lock screen, the app and its styles, the signatures); anyone with the stick can read them, everything else is encrypted:",
-            files.len()
-        ),
-        Selection::TrainingOnly => println!(
-            "  public:    all {} files (the training site is not encrypted):",
-            files.len()
-        ),
-    }
+    let count = files.len().to_string();
+    let key = match selection {
+        Selection::All => "cli_public_sealed",
+        Selection::TrainingOnly => "cli_public_training",
+    };
+    println!("{}", say(strings, key, &[("count", &count)]));
     for path in files {
-        if report.from_room_theme.contains(path) {
-            println!("             site/{path}   (from the room's theme/ folder)");
+        let key = if report.from_room_theme.contains(path) {
+            "cli_public_file_theme"
         } else {
-            println!("             site/{path}");
-        }
+            "cli_public_file"
+        };
+        println!("{}", say(strings, key, &[("path", path)]));
     }
 }
 
-fn import(opts: &dataroom::import::ImportOptions) -> ExitCode {
-    use dataroom::i18n::{embedded, fill, text};
+fn import(opts: &dataroom::import::ImportOptions, forced: Option<Language>) -> ExitCode {
     use dataroom::import::Change;
     match dataroom::import::import(opts) {
         Err(failure) => {
-            let strings = embedded(failure.language);
+            let strings = embedded(cli_language(forced, Some(failure.language)));
             for problem in &failure.problems {
                 eprint!("{}", problem.render(strings));
             }
@@ -655,7 +788,7 @@ fn import(opts: &dataroom::import::ImportOptions) -> ExitCode {
             ExitCode::from(1)
         }
         Ok(outcome) => {
-            let strings = embedded(outcome.language);
+            let strings = embedded(cli_language(forced, Some(outcome.language)));
             let clients_dir = opts.room.join("clients").display().to_string();
             if opts.update {
                 let (mut added, mut changed, mut unchanged) = (0, 0, 0);
@@ -709,54 +842,57 @@ fn import(opts: &dataroom::import::ImportOptions) -> ExitCode {
     }
 }
 
-fn print_verify(r: &verify::Report) {
-    println!("public key: {}", r.key_source);
-    println!("key id:     {}", r.key_id);
-    println!("fingerprint {}", r.fingerprint);
+fn print_verify(r: &verify::Report, strings: &Strings) {
+    let line = |key: &str, args: &[(&str, &str)]| println!("{}", say(strings, key, args));
+    line(
+        "cli_verify_public_key",
+        &[("source", &r.key_source.to_string())],
+    );
+    line(
+        "cli_key_id",
+        &[("key_id", &r.key_id), ("fingerprint", &r.fingerprint)],
+    );
     match (&r.signature_error, &r.trusted_comment) {
-        (Some(e), _) => println!("signature:  FAILED — {e}"),
-        (None, Some(tc)) => println!("signature:  good — {tc}"),
+        (Some(e), _) => line("cli_verify_signature_failed", &[("error", &e.to_string())]),
+        (None, Some(tc)) => line("cli_verify_signature_good", &[("comment", tc)]),
         (None, None) => {}
     }
     match &r.zip_signature {
-        Some(Ok(tc)) => println!("zip signature: good — {tc}"),
-        Some(Err(e)) => println!("zip signature: FAILED — {e}"),
+        Some(Ok(tc)) => line("cli_verify_zip_good", &[("comment", tc)]),
+        Some(Err(e)) => line("cli_verify_zip_failed", &[("error", &e.to_string())]),
         None => {}
     }
-    for p in &r.changed {
-        println!("changed:    {p}");
-    }
-    for p in &r.missing {
-        println!("missing:    {p}");
-    }
-    for p in &r.extra {
-        println!("extra:      {p}");
-    }
-    for p in &r.malformed {
-        println!("malformed:  {p}");
+    for (key, paths) in [
+        ("cli_verify_changed", &r.changed),
+        ("cli_verify_missing", &r.missing),
+        ("cli_verify_extra", &r.extra),
+        ("cli_verify_malformed", &r.malformed),
+    ] {
+        for p in paths {
+            line(key, &[("path", &p.to_string())]);
+        }
     }
     for w in &r.warnings {
-        println!("WARNING:    {w}");
-        eprintln!("WARNING: {w}");
+        line("cli_verify_warning", &[("warning", w)]);
+        eprintln!(
+            "{}",
+            say(strings, "cli_verify_warning_short", &[("warning", w)])
+        );
     }
+    let counts = [
+        ("checked", r.checked.to_string()),
+        ("changed", r.changed.len().to_string()),
+        ("missing", r.missing.len().to_string()),
+        ("extra", r.extra.len().to_string()),
+    ];
+    let mut args: Vec<(&str, &str)> = counts.iter().map(|(k, v)| (*k, v.as_str())).collect();
     if r.ok() {
-        println!(
-            "OK: {} files match SHA256SUMS and the signature is valid",
-            r.checked
-        );
+        line("cli_verify_ok", &args);
     } else if let Some(e) = &r.signature_error {
-        println!(
-            "NOT OK: the signature is not valid ({e}); files: {} changed, {} missing, {} extra",
-            r.changed.len(),
-            r.missing.len(),
-            r.extra.len()
-        );
+        let e = e.to_string();
+        args.push(("error", &e));
+        line("cli_verify_not_ok_signature", &args);
     } else {
-        println!(
-            "NOT OK: {} changed, {} missing, {} extra",
-            r.changed.len(),
-            r.missing.len(),
-            r.extra.len()
-        );
+        line("cli_verify_not_ok", &args);
     }
 }

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use tera::{Context, Tera};
 
-use crate::room::diagnostic::{Diagnostic, Loc};
+use crate::room::diagnostic::{Diagnostic, Loc, Wording};
 use crate::room::{DocKind, Language, Room};
 pub use theme::Theme;
 
@@ -85,8 +85,6 @@ pub(crate) struct Engine {
     template_sources: HashMap<String, (String, String)>,
 }
 
-const THEME_HELP: &str = "if you override templates in the room's theme/ folder, compare them with themes/default/templates";
-
 /// The whole chain of a tera error: the top message alone says only "Failed to parse".
 fn tera_message(e: &tera::Error) -> String {
     let mut msg = e.to_string();
@@ -103,9 +101,10 @@ fn theme_error(what: &str, e: &tera::Error) -> Diagnostic {
         "theme-error",
         "theme",
         Loc::START,
-        format!("{what}: {}", tera_message(e)),
+        Wording::new("diag_theme_error")
+            .arg("what", what)
+            .arg("error", tera_message(e)),
     )
-    .help(THEME_HELP)
 }
 
 /// The position tera's parser reports (` --> line:column`) in `text`.
@@ -151,15 +150,14 @@ pub fn check_theme(theme: &Theme) -> (Vec<Diagnostic>, Vec<(std::path::PathBuf, 
         if let Err(e) = Tera::default().add_raw_template(name, &text) {
             let file = std::path::PathBuf::from(theme.source_path(&format!("templates/{name}")));
             let message = tera_message(&e);
-            problems.push(
-                Diagnostic::error(
-                    "theme-error",
-                    &file,
-                    tera_error_loc(&message, &text),
-                    format!("template {name} does not parse: {message}"),
-                )
-                .help(THEME_HELP),
-            );
+            problems.push(Diagnostic::error(
+                "theme-error",
+                &file,
+                tera_error_loc(&message, &text),
+                Wording::new("diag_template_parse")
+                    .arg("template", &name)
+                    .arg("error", &message),
+            ));
             texts.push((file, text));
         }
     }
@@ -246,9 +244,10 @@ impl Engine {
             "theme-error",
             file,
             loc,
-            format!("template {failed} failed: {message}"),
+            Wording::new("diag_template_failed")
+                .arg("template", failed)
+                .arg("error", &message),
         )
-        .help(THEME_HELP)
     }
 
     /// Renders `template` with the page's own values (a JSON object) plus what
@@ -332,7 +331,7 @@ fn load_strings(theme: &Theme, lang: Language) -> Result<HashMap<String, String>
             "theme-error",
             "theme",
             Loc::START,
-            format!("the theme has no i18n/{name}"),
+            Wording::new("diag_theme_no_catalogue").arg("file", &name),
         )
     })?;
     if let Some(over) = parse(
@@ -412,7 +411,13 @@ impl Engine {
     /// Sorted by key: the shell must be the same bytes on every build (the zip's
     /// size and the reproducible-build checks depend on it).
     fn strings_json(&self) -> String {
-        let sorted: std::collections::BTreeMap<&String, &String> = self.strings.iter().collect();
+        // The command line's own texts (diagnostics, output, --help) have no
+        // reader in the browser: they stay out of every page.
+        let sorted: std::collections::BTreeMap<&String, &String> = self
+            .strings
+            .iter()
+            .filter(|(key, _)| !crate::i18n::is_terminal_only(key))
+            .collect();
         serde_json::to_string(&sorted)
             .unwrap_or_else(|_| "{}".into())
             .replace('<', "\\u003c")

@@ -113,7 +113,8 @@ impl<'a> RoomView<'a> {
                     "theme-error",
                     "theme",
                     crate::room::diagnostic::Loc::START,
-                    format!("no handover page {route}"),
+                    crate::room::diagnostic::Wording::new("diag_no_handover_page")
+                        .arg("route", route),
                 )
             })?,
         };

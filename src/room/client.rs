@@ -4,79 +4,214 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::Deserialize;
 use sha2::Digest;
 
-use super::diagnostic::{Diagnostic, Loc};
+use super::diagnostic::{Diagnostic, Wording};
 use super::files::normalize_reference;
 use super::model::*;
-use super::yaml::{parse_yaml, S};
+use super::yaml::{parse_tree, Located, Node, Reader};
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A client file as written: every field taken from the YAML nodes by
+/// [`raw_client`], which reports each missing, unknown or misshapen field.
 struct RawClient {
-    id: S<String>,
-    name: S<String>,
-    kind: Option<S<String>>,
+    id: Located<String>,
+    name: Located<String>,
+    kind: Option<Located<String>>,
     contact: Option<RawContact>,
-    id_number: Option<S<String>>,
-    credit_code: Option<S<String>>,
-    consent: Option<S<RawConsent>>,
-    #[serde(default)]
+    id_number: Option<Located<String>>,
+    credit_code: Option<Located<String>>,
+    consent: Option<Located<RawConsent>>,
     tags: Vec<String>,
-    #[serde(default)]
     services: Vec<RawService>,
-    #[serde(default)]
     contracts: Vec<RawContract>,
-    #[serde(default)]
     payments: Vec<RawPayment>,
-    retain_until: Option<S<String>>,
+    retain_until: Option<Located<String>>,
     notes: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawContact {
-    phone: Option<S<String>>,
-    email: Option<S<String>>,
+    phone: Option<Located<String>>,
+    email: Option<Located<String>>,
     address: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawConsent {
     given: bool,
-    date: Option<S<String>>,
+    date: Option<Located<String>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawService {
-    date: S<String>,
-    #[serde(rename = "type")]
+    date: Located<String>,
     kind: String,
     staff: String,
     notes: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawContract {
-    id: S<String>,
-    signed: Option<S<String>>,
-    start: Option<S<String>>,
-    end: Option<S<String>>,
-    amount: S<String>,
-    file: Option<S<String>>,
+    id: Located<String>,
+    signed: Option<Located<String>>,
+    start: Option<Located<String>>,
+    end: Option<Located<String>>,
+    amount: Located<String>,
+    file: Option<Located<String>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawPayment {
-    date: S<String>,
-    amount: S<String>,
+    date: Located<String>,
+    amount: Located<String>,
     method: String,
     invoice: Option<String>,
+}
+
+/// Reads `node` as a client; `None` when a required field is missing or
+/// misshapen (every such problem is in `r.problems`).
+fn raw_client(r: &mut Reader, node: &Node) -> Option<RawClient> {
+    let f = r.fields(
+        node,
+        "",
+        &[
+            "id",
+            "name",
+            "kind",
+            "contact",
+            "id_number",
+            "credit_code",
+            "consent",
+            "tags",
+            "services",
+            "contracts",
+            "payments",
+            "retain_until",
+            "notes",
+        ],
+    )?;
+    let id = r.required(&f, "id").and_then(|n| r.text(n, "id"));
+    let name = r.required(&f, "name").and_then(|n| r.text(n, "name"));
+    let kind = f.get("kind").and_then(|n| r.text(n, "kind"));
+    let contact = f.get("contact").and_then(|n| {
+        let c = r.fields(n, "contact", &["phone", "email", "address"])?;
+        Some(RawContact {
+            phone: c.get("phone").and_then(|n| r.text(n, "contact.phone")),
+            email: c.get("email").and_then(|n| r.text(n, "contact.email")),
+            address: c
+                .get("address")
+                .and_then(|n| r.text(n, "contact.address"))
+                .map(|v| v.value),
+        })
+    });
+    let id_number = f.get("id_number").and_then(|n| r.text(n, "id_number"));
+    let credit_code = f.get("credit_code").and_then(|n| r.text(n, "credit_code"));
+    let consent = f.get("consent").and_then(|n| {
+        let c = r.fields(n, "consent", &["given", "date"])?;
+        let given = r
+            .required(&c, "given")
+            .and_then(|g| r.flag(g, "consent.given"));
+        let date = c.get("date").and_then(|d| r.text(d, "consent.date"));
+        Some(Located {
+            value: RawConsent {
+                given: given?,
+                date,
+            },
+            loc: n.loc,
+        })
+    });
+    let tags = r
+        .list(f.get("tags"), "tags")
+        .iter()
+        .filter_map(|t| r.text(t, "tags").map(|t| t.value))
+        .collect();
+    let services = r
+        .list(f.get("services"), "services")
+        .iter()
+        .filter_map(|n| {
+            let s = r.fields(n, "services", &["date", "type", "staff", "notes"])?;
+            let date = r
+                .required(&s, "date")
+                .and_then(|n| r.text(n, "services.date"));
+            let kind = r
+                .required(&s, "type")
+                .and_then(|n| r.text(n, "services.type"));
+            let staff = r
+                .required(&s, "staff")
+                .and_then(|n| r.text(n, "services.staff"));
+            let notes = s.get("notes").and_then(|n| r.text(n, "services.notes"));
+            Some(RawService {
+                date: date?,
+                kind: kind?.value,
+                staff: staff?.value,
+                notes: notes.map(|n| n.value),
+            })
+        })
+        .collect();
+    let contracts = r
+        .list(f.get("contracts"), "contracts")
+        .iter()
+        .filter_map(|n| {
+            let c = r.fields(
+                n,
+                "contracts",
+                &["id", "signed", "start", "end", "amount", "file"],
+            )?;
+            let id = r.required(&c, "id").and_then(|n| r.text(n, "contracts.id"));
+            let amount = r
+                .required(&c, "amount")
+                .and_then(|n| r.text(n, "contracts.amount"));
+            let mut optional = |name: &str, field: &str| c.get(name).and_then(|n| r.text(n, field));
+            Some(RawContract {
+                signed: optional("signed", "contracts.signed"),
+                start: optional("start", "contracts.start"),
+                end: optional("end", "contracts.end"),
+                file: optional("file", "contracts.file"),
+                id: id?,
+                amount: amount?,
+            })
+        })
+        .collect();
+    let payments = r
+        .list(f.get("payments"), "payments")
+        .iter()
+        .filter_map(|n| {
+            let p = r.fields(n, "payments", &["date", "amount", "method", "invoice"])?;
+            let date = r
+                .required(&p, "date")
+                .and_then(|n| r.text(n, "payments.date"));
+            let amount = r
+                .required(&p, "amount")
+                .and_then(|n| r.text(n, "payments.amount"));
+            let method = r
+                .required(&p, "method")
+                .and_then(|n| r.text(n, "payments.method"));
+            let invoice = p.get("invoice").and_then(|n| r.text(n, "payments.invoice"));
+            Some(RawPayment {
+                date: date?,
+                amount: amount?,
+                method: method?.value,
+                invoice: invoice.map(|i| i.value),
+            })
+        })
+        .collect();
+    let retain_until = f
+        .get("retain_until")
+        .and_then(|n| r.text(n, "retain_until"));
+    let notes = f
+        .get("notes")
+        .and_then(|n| r.text(n, "notes"))
+        .map(|n| n.value);
+    Some(RawClient {
+        id: id?,
+        name: name?,
+        kind,
+        contact,
+        id_number,
+        credit_code,
+        consent,
+        tags,
+        services,
+        contracts,
+        payments,
+        retain_until,
+        notes,
+    })
 }
 
 /// Collects the value problems of one file so all of them are reported together.
@@ -86,44 +221,42 @@ pub(crate) struct FieldChecker<'a> {
 }
 
 impl FieldChecker<'_> {
-    pub fn date(&mut self, v: &S<String>, field: &str) -> Option<NaiveDate> {
+    pub fn date(&mut self, v: &Located<String>, field: &str) -> Option<NaiveDate> {
         match NaiveDate::parse_from_str(v.value.trim(), "%Y-%m-%d") {
             Ok(d) if v.value.trim().len() == 10 => Some(d),
             _ => {
-                self.problems.push(
-                    Diagnostic::error(
-                        "invalid-date",
-                        self.file,
-                        Loc::from(&v.referenced),
-                        format!("`{}` is not a valid date for `{field}`", v.value),
-                    )
-                    .help("write dates as YYYY-MM-DD, e.g. 2024-03-01, and check that the month and day exist"),
-                );
+                self.problems.push(Diagnostic::error(
+                    "invalid-date",
+                    self.file,
+                    v.loc,
+                    Wording::new("diag_invalid_date")
+                        .arg("value", &v.value)
+                        .arg("field", field),
+                ));
                 None
             }
         }
     }
 
-    pub fn opt_date(&mut self, v: &Option<S<String>>, field: &str) -> Option<NaiveDate> {
+    pub fn opt_date(&mut self, v: &Option<Located<String>>, field: &str) -> Option<NaiveDate> {
         v.as_ref().and_then(|v| self.date(v, field))
     }
 
-    pub fn amount(&mut self, v: &S<String>, field: &str) -> Option<Decimal> {
+    pub fn amount(&mut self, v: &Located<String>, field: &str) -> Option<Decimal> {
         let text = v.value.trim().replace(['_', ','], "");
         let parsed = text
             .parse::<Decimal>()
             .ok()
             .filter(|d| d.scale() <= 2 && !d.is_sign_negative() && !text.contains(['e', 'E']));
         if parsed.is_none() {
-            self.problems.push(
-                Diagnostic::error(
-                    "invalid-amount",
-                    self.file,
-                    Loc::from(&v.referenced),
-                    format!("`{}` is not a valid amount for `{field}`", v.value),
-                )
-                .help("write amounts as plain numbers in yuan with at most two decimals, e.g. 12000 or 1299.50"),
-            );
+            self.problems.push(Diagnostic::error(
+                "invalid-amount",
+                self.file,
+                v.loc,
+                Wording::new("diag_invalid_amount")
+                    .arg("value", &v.value)
+                    .arg("field", field),
+            ));
         }
         parsed.map(|d| d.round_dp(2))
     }
@@ -139,54 +272,44 @@ pub(crate) fn is_safe_id(id: &str) -> bool {
 
 /// Parses and checks one client file. All value problems of the file are returned together.
 pub fn parse_client(rel: &Path, text: &str) -> Result<Client, Vec<Diagnostic>> {
-    let raw: RawClient = parse_yaml(rel, text, 0, 0).map_err(|d| vec![d])?;
+    let tree = parse_tree(rel, text)?;
+    let mut reader = Reader::new(rel);
+    let raw = raw_client(&mut reader, &tree);
     let mut check = FieldChecker {
         file: rel,
-        problems: Vec::new(),
+        problems: reader.problems,
+    };
+    let Some(raw) = raw else {
+        return Err(check.problems);
     };
 
     if !is_safe_id(&raw.id.value) {
-        check.problems.push(
-            Diagnostic::error(
-                "unsafe-id",
-                rel,
-                Loc::from(&raw.id.referenced),
-                format!("client id `{}` may only contain letters, digits, `-` and `_`", raw.id.value),
-            )
-            .help("use an id like HX-00010; ids become parts of links and must not contain `/`, `.` or spaces"),
-        );
+        check.problems.push(Diagnostic::error(
+            "unsafe-id",
+            rel,
+            raw.id.loc,
+            Wording::new("diag_unsafe_id").arg("id", &raw.id.value),
+        ));
     }
     if raw.name.value.trim().is_empty() {
-        check.problems.push(
-            Diagnostic::error(
-                "missing-name",
-                rel,
-                Loc::from(&raw.name.referenced),
-                "the client name is empty",
-            )
-            .help("write the client's full name or company name"),
-        );
+        check.problems.push(Diagnostic::error(
+            "missing-name",
+            rel,
+            raw.name.loc,
+            Wording::new("diag_client_name_empty"),
+        ));
     }
     let kind = match raw.kind.as_ref().map(|k| k.value.as_str()) {
         None | Some("individual") => ClientKind::Individual,
         Some("company") => ClientKind::Company,
         Some(other) => {
-            let loc = raw
-                .kind
-                .as_ref()
-                .map(|k| Loc::from(&k.referenced))
-                .unwrap_or_default();
-            check.problems.push(
-                Diagnostic::error(
-                    "invalid-kind",
-                    rel,
-                    loc,
-                    format!("unknown client kind `{other}`"),
-                )
-                .help(
-                    "write `kind: individual` for a person or `kind: company` for an organisation",
-                ),
-            );
+            let loc = raw.kind.as_ref().map(|k| k.loc).unwrap_or_default();
+            check.problems.push(Diagnostic::error(
+                "invalid-kind",
+                rel,
+                loc,
+                Wording::new("diag_invalid_kind").arg("value", other),
+            ));
             ClientKind::Individual
         }
     };
@@ -232,18 +355,18 @@ pub fn parse_client(rel: &Path, text: &str) -> Result<Client, Vec<Diagnostic>> {
         return Err(check.problems);
     }
     let contact = raw.contact.as_ref();
-    let spanned_loc = |v: &Option<S<String>>| v.as_ref().map(|v| Loc::from(&v.referenced));
+    let spanned_loc = |v: &Option<Located<String>>| v.as_ref().map(|v| v.loc);
     Ok(Client {
         locs: ClientLocs {
-            id: Loc::from(&raw.id.referenced),
+            id: raw.id.loc,
             phone: contact.and_then(|c| spanned_loc(&c.phone)),
             email: contact.and_then(|c| spanned_loc(&c.email)),
             id_number: spanned_loc(&raw.id_number),
             credit_code: spanned_loc(&raw.credit_code),
-            consent: raw.consent.as_ref().map(|c| Loc::from(&c.referenced)),
+            consent: raw.consent.as_ref().map(|c| c.loc),
             latest_service: latest_service_index(&services)
                 .and_then(|i| raw.services.get(i))
-                .map(|s| Loc::from(&s.date.referenced)),
+                .map(|s| s.date.loc),
             retain_until: spanned_loc(&raw.retain_until),
         },
         id: raw.id.value,
@@ -285,44 +408,34 @@ fn contract(check: &mut FieldChecker, c: &RawContract) -> Option<Contract> {
     let amount = check.amount(&c.amount, "contracts.amount");
     if let (Some(s), Some(e), Some(end_v)) = (start, end, c.end.as_ref()) {
         if e < s {
-            check.problems.push(
-                Diagnostic::error(
-                    "contract-ends-before-start",
-                    check.file,
-                    Loc::from(&end_v.referenced),
-                    format!(
-                        "contract `{}` ends ({e}) before it starts ({s})",
-                        c.id.value
-                    ),
-                )
-                .help("check the start and end dates of the contract"),
-            );
+            check.problems.push(Diagnostic::error(
+                "contract-ends-before-start",
+                check.file,
+                end_v.loc,
+                Wording::new("diag_contract_ends_before_start")
+                    .arg("contract", &c.id.value)
+                    .arg("end", e)
+                    .arg("start", s),
+            ));
         }
     }
     let file = match &c.file {
         None => None,
         Some(f) => match normalize_reference(f.value.trim()) {
             Ok(path) => Some(path),
-            Err(what) => {
-                check.problems.push(
-                    Diagnostic::error(
-                        "attachment-outside-room",
-                        check.file,
-                        Loc::from(&f.referenced),
-                        format!("`{}` is {what}; attachments must be inside the room's attachments/ folder", f.value),
-                    )
-                    .help("copy the file into attachments/ and write its path relative to the room, e.g. attachments/contracts/C-2024-001.pdf"),
-                );
+            Err(stem) => {
+                check.problems.push(Diagnostic::error(
+                    "attachment-outside-room",
+                    check.file,
+                    f.loc,
+                    Wording::new(stem).arg("file", &f.value),
+                ));
                 None
             }
         },
     };
     Some(Contract {
-        file_loc: c
-            .file
-            .as_ref()
-            .map(|f| Loc::from(&f.referenced))
-            .unwrap_or_default(),
+        file_loc: c.file.as_ref().map(|f| f.loc).unwrap_or_default(),
         id: c.id.value.clone(),
         signed,
         start,

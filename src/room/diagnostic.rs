@@ -110,8 +110,9 @@ pub struct Diagnostic {
     pub wording: Option<Wording>,
 }
 
-/// A finding's text as catalogue entries, `finding_<key>_message` and
-/// `finding_<key>_fix`, with the values their `{name}` placeholders take.
+/// A diagnostic's text as catalogue entries, `<stem>_message` and `<stem>_fix`,
+/// with the values their `{name}` placeholders take. The stem of a finding is
+/// `finding_<key>`; every other diagnostic gives its whole stem, `diag_<…>`.
 /// `{client}` and `{field}` (the field's label, `field_<path>`) are always there.
 #[derive(Clone, Debug)]
 pub struct Wording {
@@ -121,44 +122,76 @@ pub struct Wording {
     pub lists: Vec<(&'static str, Vec<String>)>,
 }
 
+impl Wording {
+    /// The wording of catalogue entries `<stem>_message` / `<stem>_fix`.
+    pub fn new(stem: &'static str) -> Self {
+        Wording {
+            key: stem,
+            args: Vec::new(),
+            lists: Vec::new(),
+        }
+    }
+
+    /// Fills `{name}` with `value`.
+    pub fn arg(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.args.push((name, value.to_string()));
+        self
+    }
+
+    fn stems(&self) -> (String, String) {
+        let stem = if self.key.starts_with("diag_") {
+            self.key.to_string()
+        } else {
+            format!("finding_{}", self.key)
+        };
+        (format!("{stem}_message"), format!("{stem}_fix"))
+    }
+}
+
 impl Diagnostic {
-    pub fn error(
-        code: &'static str,
-        file: impl Into<PathBuf>,
-        loc: Loc,
-        message: impl Into<String>,
-    ) -> Self {
-        Diagnostic {
+    /// An error worded from the catalogue. `message` and `help` hold the
+    /// English text (JSON output, tests of the library); the CLI words it again
+    /// in its language with [`Diagnostics::word_in`].
+    pub fn error(code: &'static str, file: impl Into<PathBuf>, loc: Loc, wording: Wording) -> Self {
+        let mut d = Diagnostic {
             severity: Severity::Error,
             code,
             file: file.into(),
             loc,
-            message: message.into(),
+            message: String::new(),
             help: None,
             client: None,
             field: None,
-            wording: None,
+            wording: Some(wording),
+        };
+        d.word_in(crate::i18n::embedded(crate::room::Language::En));
+        d
+    }
+
+    /// Rewrites `message` and `help` in the language of `strings`.
+    pub fn word_in(&mut self, strings: &crate::i18n::Strings) {
+        if self.wording.is_some() {
+            (self.message, self.help) = self.worded(strings);
         }
     }
 
     /// An error worded from the catalogue entries `<key>_message` and
-    /// `<key>_fix` of `strings`, their `{name}` placeholders filled from `args`.
+    /// `<key>_fix`, their `{name}` placeholders filled from `args`.
     pub fn catalogued(
         code: &'static str,
         file: impl Into<PathBuf>,
         loc: Loc,
-        strings: &crate::i18n::Strings,
-        key: &str,
-        args: &[(&str, &str)],
+        key: &'static str,
+        args: &[(&'static str, &str)],
     ) -> Self {
-        use crate::i18n::{fill, text};
-        let message = fill(text(strings, &format!("{key}_message")), args);
-        let fix = fill(text(strings, &format!("{key}_fix")), args);
-        Diagnostic::error(code, file, loc, message).help(fix)
+        let wording = args
+            .iter()
+            .fold(Wording::new(key), |w, (name, value)| w.arg(name, value));
+        Diagnostic::error(code, file, loc, wording)
     }
 
-    /// A warning worded from the catalogue (in the CLI's language, see
-    /// [`crate::i18n::CLI_LANGUAGE`]), about a client's field when `about` is given.
+    /// A warning worded from the catalogue (in English until the CLI words it
+    /// in its language), about a client's field when `about` is given.
     pub fn finding(
         code: &'static str,
         file: impl Into<PathBuf>,
@@ -166,14 +199,14 @@ impl Diagnostic {
         about: Option<(&str, &str)>,
         wording: Wording,
     ) -> Self {
-        let mut d = Diagnostic::warning(code, file, loc, String::new());
+        let mut d = Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, file, loc, wording)
+        };
         if let Some((client, field)) = about {
             d = d.about(client, field);
+            d.word_in(crate::i18n::embedded(crate::room::Language::En));
         }
-        d.wording = Some(wording);
-        let (message, help) = d.worded(crate::i18n::embedded(crate::i18n::CLI_LANGUAGE));
-        d.message = message;
-        d.help = help;
         d
     }
 
@@ -200,29 +233,11 @@ impl Diagnostic {
             .map(|(k, items)| (*k, items.join(text(strings, "list_separator"))))
             .collect();
         args.extend(lists.iter().map(|(k, v)| (*k, v.as_str())));
-        let message_key = format!("finding_{}_message", w.key);
-        let fix_key = format!("finding_{}_fix", w.key);
+        let (message_key, fix_key) = w.stems();
         (
             fill(text(strings, &message_key), &args),
             strings.get(&fix_key).map(|f| fill(f, &args)),
         )
-    }
-
-    pub fn warning(
-        code: &'static str,
-        file: impl Into<PathBuf>,
-        loc: Loc,
-        message: impl Into<String>,
-    ) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(code, file, loc, message)
-        }
-    }
-
-    pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
-        self
     }
 
     pub fn about(mut self, client: &str, field: &str) -> Self {
@@ -291,6 +306,13 @@ impl Diagnostics {
         });
     }
 
+    /// Words every diagnostic in the language of `strings` (the CLI's).
+    pub fn word_in(&mut self, strings: &crate::i18n::Strings) {
+        for d in &mut self.items {
+            d.word_in(strings);
+        }
+    }
+
     /// Turn every warning into an error (`--strict`).
     pub fn make_strict(&mut self) {
         for d in &mut self.items {
@@ -328,7 +350,8 @@ impl Diagnostics {
 /// The problems of a run as `build` prints them (see [`Shown`]). When
 /// warnings are left out, it ends with how many were shown, one line per kind
 /// (`  1,234 × no-recent-service  No service in the last 12 months`) and
-/// where the full list is, worded from `strings` (the CLI's catalogue);
+/// where the full list is; the diagnostics and these lines are worded from
+/// `strings` (the CLI's catalogue);
 /// `room` is the room folder as the user typed it, for the commands shown.
 pub fn render_shown(
     diags: &Diagnostics,
@@ -352,7 +375,9 @@ pub fn render_shown(
             }
             warnings_shown += 1;
         }
-        out.push_str(&renderer.render(d, sources, room));
+        let mut d = d.clone();
+        d.word_in(strings);
+        out.push_str(&renderer.render(&d, sources, room));
     }
     let total = diags.warning_count();
     if warnings_shown == total {
@@ -526,12 +551,15 @@ mod tests {
     fn warnings(diags: &mut Diagnostics, code: &'static str, count: usize) {
         for i in 0..count {
             let file = format!("clients/{code}-{i}.yaml");
-            diags.push(Diagnostic::warning(code, file, Loc::START, "a finding"));
+            let wording = Wording::new("diag_empty_file");
+            diags.push(Diagnostic::finding(code, file, Loc::START, None, wording));
         }
     }
 
     fn titles(out: &str) -> usize {
-        out.lines().filter(|l| l.contains("]: a finding")).count()
+        out.lines()
+            .filter(|l| l.contains("]: the file is empty"))
+            .count()
     }
 
     #[test]
@@ -582,6 +610,11 @@ mod tests {
             &Renderer::new(false),
             embedded(Language::ZhCn),
         );
+        assert!(
+            out.contains("]: 文件是空的"),
+            "the diagnostic itself in Chinese: {out}"
+        );
+        assert!(!out.contains("the file is empty"), "{out}");
         assert!(out.contains("上面完整列出了 2 条警告中的 1 条。全部 2 条按类别：\n  2 × consent-missing  缺少授权同意\n查看全部警告：dataroom check room（"), "{out}");
     }
 
@@ -594,7 +627,7 @@ mod tests {
                 "unknown-field",
                 format!("clients/e{i}.yaml"),
                 Loc::START,
-                "a finding",
+                Wording::new("diag_empty_file"),
             ));
         }
         let render = |shown| {

@@ -6,7 +6,7 @@ use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::diagnostic::{Diagnostic, Loc};
+use super::diagnostic::{Diagnostic, Loc, Wording};
 use super::model::*;
 use super::yaml::{parse_yaml, S};
 
@@ -51,9 +51,8 @@ fn split_front_matter<'a>(rel: &Path, text: &'a str) -> Result<Split<'a>, Diagno
             "missing-front-matter",
             rel,
             Loc::START,
-            "the document does not start with front matter",
-        )
-        .help("start the file with a block like:\n---\ntitle: 保密协议\n---"));
+            Wording::new("diag_missing_front_matter"),
+        ));
     }
     let mut pos = first_line_end;
     while pos < text.len() {
@@ -74,9 +73,8 @@ fn split_front_matter<'a>(rel: &Path, text: &'a str) -> Result<Split<'a>, Diagno
             len: 3,
             ..Loc::START
         },
-        "the front matter that starts here is never closed",
-    )
-    .help("add a line with just `---` after the last front-matter field"))
+        Wording::new("diag_unterminated_front_matter"),
+    ))
 }
 
 pub fn parse_document(
@@ -91,15 +89,12 @@ pub fn parse_document(
     let mut problems = Vec::new();
     let at = |s: &serde_saphyr::Location| Loc::from(s).shifted(1, split.front_offset);
     if fm.title.value.trim().is_empty() {
-        problems.push(
-            Diagnostic::error(
-                "missing-title",
-                rel,
-                at(&fm.title.referenced),
-                "the title is empty",
-            )
-            .help("write the document's title after `title:`"),
-        );
+        problems.push(Diagnostic::error(
+            "missing-title",
+            rel,
+            at(&fm.title.referenced),
+            Wording::new("diag_document_title_empty"),
+        ));
     }
     if kind != DocKind::Training {
         for (name, loc) in [
@@ -108,43 +103,34 @@ pub fn parse_document(
             ("pass_mark", fm.pass_mark.as_ref().map(|v| &v.referenced)),
         ] {
             if let Some(loc) = loc {
-                problems.push(
-                    Diagnostic::error(
-                        "unknown-field",
-                        rel,
-                        at(loc),
-                        format!("`{name}` is only for training lessons"),
-                    )
-                    .help("remove the field, or move the document to training/"),
-                );
+                problems.push(Diagnostic::error(
+                    "unknown-field",
+                    rel,
+                    at(loc),
+                    Wording::new("diag_training_only_field").arg("field", name),
+                ));
             }
         }
     }
     if let Some(p) = &fm.pass_mark {
         if p.value > 100 {
-            problems.push(
-                Diagnostic::error(
-                    "invalid-pass-mark",
-                    rel,
-                    at(&p.referenced),
-                    format!("pass mark {}% is more than 100%", p.value),
-                )
-                .help("write the pass mark as a percentage from 0 to 100, e.g. 80"),
-            );
+            problems.push(Diagnostic::error(
+                "invalid-pass-mark",
+                rel,
+                at(&p.referenced),
+                Wording::new("diag_pass_mark").arg("mark", p.value),
+            ));
         }
     }
     let body_offset = text.len() - split.body.len();
     let quiz = parse_quizzes(rel, split.body, text, body_offset, &mut problems);
     if kind != DocKind::Training && !quiz.is_empty() {
-        problems.push(
-            Diagnostic::error(
-                "quiz-outside-training",
-                rel,
-                Loc::at_offset(text.as_bytes(), body_offset, 0),
-                "quizzes are only allowed in training lessons",
-            )
-            .help("move the document to training/ or remove the ```quiz blocks"),
-        );
+        problems.push(Diagnostic::error(
+            "quiz-outside-training",
+            rel,
+            Loc::at_offset(text.as_bytes(), body_offset, 0),
+            Wording::new("diag_quiz_outside_training"),
+        ));
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -236,35 +222,40 @@ fn parse_quizzes(
         let byte_offset = body_offset + range.start;
         let at = |l: &serde_saphyr::Location| Loc::from(l).shifted(line_offset, byte_offset);
         if yaml.trim().is_empty() {
-            problems.push(
-                Diagnostic::error("invalid-quiz", rel, block_start, "this quiz block is empty")
-                    .help("write question:, choices: and answer: inside the block"),
-            );
+            problems.push(Diagnostic::error(
+                "invalid-quiz",
+                rel,
+                block_start,
+                Wording::new("diag_quiz_empty"),
+            ));
             continue;
         }
         let raw: RawQuiz = match parse_yaml(rel, &yaml, line_offset, byte_offset) {
             Ok(q) => q,
-            Err(mut d) => {
-                d.code = "invalid-quiz";
-                d.help = Some(format!(
-                    "{} — a quiz block takes question:, choices: [..], answer: (an index from 0, or a list of indexes) and an optional explanation:",
-                    d.help.unwrap_or_default()
+            Err(d) => {
+                let detail = d
+                    .wording
+                    .as_ref()
+                    .and_then(|w| w.args.first())
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
+                problems.push(Diagnostic::error(
+                    "invalid-quiz",
+                    rel,
+                    d.loc,
+                    Wording::new("diag_quiz_yaml").arg("detail", detail),
                 ));
-                problems.push(d);
                 continue;
             }
         };
         let n = raw.choices.value.len();
         if n < 2 {
-            problems.push(
-                Diagnostic::error(
-                    "invalid-quiz",
-                    rel,
-                    at(&raw.choices.referenced),
-                    "a quiz question needs at least two choices",
-                )
-                .help("write choices: [first, second, …]"),
-            );
+            problems.push(Diagnostic::error(
+                "invalid-quiz",
+                rel,
+                at(&raw.choices.referenced),
+                Wording::new("diag_quiz_choices"),
+            ));
             continue;
         }
         let (mut answer, multiple) = match raw.answer.value {
@@ -274,18 +265,14 @@ fn parse_quizzes(
         answer.sort_unstable();
         answer.dedup();
         if answer.is_empty() || answer.iter().any(|&i| i >= n) {
-            problems.push(
-                Diagnostic::error(
-                    "invalid-quiz",
-                    rel,
-                    at(&raw.answer.referenced),
-                    format!(
-                        "the answer must name choices from 0 to {} (there are {n} choices)",
-                        n - 1
-                    ),
-                )
-                .help("answers count from 0: the first choice is 0, the second 1, …"),
-            );
+            problems.push(Diagnostic::error(
+                "invalid-quiz",
+                rel,
+                at(&raw.answer.referenced),
+                Wording::new("diag_quiz_answer")
+                    .arg("last", n - 1)
+                    .arg("count", n),
+            ));
             continue;
         }
         questions.push(QuizQuestion {

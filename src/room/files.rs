@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
-use super::diagnostic::{Diagnostic, Loc};
+use super::diagnostic::{Diagnostic, Loc, Wording};
 
 /// The room root, canonicalized once so every containment check compares real paths.
 pub struct RoomFs {
@@ -20,27 +20,25 @@ impl RoomFs {
                 "room-not-found",
                 "",
                 Loc::START,
-                format!("the room folder `{}` does not exist", root.display()),
+                Wording::new("diag_room_not_found").arg("room", root.display()),
             )
-            .help("give the path of a folder that contains dataroom.yaml, or create one with `dataroom init <DIR>`")
         };
         let meta = fs::metadata(root).map_err(|_| not_found())?;
         if !meta.is_dir() {
             let archive = root
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
-            let (what, help) = if archive {
-                ("a built room's zip", "give the source folder the zip was built from (the one that contains dataroom.yaml)")
+            let stem = if archive {
+                "diag_room_is_zip"
             } else {
-                ("a file", "give the folder that contains dataroom.yaml")
+                "diag_room_is_file"
             };
             return Err(Diagnostic::error(
                 "room-not-a-folder",
                 "",
                 Loc::START,
-                format!("`{}` is {what}, not a room folder", root.display()),
-            )
-            .help(help));
+                Wording::new(stem).arg("room", root.display()),
+            ));
         }
         let canonical_root = fs::canonicalize(root).map_err(|_| not_found())?;
         Ok(RoomFs {
@@ -72,9 +70,8 @@ impl RoomFs {
                 "path-outside-room",
                 self.relative(path),
                 Loc::START,
-                "this is a symbolic link that points outside the room; it was not read",
-            )
-            .help("copy the file or folder into the room instead of linking to it"));
+                Wording::new("diag_path_outside_room"),
+            ));
         }
         Ok(())
     }
@@ -93,8 +90,12 @@ impl RoomFs {
         self.check_contained(path)?;
         let rel = self.relative(path);
         let bytes = fs::read(path).map_err(|e| {
-            Diagnostic::error("read-failed", &rel, Loc::START, format!("cannot read: {e}"))
-                .help("check that the file exists and that you may read it")
+            Diagnostic::error(
+                "read-failed",
+                &rel,
+                Loc::START,
+                Wording::new("diag_read_failed").arg("error", e),
+            )
         })?;
         text_from_bytes(&rel, bytes)
     }
@@ -102,10 +103,12 @@ impl RoomFs {
 
 pub fn text_from_bytes(rel: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(
-            Diagnostic::error("empty-file", rel, Loc::START, "the file is empty")
-                .help("fill it in, or delete it if it is not needed"),
-        );
+        return Err(Diagnostic::error(
+            "empty-file",
+            rel,
+            Loc::START,
+            Wording::new("diag_empty_file"),
+        ));
     }
     match String::from_utf8(bytes) {
         Ok(mut text) => {
@@ -115,40 +118,45 @@ pub fn text_from_bytes(rel: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic>
             Ok(text)
         }
         Err(e) => {
+            // Notepad's "Unicode" is UTF-16, which starts with the byte-order mark FF FE.
+            let stem = if e.as_bytes().starts_with(&[0xFF, 0xFE])
+                || e.as_bytes().starts_with(&[0xFE, 0xFF])
+            {
+                "diag_utf16"
+            } else {
+                "diag_invalid_utf8"
+            };
             let at = e.utf8_error().valid_up_to();
             let loc = Loc::at_offset(e.as_bytes(), at, 0);
             Err(Diagnostic::error(
                 "invalid-utf8",
                 rel,
                 loc,
-                format!(
-                    "the file is not valid UTF-8 (bad byte 0x{:02X})",
-                    e.as_bytes()[at]
-                ),
-            )
-            .help("save the file as UTF-8 (in Notepad: Save As → Encoding: UTF-8; files from GBK systems must be converted)"))
+                Wording::new(stem).arg("byte", format!("0x{:02X}", e.as_bytes()[at])),
+            ))
         }
     }
 }
 
 /// A reference written in a record (`file: attachments/…`) must be a plain relative
-/// path under `attachments/`. Returns the normalized `a/b/c` form.
+/// path under `attachments/`. Returns the normalized `a/b/c` form, or the
+/// catalogue stem saying what is wrong with it.
 pub fn normalize_reference(raw: &str) -> Result<String, &'static str> {
     let path = Path::new(raw);
     if path.is_absolute() || raw.starts_with('/') || raw.starts_with('\\') || raw.contains(':') {
-        return Err("an absolute path");
+        return Err("diag_reference_absolute");
     }
     let mut parts = Vec::new();
     for c in path.components() {
         match c {
             Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
             Component::CurDir => {}
-            Component::ParentDir => return Err("a path with `..` that leaves its folder"),
-            Component::RootDir | Component::Prefix(_) => return Err("an absolute path"),
+            Component::ParentDir => return Err("diag_reference_parent"),
+            Component::RootDir | Component::Prefix(_) => return Err("diag_reference_absolute"),
         }
     }
     if parts.first().map(String::as_str) != Some("attachments") || parts.len() < 2 {
-        return Err("a path outside the attachments/ folder");
+        return Err("diag_reference_outside");
     }
     Ok(parts.join("/"))
 }

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
-use diagnostic::{Diagnostic, Diagnostics, Loc, Sources};
+use diagnostic::{Diagnostic, Diagnostics, Loc, Sources, Wording};
 use files::RoomFs;
 pub use model::*;
 
@@ -33,6 +33,9 @@ pub struct Loaded {
     pub timings: Vec<(&'static str, std::time::Duration)>,
     pub diagnostics: Diagnostics,
     pub sources: Sources,
+    /// The room's language, known once `dataroom.yaml` reads as YAML, even
+    /// with errors (the CLI speaks it).
+    pub language: Option<Language>,
 }
 
 /// A parsed file: its path, its text (for snippets) and the result.
@@ -85,15 +88,12 @@ fn walk(fs: &RoomFs, dir: &str, diags: &mut Diagnostics) -> Vec<Found> {
                 let rel = err
                     .path()
                     .map_or_else(|| PathBuf::from(dir), |p| fs.relative(p));
-                diags.push(
-                    Diagnostic::error(
-                        "read-failed",
-                        rel,
-                        Loc::START,
-                        format!("cannot read: {err}"),
-                    )
-                    .help("check the folder's permissions"),
-                );
+                diags.push(Diagnostic::error(
+                    "read-failed",
+                    rel,
+                    Loc::START,
+                    Wording::new("diag_read_folder_failed").arg("error", err),
+                ));
             }
         }
     }
@@ -135,26 +135,26 @@ pub fn load(root: &Path) -> Loaded {
                 timings: Vec::new(),
                 diagnostics: diags,
                 sources,
+                language: None,
             };
         }
     };
 
     let settings_path = root.join(settings::SETTINGS_FILE);
     let mut nda = None;
+    let mut language = None;
     let settings = if !settings_path.exists() {
-        diags.push(
-            Diagnostic::error(
-                "settings-missing",
-                settings::SETTINGS_FILE,
-                Loc::START,
-                format!("`{}` has no dataroom.yaml", root.display()),
-            )
-            .help("every room needs a dataroom.yaml with title, seller, buyer and handover_date; `dataroom init <DIR>` writes one to start from"),
-        );
+        diags.push(Diagnostic::error(
+            "settings-missing",
+            settings::SETTINGS_FILE,
+            Loc::START,
+            Wording::new("diag_settings_missing").arg("room", root.display()),
+        ));
         None
     } else {
         match fs.read_text(&settings_path) {
             Ok(text) => {
+                language = settings::language_of(&text);
                 let parsed = settings::parse_settings(&text);
                 nda = settings::nda_of(&text);
                 sources.insert(settings::SETTINGS_FILE.into(), Arc::new(text));
@@ -250,9 +250,8 @@ pub fn load(root: &Path) -> Loaded {
                     "read-failed",
                     &f.rel,
                     Loc::START,
-                    format!("cannot read: {e}"),
+                    Wording::new("diag_read_failed").arg("error", e),
                 )
-                .help("check that the file exists and that you may read it")
             })?;
             Ok(Attachment {
                 path: f.rel.to_string_lossy().replace('\\', "/"),
@@ -312,6 +311,7 @@ pub fn load(root: &Path) -> Loaded {
         ],
         diagnostics: diags,
         sources,
+        language,
     }
 }
 
@@ -323,15 +323,12 @@ fn load_theme(fs: &RoomFs, diags: &mut Diagnostics) -> Vec<ThemeFile> {
     let mut theme = Vec::new();
     for f in walk(fs, "theme", diags) {
         if !fs.is_inside_folder(&f.path, "theme") {
-            diags.push(
-                Diagnostic::error(
-                    "theme-link",
-                    &f.rel,
-                    Loc::START,
-                    "theme files are published without encryption, so they must be real files inside theme/; this one is a link to another place",
-                )
-                .help("copy the file into theme/ instead of linking to it"),
-            );
+            diags.push(Diagnostic::error(
+                "theme-link",
+                &f.rel,
+                Loc::START,
+                Wording::new("diag_theme_link"),
+            ));
             continue;
         }
         match std::fs::read(&f.path) {
@@ -344,15 +341,12 @@ fn load_theme(fs: &RoomFs, diags: &mut Diagnostics) -> Vec<ThemeFile> {
                     .replace('\\', "/"),
                 bytes,
             }),
-            Err(e) => diags.push(
-                Diagnostic::error(
-                    "read-failed",
-                    &f.rel,
-                    Loc::START,
-                    format!("cannot read: {e}"),
-                )
-                .help("check that the file exists and that you may read it"),
-            ),
+            Err(e) => diags.push(Diagnostic::error(
+                "read-failed",
+                &f.rel,
+                Loc::START,
+                Wording::new("diag_read_failed").arg("error", e),
+            )),
         }
     }
     theme
@@ -370,21 +364,20 @@ fn check_unique_ids(clients: &[Client], diags: &mut Diagnostics) {
     let mut first: HashMap<&str, &Client> = HashMap::with_capacity(clients.len());
     for c in clients {
         if let Some(other) = first.get(c.id.as_str()) {
-            diags.push(
-                Diagnostic::error(
-                    "duplicate-id",
-                    &c.file,
-                    c.locs.id,
+            diags.push(Diagnostic::error(
+                "duplicate-id",
+                &c.file,
+                c.locs.id,
+                Wording::new("diag_duplicate_id").arg("id", &c.id).arg(
+                    "other",
                     format!(
-                        "client id `{}` is already used in {}:{}:{}",
-                        c.id,
+                        "{}:{}:{}",
                         other.file.display(),
                         other.locs.id.line,
                         other.locs.id.column
                     ),
-                )
-                .help("every client needs its own id; give one of the two records a new id"),
-            );
+                ),
+            ));
         } else {
             first.insert(&c.id, c);
         }
@@ -410,7 +403,6 @@ fn check_nda(fs: &RoomFs, path: &str, loc: Loc, documents: &[Document], diags: &
     if in_document_folder && on_disk.is_file() {
         return;
     }
-    let strings = crate::i18n::embedded(crate::i18n::CLI_LANGUAGE);
     let (code, key) = if in_document_folder {
         ("nda-missing", "nda_missing")
     } else {
@@ -420,7 +412,6 @@ fn check_nda(fs: &RoomFs, path: &str, loc: Loc, documents: &[Document], diags: &
         code,
         settings::SETTINGS_FILE,
         loc,
-        strings,
         key,
         &[("path", path)],
     ));
@@ -433,15 +424,12 @@ fn check_images(documents: &[Document], attachments: &[Attachment], diags: &mut 
     for d in documents {
         for (path, loc) in &d.images {
             if !known.contains(path.as_str()) {
-                diags.push(
-                    Diagnostic::error(
-                        "attachment-missing",
-                        &d.file,
-                        *loc,
-                        format!("image `{path}` does not exist"),
-                    )
-                    .help("put the image at that path under the room folder, or correct the path"),
-                );
+                diags.push(Diagnostic::error(
+                    "attachment-missing",
+                    &d.file,
+                    *loc,
+                    Wording::new("diag_image_missing").arg("path", path),
+                ));
             }
         }
     }
@@ -468,20 +456,17 @@ fn check_references(
                     "attachment-outside-room",
                     &c.file,
                     contract.file_loc,
-                    format!("`{file}` is a link that points outside the room; it was not read"),
+                    Wording::new("diag_attachment_link").arg("file", file),
                 )
-                .help("copy the real file into attachments/ instead of linking to it")
             } else {
                 Diagnostic::error(
                     "attachment-missing",
                     &c.file,
                     contract.file_loc,
-                    format!(
-                        "attachment `{file}` of contract {} does not exist",
-                        contract.id
-                    ),
+                    Wording::new("diag_attachment_missing")
+                        .arg("file", file)
+                        .arg("contract", &contract.id),
                 )
-                .help("put the file at that path under the room folder, or correct the path")
             };
             diags.push(d);
         }

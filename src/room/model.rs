@@ -31,6 +31,15 @@ impl Language {
             Language::En => "en",
         }
     }
+
+    /// `zh-CN` (or `zh`) and `en`, as `dataroom.yaml` and `--lang` write them.
+    pub fn from_code(code: &str) -> Option<Language> {
+        match code {
+            "zh-CN" | "zh" => Some(Language::ZhCn),
+            "en" => Some(Language::En),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

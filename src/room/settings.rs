@@ -2,87 +2,171 @@
 
 use std::path::Path;
 
-use serde::Deserialize;
-
 use super::client::FieldChecker;
-use super::diagnostic::{Diagnostic, Loc};
+use super::diagnostic::{Diagnostic, Loc, Wording};
 use super::model::*;
-use super::yaml::{parse_yaml, S};
+use super::yaml::{parse_tree, Located, Node, Reader, Value};
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawSettings {
-    title: S<String>,
+    title: Located<String>,
     public_title: Option<String>,
-    language: Option<S<String>>,
+    language: Option<Located<String>>,
     seller: RawParty,
     buyer: RawParty,
     supervisor: Option<RawParty>,
-    handover_date: S<String>,
-    #[serde(default)]
+    handover_date: Located<String>,
     retention: Vec<RawRule>,
-    audiences: Option<S<Vec<RawAudience>>>,
-    nda: Option<S<String>>,
+    audiences: Option<Located<Vec<RawAudience>>>,
+    nda: Option<Located<String>>,
     watermark: Option<bool>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawAudience {
-    id: S<String>,
-    name: S<String>,
-    sees: S<RawSees>,
-    #[serde(default)]
-    mask: Vec<S<String>>,
+    id: Located<String>,
+    name: Located<String>,
+    sees: Located<RawSees>,
+    mask: Vec<Located<String>>,
 }
 
 /// `sees: all` or `sees: [clients, ...]`: a word or a list of words, each
 /// kept with its place so an unknown name points at itself.
 enum RawSees {
     Word(String),
-    List(Vec<S<String>>),
+    List(Vec<Located<String>>),
 }
 
-impl<'de> Deserialize<'de> for RawSees {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = RawSees;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("`all` or a list of sections")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawSees, E> {
-                Ok(RawSees::Word(v.to_string()))
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<RawSees, A::Error> {
-                let mut items = Vec::new();
-                while let Some(item) = seq.next_element()? {
-                    items.push(item);
-                }
-                Ok(RawSees::List(items))
-            }
-        }
-        d.deserialize_any(Visitor)
-    }
+fn raw_audience(r: &mut Reader, node: &Node) -> Option<RawAudience> {
+    let f = r.fields(node, "audiences", &["id", "name", "sees", "mask"])?;
+    let id = r.required(&f, "id").and_then(|n| r.text(n, "audiences.id"));
+    let name = r
+        .required(&f, "name")
+        .and_then(|n| r.text(n, "audiences.name"));
+    let sees = r.required(&f, "sees").and_then(|n| {
+        let value = match &n.value {
+            Value::List(_) => RawSees::List(
+                r.list(Some(n), "audiences.sees")
+                    .iter()
+                    .filter_map(|s| r.text(s, "audiences.sees"))
+                    .collect(),
+            ),
+            _ => RawSees::Word(r.text(n, "audiences.sees")?.value),
+        };
+        Some(Located { value, loc: n.loc })
+    });
+    let mask = r
+        .list(f.get("mask"), "audiences.mask")
+        .iter()
+        .filter_map(|m| r.text(m, "audiences.mask"))
+        .collect();
+    Some(RawAudience {
+        id: id?,
+        name: name?,
+        sees: sees?,
+        mask,
+    })
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawParty {
     name: String,
-    #[serde(default)]
     contact: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawRule {
-    category: S<String>,
-    years_after: S<String>,
+    category: Located<String>,
+    years_after: Located<String>,
     years: u32,
+}
+
+fn raw_party(r: &mut Reader, node: &Node, path: &str) -> Option<RawParty> {
+    let f = r.fields(node, path, &["name", "contact"])?;
+    let name = r.required(&f, "name").and_then(|n| r.text(n, path));
+    let contact = f.get("contact").and_then(|n| r.text(n, path));
+    Some(RawParty {
+        name: name?.value,
+        contact: contact.map(|c| c.value).unwrap_or_default(),
+    })
+}
+
+/// Reads `node` as `dataroom.yaml`, every problem in `r.problems`.
+fn raw_settings(r: &mut Reader, node: &Node) -> Option<RawSettings> {
+    let f = r.fields(
+        node,
+        "",
+        &[
+            "title",
+            "public_title",
+            "language",
+            "seller",
+            "buyer",
+            "supervisor",
+            "handover_date",
+            "retention",
+            "audiences",
+            "nda",
+            "watermark",
+        ],
+    )?;
+    let title = r.required(&f, "title").and_then(|n| r.text(n, "title"));
+    let public_title = f
+        .get("public_title")
+        .and_then(|n| r.text(n, "public_title"));
+    let language = f.get("language").and_then(|n| r.text(n, "language"));
+    let seller = r
+        .required(&f, "seller")
+        .and_then(|n| raw_party(r, n, "seller"));
+    let buyer = r
+        .required(&f, "buyer")
+        .and_then(|n| raw_party(r, n, "buyer"));
+    let supervisor = f
+        .get("supervisor")
+        .and_then(|n| raw_party(r, n, "supervisor"));
+    let handover_date = r
+        .required(&f, "handover_date")
+        .and_then(|n| r.text(n, "handover_date"));
+    let retention = r
+        .list(f.get("retention"), "retention")
+        .iter()
+        .filter_map(|n| {
+            let rule = r.fields(n, "retention", &["category", "years_after", "years"])?;
+            let category = r
+                .required(&rule, "category")
+                .and_then(|n| r.text(n, "retention.category"));
+            let years_after = r
+                .required(&rule, "years_after")
+                .and_then(|n| r.text(n, "retention.years_after"));
+            let years = r
+                .required(&rule, "years")
+                .and_then(|n| r.number(n, "retention.years"));
+            Some(RawRule {
+                category: category?,
+                years_after: years_after?,
+                years: years?,
+            })
+        })
+        .collect();
+    let audiences = f.get("audiences").map(|n| Located {
+        value: r
+            .list(Some(n), "audiences")
+            .iter()
+            .filter_map(|a| raw_audience(r, a))
+            .collect(),
+        loc: n.loc,
+    });
+    let nda = f.get("nda").and_then(|n| r.text(n, "nda"));
+    let watermark = f.get("watermark").and_then(|n| r.flag(n, "watermark"));
+    Some(RawSettings {
+        title: title?,
+        public_title: public_title.map(|t| t.value),
+        language,
+        seller: seller?,
+        buyer: buyer?,
+        supervisor,
+        handover_date: handover_date?,
+        retention,
+        audiences,
+        nda,
+        watermark,
+    })
 }
 
 impl From<RawParty> for Party {
@@ -99,52 +183,83 @@ pub const SETTINGS_FILE: &str = "dataroom.yaml";
 /// `nda:` and where it was written, read on its own so that a missing NDA
 /// document is reported even when other settings have errors.
 pub fn nda_of(text: &str) -> Option<(String, Loc)> {
-    #[derive(Deserialize)]
-    struct OnlyNda {
-        nda: Option<S<String>>,
-    }
-    let only: OnlyNda = serde_saphyr::from_str(text).ok()?;
-    only.nda.map(|n| (n.value, Loc::from(&n.referenced)))
+    top_level(text, "nda", |node| match node {
+        Some(Node {
+            value: Value::Text(path) | Value::Plain(path),
+            loc,
+        }) => Some((path.clone(), *loc)),
+        _ => None,
+    })
+}
+
+/// The room's language as `dataroom.yaml` gives it (zh-CN when it says
+/// nothing), even when the file has other problems; `None` when the file is not
+/// YAML or the language is unknown.
+pub fn language_of(text: &str) -> Option<Language> {
+    top_level(text, "language", |node| match node {
+        None => Some(Language::ZhCn),
+        Some(Node {
+            value: Value::Text(code),
+            ..
+        }) => Language::from_code(code),
+        Some(_) => None,
+    })
+}
+
+/// `read` applied to the top-level field `name` of `dataroom.yaml` (`None`
+/// when absent); `None` when the file is not a YAML mapping.
+fn top_level<T>(
+    text: &str,
+    name: &str,
+    read: impl FnOnce(Option<&Node>) -> Option<T>,
+) -> Option<T> {
+    let tree = parse_tree(Path::new(SETTINGS_FILE), text).ok()?;
+    let Value::Map(entries) = &tree.value else {
+        return None;
+    };
+    read(
+        entries
+            .iter()
+            .find(|(key, _)| key.value == name)
+            .map(|(_, v)| v),
+    )
 }
 
 pub fn parse_settings(text: &str) -> Result<Settings, Vec<Diagnostic>> {
     let file = Path::new(SETTINGS_FILE);
-    let raw: RawSettings = parse_yaml(file, text, 0, 0).map_err(|d| vec![d])?;
+    let tree = parse_tree(file, text)?;
+    let mut reader = Reader::new(file);
+    let raw = raw_settings(&mut reader, &tree);
     let mut check = FieldChecker {
         file,
-        problems: Vec::new(),
+        problems: reader.problems,
+    };
+    let Some(raw) = raw else {
+        return Err(check.problems);
     };
     let language = match raw.language.as_ref().map(|l| l.value.as_str()) {
-        None | Some("zh-CN") | Some("zh") => Language::ZhCn,
-        Some("en") => Language::En,
+        None => Language::ZhCn,
+        Some(code) if Language::from_code(code).is_some() => {
+            Language::from_code(code).unwrap_or(Language::ZhCn)
+        }
         Some(other) => {
-            let loc = raw
-                .language
-                .as_ref()
-                .map(|l| Loc::from(&l.referenced))
-                .unwrap_or_default();
-            check.problems.push(
-                Diagnostic::error(
-                    "invalid-language",
-                    file,
-                    loc,
-                    format!("unknown language `{other}`"),
-                )
-                .help("write `language: zh-CN` (Chinese, the default) or `language: en`"),
-            );
+            let loc = raw.language.as_ref().map(|l| l.loc).unwrap_or_default();
+            check.problems.push(Diagnostic::error(
+                "invalid-language",
+                file,
+                loc,
+                Wording::new("diag_invalid_language").arg("value", other),
+            ));
             Language::ZhCn
         }
     };
     if raw.title.value.trim().is_empty() {
-        check.problems.push(
-            Diagnostic::error(
-                "missing-title",
-                file,
-                Loc::from(&raw.title.referenced),
-                "the room title is empty",
-            )
-            .help("give the room a title, e.g. the company name and 客户资料移交"),
-        );
+        check.problems.push(Diagnostic::error(
+            "missing-title",
+            file,
+            raw.title.loc,
+            Wording::new("diag_room_title_empty"),
+        ));
     }
     let handover_date = check.date(&raw.handover_date, "handover_date");
     let mut retention = Vec::new();
@@ -164,26 +279,20 @@ pub fn parse_settings(text: &str) -> Result<Settings, Vec<Diagnostic>> {
             _ => None,
         };
         if category.is_none() {
-            check.problems.push(
-                Diagnostic::error(
-                    "invalid-retention",
-                    file,
-                    Loc::from(&rule.category.referenced),
-                    format!("unknown retention category `{}`", rule.category.value),
-                )
-                .help("use one of: clients, contracts, payments, services"),
-            );
+            check.problems.push(Diagnostic::error(
+                "invalid-retention",
+                file,
+                rule.category.loc,
+                Wording::new("diag_retention_category").arg("value", &rule.category.value),
+            ));
         }
         if anchor.is_none() {
-            check.problems.push(
-                Diagnostic::error(
-                    "invalid-retention",
-                    file,
-                    Loc::from(&rule.years_after.referenced),
-                    format!("unknown retention anchor `{}`", rule.years_after.value),
-                )
-                .help("use one of: contract_end, last_payment, last_service, handover"),
-            );
+            check.problems.push(Diagnostic::error(
+                "invalid-retention",
+                file,
+                rule.years_after.loc,
+                Wording::new("diag_retention_anchor").arg("value", &rule.years_after.value),
+            ));
         }
         if let (Some(category), Some(years_after)) = (category, anchor) {
             retention.push(RetentionRule {
@@ -198,14 +307,10 @@ pub fn parse_settings(text: &str) -> Result<Settings, Vec<Diagnostic>> {
         .as_ref()
         .map(|a| check_audiences(file, &a.value, &mut check.problems))
         .unwrap_or_default();
-    let audiences_loc = raw
-        .audiences
-        .as_ref()
-        .map(|a| Loc::from(&a.referenced))
-        .unwrap_or_default();
+    let audiences_loc = raw.audiences.as_ref().map(|a| a.loc).unwrap_or_default();
     let watermark = raw.watermark.unwrap_or(!audiences.is_empty());
     let (nda, nda_loc) = match raw.nda {
-        Some(n) => (Some(n.value), Loc::from(&n.referenced)),
+        Some(n) => (Some(n.value), n.loc),
         None => (None, Loc::default()),
     };
     match handover_date {
@@ -243,9 +348,8 @@ fn check_audiences(
     raw: &[RawAudience],
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<AudienceSpec> {
-    let strings = crate::i18n::embedded(crate::i18n::CLI_LANGUAGE);
-    let mut error = |code, loc: Loc, key, args: &[(&str, &str)]| {
-        problems.push(Diagnostic::catalogued(code, file, loc, strings, key, args));
+    let mut error = |code, loc: Loc, key: &'static str, args: &[(&'static str, &str)]| {
+        problems.push(Diagnostic::catalogued(code, file, loc, key, args));
     };
     let sections = Section::ALL.map(Section::as_str).join(", ");
     let fields = MaskedField::ALL.map(MaskedField::as_str).join(", ");
@@ -253,7 +357,7 @@ fn check_audiences(
     let mut out = Vec::new();
     for a in raw {
         let id = a.id.value.as_str();
-        let id_loc = Loc::from(&a.id.referenced);
+        let id_loc = a.id.loc;
         if !is_audience_id(id) {
             error(
                 "audience-id-invalid",
@@ -262,7 +366,7 @@ fn check_audiences(
                 &[("id", id)],
             );
         } else if let Some(first) = seen.iter().find(|f| f.id.value == id) {
-            let first = Loc::from(&first.id.referenced);
+            let first = first.id.loc;
             let at = format!("{}:{}:{}", SETTINGS_FILE, first.line, first.column);
             error(
                 "audience-duplicate",
@@ -275,7 +379,7 @@ fn check_audiences(
         if a.name.value.trim().is_empty() {
             error(
                 "audience-name-empty",
-                Loc::from(&a.name.referenced),
+                a.name.loc,
                 "audience_name_empty",
                 &[("id", id)],
             );
@@ -285,13 +389,13 @@ fn check_audiences(
             RawSees::Word(w) if w == "all" => sees.extend(Section::ALL),
             RawSees::Word(w) => error(
                 "audience-section-unknown",
-                Loc::from(&a.sees.referenced),
+                a.sees.loc,
                 "audience_section_unknown",
                 &[("name", w), ("sections", &sections)],
             ),
             RawSees::List(list) if list.is_empty() => error(
                 "audience-sees-nothing",
-                Loc::from(&a.sees.referenced),
+                a.sees.loc,
                 "audience_sees_nothing",
                 &[("id", id), ("sections", &sections)],
             ),
@@ -303,7 +407,7 @@ fn check_audiences(
                         }
                         None => error(
                             "audience-section-unknown",
-                            Loc::from(&item.referenced),
+                            item.loc,
                             "audience_section_unknown",
                             &[("name", &item.value), ("sections", &sections)],
                         ),
@@ -319,7 +423,7 @@ fn check_audiences(
                 }
                 None => error(
                     "audience-mask-unknown",
-                    Loc::from(&item.referenced),
+                    item.loc,
                     "audience_mask_unknown",
                     &[("name", &item.value), ("fields", &fields)],
                 ),

@@ -385,8 +385,6 @@ pub fn obtain_for_audiences(
     use crate::room::settings::SETTINGS_FILE;
     use crate::Diagnostic;
     let audiences = room.audiences();
-    // In the room's language, as the weak-password refusal always was.
-    let strings = crate::i18n::embedded(room.settings.language);
     let mut problems = Vec::new();
     let list_loc = room.settings.audiences_loc;
     let ids = audiences
@@ -404,7 +402,6 @@ pub fn obtain_for_audiences(
             "password-env-bare",
             SETTINGS_FILE,
             list_loc,
-            strings,
             "password_env_bare",
             &[("vars", &vars)],
         ));
@@ -422,7 +419,6 @@ pub fn obtain_for_audiences(
                     "password-file-audience",
                     SETTINGS_FILE,
                     list_loc,
-                    strings,
                     "password_file_audience",
                     &[("arg", named), ("ids", &ids)],
                 ));
@@ -440,11 +436,12 @@ pub fn obtain_for_audiences(
             Some(file) => match read_password_file(file) {
                 Ok(secret) => Some((secret, Source::File)),
                 Err(why) => {
-                    problems.push(Diagnostic::error(
+                    problems.push(Diagnostic::catalogued(
                         "password-file",
                         SETTINGS_FILE,
                         a.loc,
-                        why,
+                        "diag_password_file",
+                        &[("error", &why)],
                     ));
                     continue;
                 }
@@ -461,7 +458,6 @@ pub fn obtain_for_audiences(
                     "password-weak",
                     SETTINGS_FILE,
                     a.loc,
-                    strings,
                     "password_audience_weak",
                     &[
                         ("id", &a.id),
@@ -480,7 +476,6 @@ pub fn obtain_for_audiences(
                 "password-shared",
                 SETTINGS_FILE,
                 a.loc,
-                strings,
                 "password_shared",
                 &[("id", &a.id), ("first", first)],
             ));
