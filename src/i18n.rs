@@ -38,11 +38,11 @@ pub fn locale_language(var: impl Fn(&str) -> Option<String>) -> Option<Language>
     })
 }
 
-/// Whether `key` is one of the command line's own texts (`cli_*`, `help*`,
+
 /// `diag_*`), which the browser never shows.
 pub fn is_terminal_only(key: &str) -> bool {
     key == "help"
-        || ["cli_", "help_", "diag_"]
+        || ["cli_", "help_", "diag_", "build_"]
             .iter()
             .any(|p| key.starts_with(p))
 }

@@ -189,7 +189,7 @@ fn localize(mut command: clap::Command, strings: &'static Strings, prefix: &str)
         .long_about(text(strings, &key("long")).to_string())
         .subcommand_help_heading(text(strings, "help_heading_commands"))
         .help_template(format!(
-            "{{before-help}}{{about-with-newline}}\n{usage} {{usage}}\n\n{{all-args}}{{after-help}}"
+            "{{before-help}}{{about-with-newline}}\n{usage}{{usage}}\n\n{{all-args}}{{after-help}}"
         ));
     let ids: Vec<String> = command
         .get_arguments()

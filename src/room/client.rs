@@ -70,19 +70,8 @@ fn raw_client(r: &mut Reader, node: &Node) -> Option<RawClient> {
         node,
         "",
         &[
-            "id",
-            "name",
-            "kind",
-            "contact",
-            "id_number",
-            "credit_code",
-            "consent",
-            "tags",
-            "services",
-            "contracts",
-            "payments",
-            "retain_until",
-            "notes",
+            "id", "name", "kind", "contact", "id_number", "credit_code", "consent", "tags",
+            "services", "contracts", "payments", "retain_until", "notes",
         ],
     )?;
     let id = r.required(&f, "id").and_then(|n| r.text(n, "id"));
@@ -93,25 +82,17 @@ fn raw_client(r: &mut Reader, node: &Node) -> Option<RawClient> {
         Some(RawContact {
             phone: c.get("phone").and_then(|n| r.text(n, "contact.phone")),
             email: c.get("email").and_then(|n| r.text(n, "contact.email")),
-            address: c
-                .get("address")
-                .and_then(|n| r.text(n, "contact.address"))
-                .map(|v| v.value),
+            address: c.get("address").and_then(|n| r.text(n, "contact.address")).map(|v| v.value),
         })
     });
     let id_number = f.get("id_number").and_then(|n| r.text(n, "id_number"));
     let credit_code = f.get("credit_code").and_then(|n| r.text(n, "credit_code"));
     let consent = f.get("consent").and_then(|n| {
         let c = r.fields(n, "consent", &["given", "date"])?;
-        let given = r
-            .required(&c, "given")
-            .and_then(|g| r.flag(g, "consent.given"));
+        let given = r.required(&c, "given").and_then(|g| r.flag(g, "consent.given"));
         let date = c.get("date").and_then(|d| r.text(d, "consent.date"));
         Some(Located {
-            value: RawConsent {
-                given: given?,
-                date,
-            },
+            value: RawConsent { given: given?, date },
             loc: n.loc,
         })
     });
@@ -125,15 +106,9 @@ fn raw_client(r: &mut Reader, node: &Node) -> Option<RawClient> {
         .iter()
         .filter_map(|n| {
             let s = r.fields(n, "services", &["date", "type", "staff", "notes"])?;
-            let date = r
-                .required(&s, "date")
-                .and_then(|n| r.text(n, "services.date"));
-            let kind = r
-                .required(&s, "type")
-                .and_then(|n| r.text(n, "services.type"));
-            let staff = r
-                .required(&s, "staff")
-                .and_then(|n| r.text(n, "services.staff"));
+            let date = r.required(&s, "date").and_then(|n| r.text(n, "services.date"));
+            let kind = r.required(&s, "type").and_then(|n| r.text(n, "services.type"));
+            let staff = r.required(&s, "staff").and_then(|n| r.text(n, "services.staff"));
             let notes = s.get("notes").and_then(|n| r.text(n, "services.notes"));
             Some(RawService {
                 date: date?,
@@ -153,9 +128,7 @@ fn raw_client(r: &mut Reader, node: &Node) -> Option<RawClient> {
                 &["id", "signed", "start", "end", "amount", "file"],
             )?;
             let id = r.required(&c, "id").and_then(|n| r.text(n, "contracts.id"));
-            let amount = r
-                .required(&c, "amount")
-                .and_then(|n| r.text(n, "contracts.amount"));
+            let amount = r.required(&c, "amount").and_then(|n| r.text(n, "contracts.amount"));
             let mut optional = |name: &str, field: &str| c.get(name).and_then(|n| r.text(n, field));
             Some(RawContract {
                 signed: optional("signed", "contracts.signed"),
@@ -172,15 +145,9 @@ fn raw_client(r: &mut Reader, node: &Node) -> Option<RawClient> {
         .iter()
         .filter_map(|n| {
             let p = r.fields(n, "payments", &["date", "amount", "method", "invoice"])?;
-            let date = r
-                .required(&p, "date")
-                .and_then(|n| r.text(n, "payments.date"));
-            let amount = r
-                .required(&p, "amount")
-                .and_then(|n| r.text(n, "payments.amount"));
-            let method = r
-                .required(&p, "method")
-                .and_then(|n| r.text(n, "payments.method"));
+            let date = r.required(&p, "date").and_then(|n| r.text(n, "payments.date"));
+            let amount = r.required(&p, "amount").and_then(|n| r.text(n, "payments.amount"));
+            let method = r.required(&p, "method").and_then(|n| r.text(n, "payments.method"));
             let invoice = p.get("invoice").and_then(|n| r.text(n, "payments.invoice"));
             Some(RawPayment {
                 date: date?,
@@ -190,13 +157,8 @@ fn raw_client(r: &mut Reader, node: &Node) -> Option<RawClient> {
             })
         })
         .collect();
-    let retain_until = f
-        .get("retain_until")
-        .and_then(|n| r.text(n, "retain_until"));
-    let notes = f
-        .get("notes")
-        .and_then(|n| r.text(n, "notes"))
-        .map(|n| n.value);
+    let retain_until = f.get("retain_until").and_then(|n| r.text(n, "retain_until"));
+    let notes = f.get("notes").and_then(|n| r.text(n, "notes")).map(|n| n.value);
     Some(RawClient {
         id: id?,
         name: name?,
@@ -225,14 +187,16 @@ impl FieldChecker<'_> {
         match NaiveDate::parse_from_str(v.value.trim(), "%Y-%m-%d") {
             Ok(d) if v.value.trim().len() == 10 => Some(d),
             _ => {
-                self.problems.push(Diagnostic::error(
-                    "invalid-date",
-                    self.file,
-                    v.loc,
-                    Wording::new("diag_invalid_date")
-                        .arg("value", &v.value)
-                        .arg("field", field),
-                ));
+                self.problems.push(
+                    Diagnostic::error(
+                        "invalid-date",
+                        self.file,
+                        v.loc,
+                        Wording::new("diag_invalid_date")
+                            .arg("value", &v.value)
+                            .arg("name", field),
+                    ),
+                );
                 None
             }
         }
@@ -249,14 +213,16 @@ impl FieldChecker<'_> {
             .ok()
             .filter(|d| d.scale() <= 2 && !d.is_sign_negative() && !text.contains(['e', 'E']));
         if parsed.is_none() {
-            self.problems.push(Diagnostic::error(
-                "invalid-amount",
-                self.file,
-                v.loc,
-                Wording::new("diag_invalid_amount")
-                    .arg("value", &v.value)
-                    .arg("field", field),
-            ));
+            self.problems.push(
+                Diagnostic::error(
+                    "invalid-amount",
+                    self.file,
+                    v.loc,
+                    Wording::new("diag_invalid_amount")
+                        .arg("value", &v.value)
+                        .arg("name", field),
+                ),
+            );
         }
         parsed.map(|d| d.round_dp(2))
     }
@@ -284,26 +250,34 @@ pub fn parse_client(rel: &Path, text: &str) -> Result<Client, Vec<Diagnostic>> {
     };
 
     if !is_safe_id(&raw.id.value) {
-        check.problems.push(Diagnostic::error(
-            "unsafe-id",
-            rel,
-            raw.id.loc,
-            Wording::new("diag_unsafe_id").arg("id", &raw.id.value),
-        ));
+        check.problems.push(
+            Diagnostic::error(
+                "unsafe-id",
+                rel,
+                raw.id.loc,
+                Wording::new("diag_unsafe_id").arg("id", &raw.id.value),
+            ),
+        );
     }
     if raw.name.value.trim().is_empty() {
-        check.problems.push(Diagnostic::error(
-            "missing-name",
-            rel,
-            raw.name.loc,
-            Wording::new("diag_client_name_empty"),
-        ));
+        check.problems.push(
+            Diagnostic::error(
+                "missing-name",
+                rel,
+                raw.name.loc,
+                Wording::new("diag_client_name_empty"),
+            ),
+        );
     }
     let kind = match raw.kind.as_ref().map(|k| k.value.as_str()) {
         None | Some("individual") => ClientKind::Individual,
         Some("company") => ClientKind::Company,
         Some(other) => {
-            let loc = raw.kind.as_ref().map(|k| k.loc).unwrap_or_default();
+            let loc = raw
+                .kind
+                .as_ref()
+                .map(|k| k.loc)
+                .unwrap_or_default();
             check.problems.push(Diagnostic::error(
                 "invalid-kind",
                 rel,
@@ -408,15 +382,17 @@ fn contract(check: &mut FieldChecker, c: &RawContract) -> Option<Contract> {
     let amount = check.amount(&c.amount, "contracts.amount");
     if let (Some(s), Some(e), Some(end_v)) = (start, end, c.end.as_ref()) {
         if e < s {
-            check.problems.push(Diagnostic::error(
-                "contract-ends-before-start",
-                check.file,
-                end_v.loc,
-                Wording::new("diag_contract_ends_before_start")
-                    .arg("contract", &c.id.value)
-                    .arg("end", e)
-                    .arg("start", s),
-            ));
+            check.problems.push(
+                Diagnostic::error(
+                    "contract-ends-before-start",
+                    check.file,
+                    end_v.loc,
+                    Wording::new("diag_contract_ends_before_start")
+                        .arg("contract", &c.id.value)
+                        .arg("end", e)
+                        .arg("start", s),
+                ),
+            );
         }
     }
     let file = match &c.file {
@@ -435,7 +411,11 @@ fn contract(check: &mut FieldChecker, c: &RawContract) -> Option<Contract> {
         },
     };
     Some(Contract {
-        file_loc: c.file.as_ref().map(|f| f.loc).unwrap_or_default(),
+        file_loc: c
+            .file
+            .as_ref()
+            .map(|f| f.loc)
+            .unwrap_or_default(),
         id: c.id.value.clone(),
         signed,
         start,

@@ -318,7 +318,7 @@ impl<'a> Reader<'a> {
             "wrong-type",
             self.file,
             node.loc,
-            Wording::new(stem).arg("field", field),
+            Wording::new(stem).arg("name", field),
         ));
     }
 
@@ -345,7 +345,7 @@ impl<'a> Reader<'a> {
                         "duplicate-key",
                         self.file,
                         key.loc,
-                        Wording::new("diag_duplicate_field").arg("field", &key.value),
+                        Wording::new("diag_duplicate_field").arg("name", &key.value),
                     ));
                 }
                 fields.entries.push((key, value));
@@ -365,7 +365,7 @@ impl<'a> Reader<'a> {
                 "missing-field",
                 self.file,
                 fields.at,
-                Wording::new("diag_missing_field").arg("field", name),
+                Wording::new("diag_missing_field").arg("name", name),
             ));
         }
         found
@@ -391,26 +391,28 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// `true` or `false`.
+    /// `true` or `false`, as serde-saphyr reads a boolean.
     pub fn flag(&mut self, node: &Node, field: &str) -> Option<bool> {
-        match &node.value {
-            Value::Plain(v) if v == "true" => Some(true),
-            Value::Plain(v) if v == "false" => Some(false),
-            _ => {
-                self.wrong_shape(node, field, "flag");
-                None
-            }
-        }
+        self.plain(node, field, "flag")
     }
 
-    /// A whole number.
+    /// A whole number, as serde-saphyr reads one.
     pub fn number(&mut self, node: &Node, field: &str) -> Option<u32> {
+        self.plain(node, field, "number")
+    }
+
+    fn plain<T: DeserializeOwned>(
+        &mut self,
+        node: &Node,
+        field: &str,
+        expected: &'static str,
+    ) -> Option<T> {
         let parsed = match &node.value {
-            Value::Plain(v) => v.parse().ok(),
+            Value::Plain(v) => serde_saphyr::from_str(v).ok(),
             _ => None,
         };
         if parsed.is_none() {
-            self.wrong_shape(node, field, "number");
+            self.wrong_shape(node, field, expected);
         }
         parsed
     }
@@ -459,6 +461,9 @@ impl<'a> Reader<'a> {
 /// (`phonee`), a full-width colon inside a flow mapping (`{phone：1}`) or just unknown.
 fn unknown_field(file: &Path, key: &Located<String>, path: &str, known: &[&str]) -> Diagnostic {
     let name = key.value.as_str();
+    if name.contains('\u{feff}') {
+        return Diagnostic::error("bom", file, key.loc, Wording::new("diag_bom"));
+    }
     if let Some(colon) = name.find('：') {
         let loc = Loc {
             column: key.loc.column + name[..colon].chars().count(),

@@ -9,9 +9,26 @@ pub const PASSWORD: &str = "橙子-跑步-晴天-蓝色海豚";
 
 pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_dataroom"));
+    // The tests read English output unless they ask for another language
+    // (`bin_in_locale`); the rooms they build are zh-CN.
     c.env("NO_COLOR", "1")
+        .env("DATAROOM_LANG", "en")
         .env_remove("DATAROOM_PASSWORD")
         .env_remove("DATAROOM_SIGN_KEY");
+    c
+}
+
+/// The binary as a user with this environment runs it: no `DATAROOM_LANG`,
+/// only the given locale variables.
+pub fn bin_in_locale(vars: &[(&str, &str)]) -> Command {
+    let mut c = bin();
+    c.env_remove("DATAROOM_LANG");
+    for name in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+        c.env_remove(name);
+    }
+    for (name, value) in vars {
+        c.env(name, value);
+    }
     c
 }
 
