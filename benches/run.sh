@@ -38,6 +38,8 @@ BENCH_TMPFS=${BENCH_TMPFS-/dev/shm}
 BENCH_IDLE_WAIT=${BENCH_IDLE_WAIT:-4}
 PASSWORD='bench-Passw0rd-蓝色海豚-2026'
 export LC_ALL=C.UTF-8
+# The benchmark reads dataroom's English `timing` and `error(s)` lines; the rooms are zh-CN.
+export DATAROOM_LANG=en
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{bin, run, Run};
+use common::{bin, bin_in_locale, run, Run};
 use rust_xlsxwriter::{Format, Workbook};
 
 /// A cell of a test workbook.
@@ -163,8 +163,9 @@ fn new_room(dir: &Path) -> PathBuf {
     room
 }
 
+/// The seller's view: the room's language (zh-CN), no `DATAROOM_LANG`.
 fn import(file: &Path, room: &Path, extra: &[&str]) -> Run {
-    run(bin()
+    run(bin_in_locale(&[])
         .arg("import")
         .arg(file)
         .arg("--into")

@@ -14,8 +14,10 @@ use super::yaml::{parse_tree, Located, Node, Reader};
 /// A client file as written: every field taken from the YAML nodes by
 /// [`raw_client`], which reports each missing, unknown or misshapen field.
 struct RawClient {
-    id: Located<String>,
-    name: Located<String>,
+    /// `None` when missing or misshapen (already a problem): the other fields
+    /// are still checked.
+    id: Option<Located<String>>,
+    name: Option<Located<String>>,
     kind: Option<Located<String>>,
     contact: Option<RawContact>,
     id_number: Option<Located<String>>,
@@ -63,15 +65,26 @@ struct RawPayment {
     invoice: Option<String>,
 }
 
-/// Reads `node` as a client; `None` when a required field is missing or
-/// misshapen (every such problem is in `r.problems`).
+/// Reads `node` as a client (`None` when it is not a mapping); every missing,
+/// unknown or misshapen field is a problem in `r.problems`.
 fn raw_client(r: &mut Reader, node: &Node) -> Option<RawClient> {
     let f = r.fields(
         node,
         "",
         &[
-            "id", "name", "kind", "contact", "id_number", "credit_code", "consent", "tags",
-            "services", "contracts", "payments", "retain_until", "notes",
+            "id",
+            "name",
+            "kind",
+            "contact",
+            "id_number",
+            "credit_code",
+            "consent",
+            "tags",
+            "services",
+            "contracts",
+            "payments",
+            "retain_until",
+            "notes",
         ],
     )?;
     let id = r.required(&f, "id").and_then(|n| r.text(n, "id"));
@@ -82,17 +95,25 @@ fn raw_client(r: &mut Reader, node: &Node) -> Option<RawClient> {
         Some(RawContact {
             phone: c.get("phone").and_then(|n| r.text(n, "contact.phone")),
             email: c.get("email").and_then(|n| r.text(n, "contact.email")),
-            address: c.get("address").and_then(|n| r.text(n, "contact.address")).map(|v| v.value),
+            address: c
+                .get("address")
+                .and_then(|n| r.text(n, "contact.address"))
+                .map(|v| v.value),
         })
     });
     let id_number = f.get("id_number").and_then(|n| r.text(n, "id_number"));
     let credit_code = f.get("credit_code").and_then(|n| r.text(n, "credit_code"));
     let consent = f.get("consent").and_then(|n| {
         let c = r.fields(n, "consent", &["given", "date"])?;
-        let given = r.required(&c, "given").and_then(|g| r.flag(g, "consent.given"));
+        let given = r
+            .required(&c, "given")
+            .and_then(|g| r.flag(g, "consent.given"));
         let date = c.get("date").and_then(|d| r.text(d, "consent.date"));
         Some(Located {
-            value: RawConsent { given: given?, date },
+            value: RawConsent {
+                given: given?,
+                date,
+            },
             loc: n.loc,
         })
     });
@@ -106,9 +127,15 @@ fn raw_client(r: &mut Reader, node: &Node) -> Option<RawClient> {
         .iter()
         .filter_map(|n| {
             let s = r.fields(n, "services", &["date", "type", "staff", "notes"])?;
-            let date = r.required(&s, "date").and_then(|n| r.text(n, "services.date"));
-            let kind = r.required(&s, "type").and_then(|n| r.text(n, "services.type"));
-            let staff = r.required(&s, "staff").and_then(|n| r.text(n, "services.staff"));
+            let date = r
+                .required(&s, "date")
+                .and_then(|n| r.text(n, "services.date"));
+            let kind = r
+                .required(&s, "type")
+                .and_then(|n| r.text(n, "services.type"));
+            let staff = r
+                .required(&s, "staff")
+                .and_then(|n| r.text(n, "services.staff"));
             let notes = s.get("notes").and_then(|n| r.text(n, "services.notes"));
             Some(RawService {
                 date: date?,
@@ -128,7 +155,9 @@ fn raw_client(r: &mut Reader, node: &Node) -> Option<RawClient> {
                 &["id", "signed", "start", "end", "amount", "file"],
             )?;
             let id = r.required(&c, "id").and_then(|n| r.text(n, "contracts.id"));
-            let amount = r.required(&c, "amount").and_then(|n| r.text(n, "contracts.amount"));
+            let amount = r
+                .required(&c, "amount")
+                .and_then(|n| r.text(n, "contracts.amount"));
             let mut optional = |name: &str, field: &str| c.get(name).and_then(|n| r.text(n, field));
             Some(RawContract {
                 signed: optional("signed", "contracts.signed"),
@@ -145,9 +174,15 @@ fn raw_client(r: &mut Reader, node: &Node) -> Option<RawClient> {
         .iter()
         .filter_map(|n| {
             let p = r.fields(n, "payments", &["date", "amount", "method", "invoice"])?;
-            let date = r.required(&p, "date").and_then(|n| r.text(n, "payments.date"));
-            let amount = r.required(&p, "amount").and_then(|n| r.text(n, "payments.amount"));
-            let method = r.required(&p, "method").and_then(|n| r.text(n, "payments.method"));
+            let date = r
+                .required(&p, "date")
+                .and_then(|n| r.text(n, "payments.date"));
+            let amount = r
+                .required(&p, "amount")
+                .and_then(|n| r.text(n, "payments.amount"));
+            let method = r
+                .required(&p, "method")
+                .and_then(|n| r.text(n, "payments.method"));
             let invoice = p.get("invoice").and_then(|n| r.text(n, "payments.invoice"));
             Some(RawPayment {
                 date: date?,
@@ -157,11 +192,16 @@ fn raw_client(r: &mut Reader, node: &Node) -> Option<RawClient> {
             })
         })
         .collect();
-    let retain_until = f.get("retain_until").and_then(|n| r.text(n, "retain_until"));
-    let notes = f.get("notes").and_then(|n| r.text(n, "notes")).map(|n| n.value);
+    let retain_until = f
+        .get("retain_until")
+        .and_then(|n| r.text(n, "retain_until"));
+    let notes = f
+        .get("notes")
+        .and_then(|n| r.text(n, "notes"))
+        .map(|n| n.value);
     Some(RawClient {
-        id: id?,
-        name: name?,
+        id,
+        name,
         kind,
         contact,
         id_number,
@@ -187,16 +227,14 @@ impl FieldChecker<'_> {
         match NaiveDate::parse_from_str(v.value.trim(), "%Y-%m-%d") {
             Ok(d) if v.value.trim().len() == 10 => Some(d),
             _ => {
-                self.problems.push(
-                    Diagnostic::error(
-                        "invalid-date",
-                        self.file,
-                        v.loc,
-                        Wording::new("diag_invalid_date")
-                            .arg("value", &v.value)
-                            .arg("name", field),
-                    ),
-                );
+                self.problems.push(Diagnostic::error(
+                    "invalid-date",
+                    self.file,
+                    v.loc,
+                    Wording::new("diag_invalid_date")
+                        .arg("value", &v.value)
+                        .arg("name", field),
+                ));
                 None
             }
         }
@@ -213,16 +251,14 @@ impl FieldChecker<'_> {
             .ok()
             .filter(|d| d.scale() <= 2 && !d.is_sign_negative() && !text.contains(['e', 'E']));
         if parsed.is_none() {
-            self.problems.push(
-                Diagnostic::error(
-                    "invalid-amount",
-                    self.file,
-                    v.loc,
-                    Wording::new("diag_invalid_amount")
-                        .arg("value", &v.value)
-                        .arg("name", field),
-                ),
-            );
+            self.problems.push(Diagnostic::error(
+                "invalid-amount",
+                self.file,
+                v.loc,
+                Wording::new("diag_invalid_amount")
+                    .arg("value", &v.value)
+                    .arg("name", field),
+            ));
         }
         parsed.map(|d| d.round_dp(2))
     }
@@ -249,35 +285,27 @@ pub fn parse_client(rel: &Path, text: &str) -> Result<Client, Vec<Diagnostic>> {
         return Err(check.problems);
     };
 
-    if !is_safe_id(&raw.id.value) {
-        check.problems.push(
-            Diagnostic::error(
-                "unsafe-id",
-                rel,
-                raw.id.loc,
-                Wording::new("diag_unsafe_id").arg("id", &raw.id.value),
-            ),
-        );
+    if let Some(id) = raw.id.as_ref().filter(|id| !is_safe_id(&id.value)) {
+        check.problems.push(Diagnostic::error(
+            "unsafe-id",
+            rel,
+            id.loc,
+            Wording::new("diag_unsafe_id").arg("id", &id.value),
+        ));
     }
-    if raw.name.value.trim().is_empty() {
-        check.problems.push(
-            Diagnostic::error(
-                "missing-name",
-                rel,
-                raw.name.loc,
-                Wording::new("diag_client_name_empty"),
-            ),
-        );
+    if let Some(name) = raw.name.as_ref().filter(|n| n.value.trim().is_empty()) {
+        check.problems.push(Diagnostic::error(
+            "missing-name",
+            rel,
+            name.loc,
+            Wording::new("diag_client_name_empty"),
+        ));
     }
     let kind = match raw.kind.as_ref().map(|k| k.value.as_str()) {
         None | Some("individual") => ClientKind::Individual,
         Some("company") => ClientKind::Company,
         Some(other) => {
-            let loc = raw
-                .kind
-                .as_ref()
-                .map(|k| k.loc)
-                .unwrap_or_default();
+            let loc = raw.kind.as_ref().map(|k| k.loc).unwrap_or_default();
             check.problems.push(Diagnostic::error(
                 "invalid-kind",
                 rel,
@@ -325,14 +353,14 @@ pub fn parse_client(rel: &Path, text: &str) -> Result<Client, Vec<Diagnostic>> {
         .collect();
     let retain_until = check.opt_date(&raw.retain_until, "retain_until");
 
-    if !check.problems.is_empty() {
+    let (Some(id), Some(name), true) = (raw.id, raw.name, check.problems.is_empty()) else {
         return Err(check.problems);
-    }
+    };
     let contact = raw.contact.as_ref();
     let spanned_loc = |v: &Option<Located<String>>| v.as_ref().map(|v| v.loc);
     Ok(Client {
         locs: ClientLocs {
-            id: raw.id.loc,
+            id: id.loc,
             phone: contact.and_then(|c| spanned_loc(&c.phone)),
             email: contact.and_then(|c| spanned_loc(&c.email)),
             id_number: spanned_loc(&raw.id_number),
@@ -343,8 +371,8 @@ pub fn parse_client(rel: &Path, text: &str) -> Result<Client, Vec<Diagnostic>> {
                 .map(|s| s.date.loc),
             retain_until: spanned_loc(&raw.retain_until),
         },
-        id: raw.id.value,
-        name: raw.name.value,
+        id: id.value,
+        name: name.value,
         kind,
         contact: Contact {
             phone: contact.and_then(|c| c.phone.as_ref().map(|p| p.value.clone())),
@@ -382,17 +410,15 @@ fn contract(check: &mut FieldChecker, c: &RawContract) -> Option<Contract> {
     let amount = check.amount(&c.amount, "contracts.amount");
     if let (Some(s), Some(e), Some(end_v)) = (start, end, c.end.as_ref()) {
         if e < s {
-            check.problems.push(
-                Diagnostic::error(
-                    "contract-ends-before-start",
-                    check.file,
-                    end_v.loc,
-                    Wording::new("diag_contract_ends_before_start")
-                        .arg("contract", &c.id.value)
-                        .arg("end", e)
-                        .arg("start", s),
-                ),
-            );
+            check.problems.push(Diagnostic::error(
+                "contract-ends-before-start",
+                check.file,
+                end_v.loc,
+                Wording::new("diag_contract_ends_before_start")
+                    .arg("contract", &c.id.value)
+                    .arg("end", e)
+                    .arg("start", s),
+            ));
         }
     }
     let file = match &c.file {
@@ -411,11 +437,7 @@ fn contract(check: &mut FieldChecker, c: &RawContract) -> Option<Contract> {
         },
     };
     Some(Contract {
-        file_loc: c
-            .file
-            .as_ref()
-            .map(|f| f.loc)
-            .unwrap_or_default(),
+        file_loc: c.file.as_ref().map(|f| f.loc).unwrap_or_default(),
         id: c.id.value.clone(),
         signed,
         start,

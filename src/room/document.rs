@@ -89,14 +89,12 @@ pub fn parse_document(
     let mut problems = Vec::new();
     let at = |s: &serde_saphyr::Location| Loc::from(s).shifted(1, split.front_offset);
     if fm.title.value.trim().is_empty() {
-        problems.push(
-            Diagnostic::error(
-                "missing-title",
-                rel,
-                at(&fm.title.referenced),
-                Wording::new("diag_document_title_empty"),
-            ),
-        );
+        problems.push(Diagnostic::error(
+            "missing-title",
+            rel,
+            at(&fm.title.referenced),
+            Wording::new("diag_document_title_empty"),
+        ));
     }
     if kind != DocKind::Training {
         for (name, loc) in [
@@ -105,40 +103,34 @@ pub fn parse_document(
             ("pass_mark", fm.pass_mark.as_ref().map(|v| &v.referenced)),
         ] {
             if let Some(loc) = loc {
-                problems.push(
-                    Diagnostic::error(
-                        "unknown-field",
-                        rel,
-                        at(loc),
-                        Wording::new("diag_training_only_field").arg("name", name),
-                    ),
-                );
+                problems.push(Diagnostic::error(
+                    "unknown-field",
+                    rel,
+                    at(loc),
+                    Wording::new("diag_training_only_field").arg("name", name),
+                ));
             }
         }
     }
     if let Some(p) = &fm.pass_mark {
         if p.value > 100 {
-            problems.push(
-                Diagnostic::error(
-                    "invalid-pass-mark",
-                    rel,
-                    at(&p.referenced),
-                    Wording::new("diag_pass_mark").arg("mark", p.value),
-                ),
-            );
+            problems.push(Diagnostic::error(
+                "invalid-pass-mark",
+                rel,
+                at(&p.referenced),
+                Wording::new("diag_pass_mark").arg("mark", p.value),
+            ));
         }
     }
     let body_offset = text.len() - split.body.len();
     let quiz = parse_quizzes(rel, split.body, text, body_offset, &mut problems);
     if kind != DocKind::Training && !quiz.is_empty() {
-        problems.push(
-            Diagnostic::error(
-                "quiz-outside-training",
-                rel,
-                Loc::at_offset(text.as_bytes(), body_offset, 0),
-                Wording::new("diag_quiz_outside_training"),
-            ),
-        );
+        problems.push(Diagnostic::error(
+            "quiz-outside-training",
+            rel,
+            Loc::at_offset(text.as_bytes(), body_offset, 0),
+            Wording::new("diag_quiz_outside_training"),
+        ));
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -230,14 +222,12 @@ fn parse_quizzes(
         let byte_offset = body_offset + range.start;
         let at = |l: &serde_saphyr::Location| Loc::from(l).shifted(line_offset, byte_offset);
         if yaml.trim().is_empty() {
-            problems.push(
-                Diagnostic::error(
-                    "invalid-quiz",
-                    rel,
-                    block_start,
-                    Wording::new("diag_quiz_empty"),
-                ),
-            );
+            problems.push(Diagnostic::error(
+                "invalid-quiz",
+                rel,
+                block_start,
+                Wording::new("diag_quiz_empty"),
+            ));
             continue;
         }
         let raw: RawQuiz = match parse_yaml(rel, &yaml, line_offset, byte_offset) {
@@ -260,14 +250,12 @@ fn parse_quizzes(
         };
         let n = raw.choices.value.len();
         if n < 2 {
-            problems.push(
-                Diagnostic::error(
-                    "invalid-quiz",
-                    rel,
-                    at(&raw.choices.referenced),
-                    Wording::new("diag_quiz_choices"),
-                ),
-            );
+            problems.push(Diagnostic::error(
+                "invalid-quiz",
+                rel,
+                at(&raw.choices.referenced),
+                Wording::new("diag_quiz_choices"),
+            ));
             continue;
         }
         let (mut answer, multiple) = match raw.answer.value {
@@ -277,16 +265,14 @@ fn parse_quizzes(
         answer.sort_unstable();
         answer.dedup();
         if answer.is_empty() || answer.iter().any(|&i| i >= n) {
-            problems.push(
-                Diagnostic::error(
-                    "invalid-quiz",
-                    rel,
-                    at(&raw.answer.referenced),
-                    Wording::new("diag_quiz_answer")
-                        .arg("last", n - 1)
-                        .arg("count", n),
-                ),
-            );
+            problems.push(Diagnostic::error(
+                "invalid-quiz",
+                rel,
+                at(&raw.answer.referenced),
+                Wording::new("diag_quiz_answer")
+                    .arg("last", n - 1)
+                    .arg("count", n),
+            ));
             continue;
         }
         questions.push(QuizQuestion {

@@ -188,7 +188,8 @@ impl Node {
 }
 
 /// Parses a whole record file into located nodes. A syntax error is the only
-/// failure; the hints of [`typing_slips`] come with it when they explain it.
+/// failure, reported as the [`typing_slips`] found in the file when there are
+/// any (they say what to change), else as serde-saphyr's message.
 pub fn parse_tree(file: &Path, text: &str) -> Result<Node, Vec<Diagnostic>> {
     match serde_saphyr::from_str::<S<RawNode>>(text) {
         Ok(root) => {
