@@ -110,23 +110,23 @@ pub struct Diagnostic {
     pub wording: Option<Wording>,
 }
 
-/// A diagnostic's text as catalogue entries, `<stem>_message` and `<stem>_fix`,
-/// with the values their `{name}` placeholders take. The stem of a finding is
-/// `finding_<key>`; every other diagnostic gives its whole stem, `diag_<…>`.
+/// A diagnostic's text as catalogue entries, `<key>_message` and `<key>_fix`,
+/// with the values their `{name}` placeholders take. A finding is given its
+/// short key (`shared`) and words `finding_<key>_…` ([`Diagnostic::finding`]).
 /// `{client}` and `{field}` (the field's label, `field_<path>`) are always there.
 #[derive(Clone, Debug)]
 pub struct Wording {
-    pub key: &'static str,
+    pub key: std::borrow::Cow<'static, str>,
     pub args: Vec<(&'static str, String)>,
     /// Values that are lists, joined with the language's `list_separator`.
     pub lists: Vec<(&'static str, Vec<String>)>,
 }
 
 impl Wording {
-    /// The wording of catalogue entries `<stem>_message` / `<stem>_fix`.
-    pub fn new(stem: &'static str) -> Self {
+    /// The wording of catalogue entries `<key>_message` / `<key>_fix`.
+    pub fn new(key: &'static str) -> Self {
         Wording {
-            key: stem,
+            key: key.into(),
             args: Vec::new(),
             lists: Vec::new(),
         }
@@ -138,13 +138,8 @@ impl Wording {
         self
     }
 
-    fn stems(&self) -> (String, String) {
-        let stem = if self.key.starts_with("diag_") {
-            self.key.to_string()
-        } else {
-            format!("finding_{}", self.key)
-        };
-        (format!("{stem}_message"), format!("{stem}_fix"))
+    fn keys(&self) -> (String, String) {
+        (format!("{}_message", self.key), format!("{}_fix", self.key))
     }
 }
 
@@ -197,8 +192,9 @@ impl Diagnostic {
         file: impl Into<PathBuf>,
         loc: Loc,
         about: Option<(&str, &str)>,
-        wording: Wording,
+        mut wording: Wording,
     ) -> Self {
+        wording.key = format!("finding_{}", wording.key).into();
         let mut d = Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, file, loc, wording)
@@ -233,7 +229,7 @@ impl Diagnostic {
             .map(|(k, items)| (*k, items.join(text(strings, "list_separator"))))
             .collect();
         args.extend(lists.iter().map(|(k, v)| (*k, v.as_str())));
-        let (message_key, fix_key) = w.stems();
+        let (message_key, fix_key) = w.keys();
         (
             fill(text(strings, &message_key), &args),
             strings.get(&fix_key).map(|f| fill(f, &args)),

@@ -113,7 +113,7 @@ fn ignored_file(rel: &Path, key: &'static str) -> Diagnostic {
         Loc::START,
         None,
         diagnostic::Wording {
-            key,
+            key: key.into(),
             args: vec![],
             lists: vec![],
         },

@@ -195,14 +195,18 @@ pub fn check_quality(clients: &[Client], today: NaiveDate) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let year_ago = today.checked_sub_months(Months::new(12)).unwrap_or(today);
     for c in clients {
-        let warn = |code, key, field: &str, loc: Option<Loc>, args: Vec<(&'static str, String)>| {
+        let warn = |code,
+                    key: &'static str,
+                    field: &str,
+                    loc: Option<Loc>,
+                    args: Vec<(&'static str, String)>| {
             Diagnostic::finding(
                 code,
                 &c.file,
                 loc.unwrap_or(c.locs.id),
                 Some((&c.id, field)),
                 Wording {
-                    key,
+                    key: key.into(),
                     args,
                     lists: vec![],
                 },
@@ -338,7 +342,7 @@ fn duplicates(
                 loc.unwrap_or(c.locs.id),
                 Some((&c.id, field)),
                 Wording {
-                    key: "shared",
+                    key: "shared".into(),
                     args: vec![],
                     lists: vec![("others", others.iter().map(|s| s.to_string()).collect())],
                 },
