@@ -161,11 +161,11 @@ enum Command {
 fn forced_language() -> Option<Language> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let given = args.iter().enumerate().find_map(|(i, arg)| {
-        arg.strip_prefix("--lang=").map(str::to_string).or_else(|| {
-            (arg == "--lang")
-                .then(|| args.get(i + 1).cloned())
-                .flatten()
-        })
+        if arg == "--lang" {
+            args.get(i + 1).cloned()
+        } else {
+            arg.strip_prefix("--lang=").map(str::to_string)
+        }
     });
     given
         .or_else(|| std::env::var("DATAROOM_LANG").ok())

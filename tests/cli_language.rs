@@ -90,7 +90,7 @@ fn every_mistake_of_a_file_is_reported_in_one_run() {
         let line = r
             .stderr
             .lines()
-            .find(|l| l.contains(&at))
+            .find(|l| l.contains(at))
             .unwrap_or_else(|| panic!("no `{at}` in:\n{}", r.stderr));
         assert!(line.contains(code), "{line}");
     }
@@ -259,7 +259,7 @@ fn a_byte_order_mark_gets_its_own_help() {
     let out = slip(utf16, "invalid-utf8", "1:1");
     assert!(out.contains("UTF-16"), "{out}");
     // Two files pasted together: the second one's BOM is in the middle.
-    let pasted = format!("\u{feff}id: HX-1\n\u{feff}name: 张伟\n");
+    let pasted = "\u{feff}id: HX-1\n\u{feff}name: 张伟\n";
     let out = slip(pasted, "bom", "2:1");
     assert!(out.contains("BOM"), "{out}");
     // One BOM at the start (Notepad's UTF-8) is fine.

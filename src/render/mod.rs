@@ -155,7 +155,7 @@ pub fn check_theme(theme: &Theme) -> (Vec<Diagnostic>, Vec<(std::path::PathBuf, 
                 &file,
                 tera_error_loc(&message, &text),
                 Wording::new("diag_template_parse")
-                    .arg("template", &name)
+                    .arg("template", name)
                     .arg("error", &message),
             ));
             texts.push((file, text));

@@ -237,21 +237,17 @@ pub fn parse_settings(text: &str) -> Result<Settings, Vec<Diagnostic>> {
     let Some(raw) = raw else {
         return Err(check.problems);
     };
-    let language = match raw.language.as_ref().map(|l| l.value.as_str()) {
+    let language = match &raw.language {
         None => Language::ZhCn,
-        Some(code) if Language::from_code(code).is_some() => {
-            Language::from_code(code).unwrap_or(Language::ZhCn)
-        }
-        Some(other) => {
-            let loc = raw.language.as_ref().map(|l| l.loc).unwrap_or_default();
+        Some(code) => Language::from_code(&code.value).unwrap_or_else(|| {
             check.problems.push(Diagnostic::error(
                 "invalid-language",
                 file,
-                loc,
-                Wording::new("diag_invalid_language").arg("value", other),
+                code.loc,
+                Wording::new("diag_invalid_language").arg("value", &code.value),
             ));
             Language::ZhCn
-        }
+        }),
     };
     if raw.title.value.trim().is_empty() {
         check.problems.push(Diagnostic::error(
