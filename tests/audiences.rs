@@ -238,10 +238,15 @@ fn two_audiences_with_the_same_password_is_an_error() {
     let arg = format!("management={}", file.display());
     let (r, _work) = build_env(
         &room,
-        &[("DATAROOM_PASSWORD_SERVICE_STAFF", PASSWORD)],
+        &[
+            ("DATAROOM_PASSWORD_SERVICE_STAFF", PASSWORD),
+            ("DATAROOM_LANG", "zh-CN"),
+        ],
         &["--password-file", &arg],
     );
-    // A zh-CN room: the password errors speak its language.
+    // A zh-CN room: the password errors speak its language (the harness
+    // forces English; tests/cli_language.rs shows the room's language wins
+    // when nothing is forced).
     assert_error(
         &r,
         11,
@@ -259,6 +264,7 @@ fn a_weak_audience_password_is_an_error() {
         &[
             ("DATAROOM_PASSWORD_MANAGEMENT", PASSWORD),
             ("DATAROOM_PASSWORD_SERVICE_STAFF", "short1"),
+            ("DATAROOM_LANG", "zh-CN"),
         ],
         &[],
     );
