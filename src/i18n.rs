@@ -38,8 +38,8 @@ pub fn locale_language(var: impl Fn(&str) -> Option<String>) -> Option<Language>
     })
 }
 
-
-/// `diag_*`), which the browser never shows.
+/// Whether `key` is one of the command line's own texts (`cli_*`, `help*`,
+/// `diag_*`, `build_*`), which the browser never shows.
 pub fn is_terminal_only(key: &str) -> bool {
     key == "help"
         || ["cli_", "help_", "diag_", "build_"]

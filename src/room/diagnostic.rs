@@ -547,14 +547,18 @@ mod tests {
     fn warnings(diags: &mut Diagnostics, code: &'static str, count: usize) {
         for i in 0..count {
             let file = format!("clients/{code}-{i}.yaml");
-            let wording = Wording::new("diag_empty_file");
-            diags.push(Diagnostic::finding(code, file, Loc::START, None, wording));
+            let wording = Wording::new("consent_missing");
+            let about = Some(("HX-1", "consent"));
+            diags.push(Diagnostic::finding(code, file, Loc::START, about, wording));
         }
     }
 
     fn titles(out: &str) -> usize {
         out.lines()
-            .filter(|l| l.contains("]: the file is empty"))
+            .filter(|l| {
+                l.contains("]: client HX-1 has no record of consent")
+                    || l.contains("]: the file is empty")
+            })
             .count()
     }
 
@@ -607,10 +611,10 @@ mod tests {
             embedded(Language::ZhCn),
         );
         assert!(
-            out.contains("]: 文件是空的"),
+            out.contains("]: 客户 HX-1 没有同意处理个人信息的记录"),
             "the diagnostic itself in Chinese: {out}"
         );
-        assert!(!out.contains("the file is empty"), "{out}");
+        assert!(!out.contains("has no record of consent"), "{out}");
         assert!(out.contains("上面完整列出了 2 条警告中的 1 条。全部 2 条按类别：\n  2 × consent-missing  缺少授权同意\n查看全部警告：dataroom check room（"), "{out}");
     }
 
