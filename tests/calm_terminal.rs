@@ -57,8 +57,8 @@ fn full_warnings(out: &str) -> usize {
         .count()
 }
 
-/// The catalogue (en or zh-CN) the summary is worded from: the CLI's language
-/// may follow the room's one day; the structure must not change with it.
+/// The catalogue (en or zh-CN) the summary is worded from: the structure must
+/// not change with the CLI's language (the harness asks for English).
 fn summary_strings(out: &str) -> &'static Strings {
     [Language::En, Language::ZhCn]
         .into_iter()
@@ -209,4 +209,48 @@ fn a_failed_build_still_shows_every_error_but_only_twenty_warnings() {
     );
     assert_eq!(full_warnings(&r.stderr), 20, "{}", r.stderr);
     assert!(r.stderr.contains("60 × no-recent-service"), "{}", r.stderr);
+}
+
+#[test]
+fn a_chinese_build_words_the_warnings_their_summary_and_the_counts_in_chinese() {
+    let room = room_with_warnings();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let key = test_key(tmp.path());
+    let out = tmp.path().join("out");
+    let r = build(room.path(), &out, &key, &["--lang", "zh-CN"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let zh = embedded(Language::ZhCn);
+    let heading = fill(
+        text(zh, "build_warnings_shown"),
+        &[("shown", "20"), ("total", "90")],
+    );
+    assert!(r.stderr.contains(&heading), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "  60 × no-recent-service  {}\n",
+            text(zh, "finding_no_recent_service")
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.ends_with("0 个错误，90 个警告\n"),
+        "the counts in Chinese:\n{}",
+        r.stderr
+    );
+    // the twenty warnings in full are Chinese too, not the English catalogue's
+    let in_full: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("[no-recent-service]:"))
+        .collect();
+    assert!(!in_full.is_empty(), "{}", r.stderr);
+    assert!(
+        in_full.iter().all(|l| l.contains("客户 GEN-")),
+        "{}",
+        r.stderr
+    );
+    for english in ["has had no service", "warning(s)", "warnings are shown"] {
+        assert!(!r.stderr.contains(english), "{english}:\n{}", r.stderr);
+    }
 }
