@@ -580,6 +580,25 @@ fn a_file_the_user_adds_to_the_output_during_a_build_is_never_deleted() {
 }
 
 #[test]
+fn a_lock_released_a_moment_ago_is_not_another_build() {
+    // A forked child briefly inherits the lock's file description (until it
+    // execs), so a lock just released can look held for a few milliseconds;
+    // that once failed this file's tests under load. Here the holder lets go
+    // after 100 ms, while the second begin is already waiting.
+    use dataroom::publish::Staging;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("out");
+    let holder = Staging::begin(&out).expect("begin");
+    let released = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        drop(holder);
+    });
+    let second = Staging::begin(&out);
+    released.join().expect("holder thread");
+    assert!(second.is_ok(), "{:?}", second.err().map(|e| e.to_string()));
+}
+
+#[test]
 fn a_second_concurrent_build_fails_and_leaves_the_first_alone() {
     use dataroom::publish::Staging;
     let tmp = tempfile::tempdir().expect("tmp");

@@ -53,6 +53,9 @@ fn lock_path(out: &Path) -> PathBuf {
     out.with_file_name(format!(".{name}.lock"))
 }
 
+/// How long `begin` waits for a lock released a moment ago.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_millis(500);
+
 fn lock_output(out: &Path) -> io::Result<fs::File> {
     let path = lock_path(out);
     let file = fs::OpenOptions::new()
@@ -60,7 +63,18 @@ fn lock_output(out: &Path) -> io::Result<fs::File> {
         .truncate(false)
         .write(true)
         .open(&path)?;
-    match file.try_lock() {
+    // A lock held for a moment only is not another build: a child process that
+    // this process (or a test harness) forks inherits the lock's file description
+    // until it execs, so a lock just released can still look held for a few
+    // milliseconds. Wait that out; a real concurrent build holds it far longer.
+    let deadline = std::time::Instant::now() + LOCK_PATIENCE;
+    let mut held = file.try_lock();
+    while matches!(held, Err(fs::TryLockError::WouldBlock)) && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        held = file.try_lock();
+    }
+    match held {
         Ok(()) => Ok(file),
         Err(fs::TryLockError::WouldBlock) => Err(io::Error::new(
             io::ErrorKind::WouldBlock,
