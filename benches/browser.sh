@@ -5,7 +5,8 @@
 #   benches/browser.sh 100000 5           # N clients, RUNS runs
 #   BENCH_PROFILE=dev benches/browser.sh  # the dev build instead of --release
 #
-# Generates an N-client room (examples/gen_room.rs), builds it sealed into a
+# Generates an N-client room (examples/gen_room.rs; without the example's
+# audiences and NDA, so one password), builds it sealed into a
 # temporary folder (output on tmpfs when /dev/shm is writable), then times
 # unlock, #/clients, #/payments and a client page in headless Chromium from
 # file:// (benches/browser.mjs) and prints p50/p95. Needs Chromium and

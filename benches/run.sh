@@ -7,7 +7,9 @@
 #   BENCH_KEEP=1 benches/run.sh         # keep the generated rooms and outputs
 #   BENCH_IDLE_WAIT=0 benches/run.sh    # do not wait for a quiet machine
 #
-# For each size N it generates a synthetic room (examples/gen_room.rs), checks
+# For each size N it generates a synthetic room (examples/gen_room.rs: the
+# example's settings without its audiences and NDA, so one DATAROOM_PASSWORD
+# and figures comparable with earlier ones and Hugo), checks
 # that it has 0 errors, then, RUNS times, times under /usr/bin/time -v:
 #   - dataroom check ROOM
 #   - dataroom build ROOM --out OUT --sign-key KEY --timings   (fresh OUT each run)

@@ -1,9 +1,13 @@
 //! Synthetic rooms for the benchmark (see benches/run.sh and BENCHMARKS.md).
 //!
-//!     cargo run --release --example gen_room -- N OUT_DIR
+//!     cargo run --release --example gen_room -- [--audiences] N OUT_DIR
 //!         a dataroom room: dataroom.yaml, policies/, checklists/, training/ and
 //!         attachments/ copied from example-dataroom, plus N clients in
-//!         clients/GEN-000001.yaml … (same YAML shape as example-dataroom/clients)
+//!         clients/GEN-000001.yaml … (same YAML shape as example-dataroom/clients).
+//!         The example's `audiences:`, `nda:` and `watermark:` are dropped, so
+//!         the room takes one DATAROOM_PASSWORD and the figures stay comparable
+//!         with earlier ones and Hugo; `--audiences` keeps them (then build
+//!         with DATAROOM_PASSWORD_MANAGEMENT and DATAROOM_PASSWORD_SERVICE_STAFF).
 //!
 //!     cargo run --release --example gen_room -- --hugo N OUT_DIR
 //!         the same N clients as a minimal Hugo site: config.toml, one layout
@@ -23,6 +27,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::{Datelike, Duration, NaiveDate};
+
+#[path = "../tests/common/without_audiences.rs"]
+mod without_audiences;
 
 /// SplitMix64: tiny, fast, good enough for test data.
 struct Rng(u64);
@@ -805,10 +812,16 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn write_room(n: u64, out: &Path) -> std::io::Result<()> {
+/// The example's settings, its audiences, NDA and watermark kept or dropped.
+fn write_room(n: u64, out: &Path, audiences: bool) -> std::io::Result<()> {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("example-dataroom");
     fs::create_dir_all(out)?;
-    fs::copy(example.join("dataroom.yaml"), out.join("dataroom.yaml"))?;
+    let settings = fs::read_to_string(example.join("dataroom.yaml"))?;
+    let settings = match audiences {
+        true => settings,
+        false => without_audiences::settings(&settings),
+    };
+    fs::write(out.join("dataroom.yaml"), settings)?;
     for dir in ["policies", "checklists", "training", "attachments"] {
         copy_dir(&example.join(dir), &out.join(dir))?;
     }
@@ -848,16 +861,17 @@ fn write_hugo(n: u64, out: &Path) -> std::io::Result<()> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (hugo, rest) = match args.first().map(String::as_str) {
-        Some("--hugo") => (true, &args[1..]),
-        _ => (false, &args[..]),
+    let (hugo, audiences, rest) = match args.first().map(String::as_str) {
+        Some("--hugo") => (true, false, &args[1..]),
+        Some("--audiences") => (false, true, &args[1..]),
+        _ => (false, false, &args[..]),
     };
     let (Some(n), Some(out), 2) = (
         rest.first().and_then(|s| s.parse::<u64>().ok()),
         rest.get(1),
         rest.len(),
     ) else {
-        eprintln!("usage: gen_room [--hugo] N OUT_DIR");
+        eprintln!("usage: gen_room [--hugo | --audiences] N OUT_DIR");
         return ExitCode::from(2);
     };
     if n == 0 || n > 999_999 {
@@ -868,7 +882,7 @@ fn main() -> ExitCode {
     let result = if hugo {
         write_hugo(n, &out)
     } else {
-        write_room(n, &out)
+        write_room(n, &out, audiences)
     };
     match result {
         Ok(()) => {

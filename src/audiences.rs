@@ -36,6 +36,23 @@ pub struct Reader<'a> {
     pub audience: Option<Audience>,
 }
 
+impl Reader<'_> {
+    /// Whether this reader's view is the whole room as the seller wrote it:
+    /// no audience, or one that sees everything unmasked. Such readers share
+    /// the one render of the whole room; every other audience gets its own.
+    pub fn reads_the_whole_room(&self) -> bool {
+        self.audience
+            .as_ref()
+            .is_none_or(|a| a.sees.is_all() && a.mask.is_empty())
+    }
+}
+
+/// Whether the whole room must be rendered for `readers` (else only each
+/// audience's own view is).
+pub fn someone_reads_the_whole_room(readers: &[Reader]) -> bool {
+    readers.iter().any(Reader::reads_the_whole_room)
+}
+
 /// What every reader accepts and carries, whatever its audience.
 pub struct GateSettings {
     pub nda: Option<NdaText>,
@@ -111,13 +128,14 @@ fn nda_of(doc: &Document) -> NdaText {
     }
 }
 
-/// Renders each reader's view and seals them all. `full` is the room
-/// rendered for a reader who sees everything, reused for readers without an
-/// audience (no second render).
+/// Renders each reader's view and seals them all. `full` is the whole room
+/// rendered, given when [`someone_reads_the_whole_room`]: the readers who do
+/// ([`Reader::reads_the_whole_room`]) are sealed from it, not rendered again.
+/// Returns the files written and the pages of the largest view.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn seal_readers(
     room: &Room,
-    full: &render::Site,
+    full: Option<&render::Site>,
     theme: &Theme,
     engine: &Engine,
     extras: &Extras,
@@ -125,13 +143,13 @@ pub(crate) fn seal_readers(
     gate: &GateSettings,
     params: &SealParams,
     staging: &Staging,
-) -> Result<Vec<Written>, String> {
+) -> Result<(Vec<Written>, usize), String> {
+    // An audience's own room: only for one that does not read the whole room.
     let rooms: Vec<Option<Room>> = readers
         .iter()
-        .map(|r| {
-            r.audience
-                .as_ref()
-                .map(|a| room_for(room, &a.sees, &a.mask))
+        .map(|r| match &r.audience {
+            Some(a) if !r.reads_the_whole_room() => Some(room_for(room, &a.sees, &a.mask)),
+            _ => None,
         })
         .collect();
     let sites: Vec<Option<render::Site>> = readers
@@ -150,9 +168,13 @@ pub(crate) fn seal_readers(
         .map(|(r, (own, site))| {
             let shown = own.as_ref().unwrap_or(room);
             let audience = r.audience.as_ref();
-            View {
+            let site = site
+                .as_ref()
+                .or(full)
+                .ok_or("a reader of the whole room needs its render")?;
+            Ok(View {
                 password: r.password,
-                site: site.as_ref().unwrap_or(full),
+                site,
                 attachments: shown.attachments.iter().collect(),
                 audience: audience.map(|a| a.name.clone()),
                 denied: audience.map(|a| a.sees.denied()).unwrap_or_default(),
@@ -161,10 +183,11 @@ pub(crate) fn seal_readers(
                     nda: gate.nda.clone(),
                     watermark: gate.watermark,
                 }),
-            }
+            })
         })
-        .collect();
-    crate::seal::site::seal_site(
+        .collect::<Result<_, &str>>()?;
+    let pages = views.iter().map(|v| v.site.pages.len()).max().unwrap_or(0);
+    let written = crate::seal::site::seal_site(
         &views,
         theme,
         engine,
@@ -174,7 +197,8 @@ pub(crate) fn seal_readers(
         params.state_secret,
         staging,
         params.progress,
-    )
+    )?;
+    Ok((written, pages))
 }
 
 #[cfg(test)]
@@ -207,6 +231,8 @@ mod tests {
     struct Sealed {
         _dir: tempfile::TempDir,
         site: std::path::PathBuf,
+        /// The rooms `seal_readers` rendered (besides the whole room).
+        renders: usize,
     }
 
     /// Seals the small fixture room for `readers` into a fresh folder.
@@ -225,9 +251,10 @@ mod tests {
         let engine = Engine::new(&theme, room.settings.language).expect("engine");
         let dir = tempfile::tempdir().expect("tempdir");
         let staging = Staging::begin(&dir.path().join("out")).expect("staging");
+        let renders_before = render::RENDERS.with(std::cell::Cell::get);
         seal_readers(
             &room,
-            &full,
+            Some(&full),
             &theme,
             &engine,
             &extras,
@@ -246,9 +273,14 @@ mod tests {
             &staging,
         )
         .expect("seals");
+        let renders = render::RENDERS.with(std::cell::Cell::get) - renders_before;
         staging.commit().expect("commit");
         let site = dir.path().join("out/site");
-        Sealed { _dir: dir, site }
+        Sealed {
+            _dir: dir,
+            site,
+            renders,
+        }
     }
 
     fn two_audiences() -> Sealed {
@@ -366,6 +398,44 @@ mod tests {
         // The confirmation lists the audiences, names and sections.
         assert!(management.text.contains("收购方热线组") && management.text.contains("基本信息"));
         assert!(!management.text.contains(STAFF) && !management.text.contains(MANAGEMENT));
+    }
+
+    #[test]
+    fn an_audience_that_sees_the_whole_room_unmasked_is_not_rendered_again() {
+        // The board sees everything unmasked: sealed from the whole room's
+        // render. Only the hotline's own view is rendered.
+        assert_eq!(two_audiences().renders, 1);
+        let one = seal(&[Reader {
+            password: MANAGEMENT,
+            audience: None,
+        }]);
+        assert_eq!(one.renders, 0);
+    }
+
+    #[test]
+    fn the_whole_room_is_rendered_only_when_a_reader_reads_it() {
+        let reader = |sees: Sees, mask: &[MaskedField]| Reader {
+            password: STAFF,
+            audience: Some(Audience {
+                name: "x".into(),
+                sees,
+                mask: mask.iter().copied().collect(),
+            }),
+        };
+        let no_audience = Reader {
+            password: STAFF,
+            audience: None,
+        };
+        assert!(someone_reads_the_whole_room(&[no_audience]));
+        assert!(someone_reads_the_whole_room(&[
+            reader(Sees::all(), &[]),
+            reader(staff_sees(), &[])
+        ]));
+        // Everyone sees a part, or masked values: each gets its own render only.
+        assert!(!someone_reads_the_whole_room(&[
+            reader(staff_sees(), &[]),
+            reader(Sees::all(), &[MaskedField::Phone])
+        ]));
     }
 
     fn payload_files(site: &Path) -> BTreeMap<String, Vec<u8>> {

@@ -153,7 +153,9 @@ fn check_theme(loaded: &mut Loaded) {
 /// exports and navigation, and the engine that wraps them into documents.
 struct Rendered {
     theme: Theme,
-    site: render::Site,
+    /// The whole room; `None` when no reader reads it (every audience sees
+    /// only part of it or masked values, and gets its own render).
+    site: Option<render::Site>,
     engine: Engine,
 }
 
@@ -161,9 +163,13 @@ fn render_stage(
     room: &room::Room,
     selection: Selection,
     extras: &render::Extras,
+    whole_room: bool,
 ) -> Result<Rendered, Diagnostic> {
     let theme = Theme::load(&room.theme);
-    let site = render::render(room, &theme, selection, extras)?;
+    let site = match whole_room {
+        true => Some(render::render(room, &theme, selection, extras)?),
+        false => None,
+    };
     let engine = Engine::new(&theme, room.settings.language)?;
     Ok(Rendered {
         theme,
@@ -189,7 +195,8 @@ pub fn preview(room_dir: &Path) -> Result<publish::plain::MemorySite, BuildError
         theme,
         site,
         engine,
-    } = render_stage(&room, Selection::All, &extras)?;
+    } = render_stage(&room, Selection::All, &extras, true)?;
+    let site = site.ok_or_else(|| "the preview renders the whole room".to_string())?;
     Ok(publish::plain::memory_site(
         &site,
         &room.attachments,
@@ -246,11 +253,20 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
         ),
         false,
     );
+    // The key slots first: whether anyone reads the whole room decides
+    // whether it is rendered (an audience with its own view gets its own).
+    let readers = match opts.selection {
+        Selection::All => Some(audiences::readers(&room, opts.passwords)?),
+        Selection::TrainingOnly => None,
+    };
+    let whole_room = readers
+        .as_deref()
+        .is_none_or(audiences::someone_reads_the_whole_room);
     let Rendered {
         theme,
         site,
         engine,
-    } = render_stage(&room, opts.selection, &extras)?;
+    } = render_stage(&room, opts.selection, &extras, whole_room)?;
     lap("render", &mut timings);
 
     let staging = Staging::begin(opts.out)
@@ -262,9 +278,8 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
         i18n::text(cli_strings, "build_stage_seal").to_string(),
         opts.selection == Selection::All, // the training site is not counted
     );
-    let written = match opts.selection {
-        Selection::All => {
-            let readers = audiences::readers(&room, opts.passwords)?;
+    let (written, pages) = match (&readers, &site) {
+        (Some(readers), _) => {
             let public_title = room.settings.public_title.clone().unwrap_or_else(|| {
                 engine
                     .strings
@@ -275,11 +290,11 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
             let state_secret = state_secret(&opts.signer.secret, &site_id);
             audiences::seal_readers(
                 &room,
-                &site,
+                site.as_ref(),
                 &theme,
                 &engine,
                 &extras,
-                &readers,
+                readers,
                 &audiences::gate_settings(&room),
                 &audiences::SealParams {
                     iterations: opts.iterations,
@@ -291,19 +306,22 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
                 &staging,
             )?
         }
-        Selection::TrainingOnly => publish::plain::plain_site(
-            &site,
-            &room.attachments,
-            &theme,
-            &engine,
-            &site_id,
-            &publish::plain::Target::Disk {
-                staging: &staging,
-                prefix: "site/",
-            },
-        )?,
+        (None, Some(site)) => (
+            publish::plain::plain_site(
+                site,
+                &room.attachments,
+                &theme,
+                &engine,
+                &site_id,
+                &publish::plain::Target::Disk {
+                    staging: &staging,
+                    prefix: "site/",
+                },
+            )?,
+            site.pages.len(),
+        ),
+        (None, None) => return Err("the training site renders the whole room".to_string().into()),
     };
-    let pages = site.pages.len();
     lap("seal+write", &mut timings);
 
     terminal::show_stage(

@@ -15,10 +15,6 @@ use dataroom::seal;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("example-dataroom")
-}
-
 struct Built {
     _tmp: tempfile::TempDir,
     dir: PathBuf,
@@ -37,20 +33,22 @@ fn signing_pub(key: &Path) -> PathBuf {
     dataroom::publish::signing::public_path_for(key)
 }
 
-/// Builds `room` with the signing key in `key_dir` (made there on first use).
+/// Builds `room` (the example or a copy, with its two audiences) with the
+/// signing key in `key_dir` (made there on first use).
 fn build_room(room: &Path, key_dir: Option<&Path>) -> Built {
     let tmp = tempfile::tempdir().expect("tmp");
     let key = test_key(key_dir.unwrap_or(tmp.path()));
     let out = tmp.path().join("handover");
-    let r = run(bin()
-        .arg("build")
-        .arg(room)
-        .arg("--out")
-        .arg(&out)
-        .arg("--sign-key")
-        .arg(&key)
-        .env("DATAROOM_PASSWORD", PASSWORD)
-        .env("SOURCE_DATE_EPOCH", "1765756800"));
+    let r = run(with_example_passwords(
+        bin()
+            .arg("build")
+            .arg(room)
+            .arg("--out")
+            .arg(&out)
+            .arg("--sign-key")
+            .arg(&key)
+            .env("SOURCE_DATE_EPOCH", "1765756800"),
+    ));
     assert_eq!(r.code, 0, "build failed: {}", r.all());
     let zip = zip_in(&out);
     Built {
@@ -346,18 +344,6 @@ fn size_profile(built: &Built) -> (Vec<u64>, Vec<usize>) {
     (files, pack_lines)
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from).into_iter().flatten() {
-        let rel = e.path().strip_prefix(from).expect("under");
-        let dest = to.join(rel);
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).expect("mkdir");
-        } else {
-            std::fs::copy(e.path(), &dest).expect("copy");
-        }
-    }
-}
-
 #[test]
 fn sizes_do_not_reveal_a_clients_record_or_attachment_size() {
     // Same folder name and signing key: only the content differs.
@@ -389,12 +375,13 @@ fn sizes_do_not_reveal_a_clients_record_or_attachment_size() {
     );
 }
 
-/// The decrypted index of a build, and the opener that read it.
+/// The decrypted index of a build as management (who sees every page) opens
+/// it, and the opener that read it.
 fn open_index(site: &Path) -> (seal::Opener, seal::site::SealedIndex) {
     let header_js = std::fs::read_to_string(site.join("data/header.js")).expect("header");
     let header = seal::parse_header(&header_js).expect("header parses");
-    let index_id = header.index.clone();
-    let opener = seal::Opener::unlock(header, PASSWORD).expect("unlocks");
+    let opener = seal::Opener::unlock(header, MANAGEMENT_PASSWORD).expect("unlocks");
+    let index_id = opener.index_id().to_string();
     let js = std::fs::read(site.join(format!("data/{index_id}.js"))).expect("index");
     let index = serde_json::from_slice(
         &opener
@@ -466,7 +453,7 @@ fn restore_writes_personal_data_for_the_owner_only() {
         .arg(&built.zip)
         .arg("--out")
         .arg(&restored)
-        .env("DATAROOM_PASSWORD", PASSWORD));
+        .env("DATAROOM_PASSWORD", MANAGEMENT_PASSWORD));
     assert_eq!(r.code, 0, "{}", r.all());
     let mut checked = 0;
     for e in walkdir::WalkDir::new(&restored).into_iter().flatten() {
@@ -534,7 +521,7 @@ fn restore_refuses_a_header_downgraded_below_the_minimum_iterations() {
         .arg(copy.join("site"))
         .arg("--out")
         .arg(copy.join("restored"))
-        .env("DATAROOM_PASSWORD", PASSWORD));
+        .env("DATAROOM_PASSWORD", MANAGEMENT_PASSWORD));
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(
         r.stderr.contains("fewer than the minimum 600000"),
@@ -608,7 +595,7 @@ fn a_second_concurrent_build_fails_and_leaves_the_first_alone() {
     let running = Staging::begin(&out).expect("begin");
     running.write("site/a.txt", b"in progress").expect("write");
     // ... and a second build of the same --out (another process).
-    let r = build(&example(), &out, &key, &[]);
+    let r = build_example(&example(), &out, &key, &[]);
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(
         r.stderr
@@ -623,7 +610,7 @@ fn a_second_concurrent_build_fails_and_leaves_the_first_alone() {
     running.commit().expect("the first build finishes");
     assert!(out.join("site/a.txt").exists());
     // Once it is done, the next build goes through.
-    let r = build(&example(), &out, &key, &[]);
+    let r = build_example(&example(), &out, &key, &[]);
     assert_eq!(r.code, 0, "{}", r.all());
 }
 

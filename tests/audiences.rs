@@ -416,3 +416,91 @@ fn a_room_without_audiences_takes_one_password_file() {
         r.stderr
     );
 }
+
+/// `restore --compare` of the example room as each audience restored it.
+struct Compared {
+    _work: tempfile::TempDir,
+    out: std::path::PathBuf,
+}
+
+impl Compared {
+    /// The example room built with both audiences' passwords.
+    fn example() -> Compared {
+        let work = tempfile::tempdir().expect("temp dir");
+        let key = test_key(work.path());
+        let out = work.path().join("out");
+        let r = build_example(&example(), &out, &key, &[]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        Compared { _work: work, out }
+    }
+
+    /// `restore --compare source` with `password`.
+    fn compare(&self, password: &str, source: &std::path::Path) -> Run {
+        let to = tempfile::tempdir().expect("temp dir");
+        run(bin()
+            .arg("restore")
+            .arg(&self.out)
+            .arg("--out")
+            .arg(to.path().join("restored"))
+            .arg("--compare")
+            .arg(source)
+            .env("DATAROOM_PASSWORD", password))
+    }
+}
+
+const IDENTICAL: &str =
+    "compare: every record, document and attachment of the source is present and identical";
+
+#[test]
+fn restore_compare_with_a_masked_audience_compares_what_it_sees() {
+    let built = Compared::example();
+    // A genuine room compares clean for both audiences: the staff's masked
+    // phones, addresses and 身份证 are what its view of the source shows too,
+    // and the confirmation lists the audiences for both.
+    for password in [common::STAFF_PASSWORD, MANAGEMENT_PASSWORD] {
+        let r = built.compare(password, &example());
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(r.stdout.contains(IDENTICAL), "{}", r.stdout);
+    }
+
+    // A source that differs in what the staff sees is reported: a name, and
+    // the last digits of a phone the staff sees masked (191****8582).
+    let changed = example_copy();
+    let client = changed.path().join("clients/individuals/HX-00010.yaml");
+    let text = std::fs::read_to_string(&client).expect("client");
+    assert!(text.contains("\"19117488582\""));
+    std::fs::write(
+        &client,
+        text.replacen("name: ", "name: 改", 1)
+            .replace("\"19117488582\"", "\"19117480000\""),
+    )
+    .expect("write");
+    let r = built.compare(common::STAFF_PASSWORD, changed.path());
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("different: client HX-00010 (clients/individuals/HX-00010.yaml): "),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains(IDENTICAL), "{}", r.stdout);
+    // The report shows the staff's view: the masked phone, never the full one.
+    assert!(!r.all().contains("19117480000") && !r.all().contains("19117488582"));
+}
+
+#[test]
+fn restore_compare_with_an_audience_the_source_no_longer_has_says_so() {
+    let built = Compared::example();
+    let renamed = example_copy();
+    let settings = renamed.path().join("dataroom.yaml");
+    let text = std::fs::read_to_string(&settings).expect("settings");
+    std::fs::write(&settings, text.replace("买方客服人员", "买方热线组")).expect("write");
+    let r = built.compare(common::STAFF_PASSWORD, renamed.path());
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("different: audience 买方客服人员 (dataroom.yaml): in the restored room, no longer in the source"),
+        "{}",
+        r.stdout
+    );
+}

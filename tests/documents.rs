@@ -4,13 +4,9 @@
 mod common;
 use common::*;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
-
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("example-dataroom")
-}
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
@@ -29,11 +25,13 @@ impl Restored {
     }
 }
 
+/// The example room built with its audiences and restored as management,
+/// who sees every handover document.
 fn restored_example() -> Restored {
     let tmp = tempfile::tempdir().expect("tmp");
     let key = test_key(tmp.path());
     let out = tmp.path().join("out");
-    let r = build(&example(), &out, &key, &[]);
+    let r = build_example(&example(), &out, &key, &[]);
     assert_eq!(r.code, 0, "{}", r.all());
     let dir = tmp.path().join("restored");
     let r = run(bin()
@@ -41,7 +39,7 @@ fn restored_example() -> Restored {
         .arg(&out)
         .arg("--out")
         .arg(&dir)
-        .env("DATAROOM_PASSWORD", PASSWORD));
+        .env("DATAROOM_PASSWORD", MANAGEMENT_PASSWORD));
     assert_eq!(r.code, 0, "{}", r.all());
     Restored {
         _tmp: tmp,
@@ -118,6 +116,9 @@ fn confirmation_names_parties_counts_and_keys() {
         "上海悦宁物业服务有限公司",
         "2026-12-15",
         "signature-lines",
+        // The audiences, by name (never their passwords).
+        "买方管理层",
+        "买方客服人员",
     ] {
         assert!(page.contains(needle), "{needle} missing");
     }
@@ -153,6 +154,7 @@ fn confirmation_names_parties_counts_and_keys() {
         "key id {key_id} not on the confirmation"
     );
     assert!(page.contains(&fp), "fingerprint not on the confirmation");
+    assert!(!page.contains(MANAGEMENT_PASSWORD) && !page.contains(STAFF_PASSWORD));
     assert!(page.contains(&format!("<td class=\"num\">{}</td>", clients().len())));
     let _ = r.build_stdout;
 }

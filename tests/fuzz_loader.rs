@@ -28,7 +28,7 @@ const LOADERS: [Loader; 5] = [
 
 /// Every file under `example-dataroom/<dir>` with the loader that reads it.
 fn seeds() -> Vec<(Loader, Vec<u8>)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("example-dataroom");
+    let root = common::example();
     let mut out = vec![(
         Loader::Settings,
         std::fs::read(root.join("dataroom.yaml")).expect("dataroom.yaml"),

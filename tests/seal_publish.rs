@@ -11,10 +11,6 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("example-dataroom")
-}
-
 /// A stock tool the tests compare against. Under CI it must be installed (the
 /// README's test command installs it); elsewhere too, unless explicitly skipped.
 fn require_tool(name: &str) -> bool {
@@ -46,18 +42,20 @@ struct Built {
     zip: PathBuf,
 }
 
-fn build_example(extra_env: &[(&str, &str)]) -> Built {
+/// The example room built, with its two audiences, into a fresh folder.
+fn built_example(extra_env: &[(&str, &str)]) -> Built {
     let tmp = tempfile::tempdir().expect("tmp");
     let key = test_key(tmp.path());
     let out = tmp.path().join("handover");
     let mut cmd = bin();
-    cmd.arg("build")
-        .arg(example())
-        .arg("--out")
-        .arg(&out)
-        .arg("--sign-key")
-        .arg(&key)
-        .env("DATAROOM_PASSWORD", PASSWORD);
+    with_example_passwords(
+        cmd.arg("build")
+            .arg(example())
+            .arg("--out")
+            .arg(&out)
+            .arg("--sign-key")
+            .arg(&key),
+    );
     for (k, v) in extra_env {
         cmd.env(k, v);
     }
@@ -112,6 +110,10 @@ fn secrets() -> Vec<(String, String)> {
     values.push(("seller".into(), room.settings.seller.name.clone()));
     values.push(("buyer".into(), room.settings.buyer.name.clone()));
     values.push(("room title".into(), room.settings.title.clone()));
+    // The public files name no audience (only the number of key slots shows).
+    for a in room.audiences() {
+        values.push((format!("audience {}", a.id), a.name.clone()));
+    }
     let mut encoded = Vec::new();
     for (what, v) in values {
         encoded.push((format!("{what} (raw)"), v.clone()));
@@ -168,7 +170,7 @@ fn zip_entries(zip: &Path) -> BTreeMap<String, Vec<u8>> {
 
 #[test]
 fn nothing_confidential_in_plaintext() {
-    let built = build_example(&[]);
+    let built = built_example(&[]);
     let secrets = secrets();
     assert!(
         secrets.len() > 200,
@@ -215,7 +217,7 @@ fn nothing_confidential_in_plaintext() {
 
 #[test]
 fn stock_tools_accept_the_signatures() {
-    let built = build_example(&[]);
+    let built = built_example(&[]);
     let site = built.out.join("site");
     if require_tool("sha256sum") {
         let r = run(std::process::Command::new("sha256sum")
@@ -246,13 +248,15 @@ fn stock_tools_accept_the_signatures() {
     for f in all_files(&built.out) {
         let text = String::from_utf8_lossy(&std::fs::read(&f).expect("read")).into_owned();
         assert!(!text.contains(secret_line), "secret key in {}", f.display());
-        assert!(!text.contains(PASSWORD), "password in {}", f.display());
+        for password in [MANAGEMENT_PASSWORD, STAFF_PASSWORD] {
+            assert!(!text.contains(password), "password in {}", f.display());
+        }
     }
 }
 
 #[test]
 fn verify_passes_then_catches_every_flipped_byte() {
-    let built = build_example(&[]);
+    let built = built_example(&[]);
     let site = built.out.join("site");
     let r = run(bin().arg("verify").arg(&built.out));
     assert_eq!(r.code, 0, "{}", r.all());
@@ -311,7 +315,7 @@ fn verify_passes_then_catches_every_flipped_byte() {
 
 #[test]
 fn tampered_zip_fails_verification() {
-    let built = build_example(&[]);
+    let built = built_example(&[]);
     let mut bytes = std::fs::read(&built.zip).expect("zip");
     // Flip a byte inside a stored payload (stored entries are not compressed).
     let pos = bytes
@@ -328,7 +332,7 @@ fn tampered_zip_fails_verification() {
 
 #[test]
 fn restore_round_trip_and_compare() {
-    let built = build_example(&[]);
+    let built = built_example(&[]);
     let restored = built.out.parent().expect("parent").join("restored");
     let r = run(bin()
         .arg("restore")
@@ -337,7 +341,7 @@ fn restore_round_trip_and_compare() {
         .arg(&restored)
         .arg("--compare")
         .arg(example())
-        .env("DATAROOM_PASSWORD", PASSWORD));
+        .env("DATAROOM_PASSWORD", MANAGEMENT_PASSWORD));
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(
         r.stdout.contains(
@@ -378,7 +382,8 @@ fn restore_round_trip_and_compare() {
         .join("clients/individuals/HX-00010.yaml");
     let text = std::fs::read_to_string(&client).expect("client");
     std::fs::write(&client, text.replacen("name: ", "name: 改", 1)).expect("write");
-    std::fs::remove_file(changed_source.path().join("policies/nda.md")).expect("nda exists");
+    std::fs::remove_file(changed_source.path().join("policies/risk-management.md"))
+        .expect("the policy exists");
     let r = run(bin()
         .arg("restore")
         .arg(&built.zip)
@@ -386,7 +391,7 @@ fn restore_round_trip_and_compare() {
         .arg(built.out.parent().expect("p").join("r3"))
         .arg("--compare")
         .arg(changed_source.path())
-        .env("DATAROOM_PASSWORD", PASSWORD));
+        .env("DATAROOM_PASSWORD", MANAGEMENT_PASSWORD));
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(
         r.stdout
@@ -397,7 +402,7 @@ fn restore_round_trip_and_compare() {
     assert!(r.stdout.contains("→ \"改"), "{}", r.stdout);
     assert!(
         r.stdout.contains(
-            "different: document policies/nda: in the restored room, no longer in the source"
+            "different: document policies/risk-management: in the restored room, no longer in the source"
         ),
         "{}",
         r.stdout
@@ -406,7 +411,7 @@ fn restore_round_trip_and_compare() {
 
 #[test]
 fn restore_refuses_a_tampered_room() {
-    let built = build_example(&[]);
+    let built = built_example(&[]);
     let site = built.out.join("site");
     let header = site.join("data/header.js");
     let text = std::fs::read_to_string(&header).expect("header");
@@ -416,19 +421,10 @@ fn restore_refuses_a_tampered_room() {
         .arg(&built.out)
         .arg("--out")
         .arg(built.out.parent().expect("p").join("r"))
-        .env("DATAROOM_PASSWORD", PASSWORD));
+        .env("DATAROOM_PASSWORD", MANAGEMENT_PASSWORD));
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(r.stderr.contains("failed verification"), "{}", r.stderr);
     assert!(!built.out.parent().expect("p").join("r").exists());
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for f in all_files(from) {
-        let rel = f.strip_prefix(from).expect("rel");
-        let dest = to.join(rel);
-        std::fs::create_dir_all(dest.parent().expect("parent")).expect("mkdir");
-        std::fs::copy(&f, &dest).expect("copy");
-    }
 }
 
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -440,7 +436,7 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 #[test]
 fn failed_build_leaves_previous_output_intact() {
-    let built = build_example(&[]);
+    let built = built_example(&[]);
     let before = snapshot(&built.out);
     let broken = tempfile::tempdir().expect("tmp");
     copy_dir(&example(), broken.path());
@@ -449,7 +445,7 @@ fn failed_build_leaves_previous_output_intact() {
         "id: [oops\n",
     )
     .expect("write");
-    let r = build(broken.path(), &built.out, &built.key, &[]);
+    let r = build_example(broken.path(), &built.out, &built.key, &[]);
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(r.stderr.contains("HX-00010.yaml:1:"), "{}", r.stderr);
     assert_eq!(before, snapshot(&built.out), "the previous output changed");
@@ -458,7 +454,7 @@ fn failed_build_leaves_previous_output_intact() {
 #[cfg(unix)]
 #[test]
 fn killed_build_leaves_previous_output_intact() {
-    let built = build_example(&[]);
+    let built = built_example(&[]);
     let before = snapshot(&built.out);
     // A larger room takes long enough to be killed mid-way.
     let big = tempfile::tempdir().expect("tmp");
@@ -474,15 +470,16 @@ fn killed_build_leaves_previous_output_intact() {
         .expect("write");
     }
     for delay_ms in [150u64, 400, 900] {
-        let mut child = bin()
-            .arg("build")
-            .arg(big.path())
-            .arg("--out")
-            .arg(&built.out)
-            .arg("--sign-key")
-            .arg(&built.key)
-            .env("DATAROOM_PASSWORD", PASSWORD)
-            .stdout(std::process::Stdio::null())
+        let mut child = with_example_passwords(
+            bin()
+                .arg("build")
+                .arg(big.path())
+                .arg("--out")
+                .arg(&built.out)
+                .arg("--sign-key")
+                .arg(&built.key),
+        )
+        .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("spawn");
@@ -503,7 +500,7 @@ fn killed_build_leaves_previous_output_intact() {
         );
     }
     // The next build cleans up the leftovers and succeeds.
-    let r = build(&example(), &built.out, &built.key, &[]);
+    let r = build_example(&example(), &built.out, &built.key, &[]);
     assert_eq!(r.code, 0, "{}", r.all());
     let leftovers: Vec<_> = std::fs::read_dir(built.out.parent().expect("p"))
         .expect("dir")
@@ -515,8 +512,8 @@ fn killed_build_leaves_previous_output_intact() {
 
 #[test]
 fn zip_is_deterministic() {
-    let a = build_example(&[("SOURCE_DATE_EPOCH", "1765756800")]);
-    let b = build_example(&[("SOURCE_DATE_EPOCH", "1765756800")]);
+    let a = built_example(&[("SOURCE_DATE_EPOCH", "1765756800")]);
+    let b = built_example(&[("SOURCE_DATE_EPOCH", "1765756800")]);
     let layout = |zip: &Path| -> Vec<(String, u32, String, Option<u32>)> {
         let mut archive =
             zip::ZipArchive::new(std::fs::File::open(zip).expect("zip")).expect("zip");
@@ -643,6 +640,19 @@ fn passwords_made_of_the_rooms_own_words_are_refused() {
     let tmp = tempfile::tempdir().expect("tmp");
     let key = test_key(tmp.path());
     let out = tmp.path().join("out");
+    // The example has audiences: the service staff's password is the weak one.
+    let build_with_staff_password = |pw: &str| {
+        run(with_example_passwords(
+            bin()
+                .arg("build")
+                .arg(example())
+                .arg("--out")
+                .arg(&out)
+                .arg("--sign-key")
+                .arg(&key),
+        )
+        .env("DATAROOM_PASSWORD_SERVICE_STAFF", pw))
+    };
     for pw in [
         "上海洁净家政服务有限公司",
         "jiejingjiazheng2026",
@@ -650,7 +660,7 @@ fn passwords_made_of_the_rooms_own_words_are_refused() {
         "zhangwei19790412",
         "13916820457abc",
     ] {
-        let r = build_with_password(&example(), &out, &key, &[], Some(pw));
+        let r = build_with_staff_password(pw);
         assert_eq!(r.code, 1, "{pw} must be refused: {}", r.all());
         assert!(r.stderr.contains("密码太弱"), "{pw}: {}", r.stderr);
         assert!(r.stderr.contains("--allow-weak-password"), "{}", r.stderr);
@@ -662,7 +672,7 @@ fn passwords_made_of_the_rooms_own_words_are_refused() {
         assert!(!out.exists());
     }
     // The reason names the kind of weakness, in the room's language.
-    let r = build_with_password(&example(), &out, &key, &[], Some("zhangwei19790412"));
+    let r = build_with_staff_password("zhangwei19790412");
     assert!(r.stderr.contains("本数据室自己的词语"), "{}", r.stderr);
 
     // An English room: the same check, in English.

@@ -10,6 +10,9 @@ use sha2::{Digest, Sha256};
 use super::plain::{write_pages, write_static, Target};
 use super::verify::SiteFiles;
 use super::Staging;
+use crate::audiences::Audience;
+use crate::render::audience::room_for;
+use crate::render::registry::Sees;
 use crate::render::{self, Engine, Selection, Theme};
 use crate::room::DocKind;
 use crate::seal::site::SealedIndex;
@@ -162,6 +165,7 @@ pub fn restore(
         let iterations = opener.header.kdf.iterations;
         compare_with_source(
             source,
+            index.audience.as_deref(),
             signing,
             iterations,
             &fragments,
@@ -256,12 +260,16 @@ const DELETED: &str = "in the restored room, no longer in the source (deleted si
 const ADDED: &str = "in the source, not in the restored room (added since the build)";
 
 /// Compares the restored room with its source, record by record and field by
-/// field (the restored `exports/clients.json` against the source's records),
+/// field (the restored `exports/clients.json` against the source's records,
+/// or each client's page for an audience that does not see the exports),
 /// document by document and attachment by attachment. Pages that only show
 /// those (lists, handover documents) are counted, not listed, when the
-/// records explain them.
+/// records explain them. A room restored with an audience's password
+/// (`audience`, its name) is compared with the source as that audience sees
+/// it: its sections only, its masked values masked.
 fn compare_with_source(
     source: &Path,
+    audience: Option<&str>,
     signing: render::SigningInfo,
     kdf_iterations: u32,
     fragments: &BTreeMap<String, String>,
@@ -270,32 +278,50 @@ fn compare_with_source(
 ) -> Result<(), String> {
     let loaded = check(source, false);
     let findings: Vec<Diagnostic> = loaded.diagnostics.warnings().cloned().collect();
-    let room = loaded.room.ok_or_else(|| {
+    let whole = loaded.room.ok_or_else(|| {
         format!(
             "the source room {} has errors; run `dataroom check` on it",
             source.display()
         )
     })?;
-    let theme = Theme::load(&room.theme);
+    let theme = Theme::load(&whole.theme);
+    let listed: Vec<Audience> = whole.audiences().iter().map(Audience::of).collect();
+    let summaries = crate::audiences::summaries(&listed);
     let extras = render::Extras {
         findings: &findings,
         signing: Some(signing),
         kdf_iterations,
-        audiences: &[],
+        audiences: &summaries,
     };
-    let site = render::render(&room, &theme, Selection::All, &extras).map_err(|d| d.message)?;
     let mut found = Vec::new();
+    let shown = audience.and_then(|name| listed.iter().find(|a| a.name == name));
+    if let (Some(name), None) = (audience, shown) {
+        found.push(Difference {
+            what: format!("audience {name}"),
+            source_file: Some(room::settings::SETTINGS_FILE.to_string()),
+            change: DELETED.into(),
+        });
+    }
+    let own_room = shown.map(|a| room_for(&whole, &a.sees, &a.mask));
+    let room = own_room.as_ref().unwrap_or(&whole);
+    let sees = shown.map_or_else(Sees::all, |a| a.sees.clone());
+    let site = render::render_for(room, &theme, Selection::All, &extras, &sees)
+        .map_err(|d| d.message)?;
 
-    // Records, field by field.
-    let restored_clients: Vec<serde_json::Value> = files
-        .get(CLIENTS_JSON)
+    // Records, field by field: from the restored export when this reader
+    // sees the exports, else from each client's page.
+    let restored_export = files.get(CLIENTS_JSON);
+    let restored_clients: Vec<serde_json::Value> = restored_export
         .and_then(|bytes| serde_json::from_slice(bytes).ok())
         .unwrap_or_default();
-    let source_clients: Vec<serde_json::Value> = room
-        .clients
-        .iter()
-        .map(|c| serde_json::to_value(c).unwrap_or_default())
-        .collect();
+    let source_clients: Vec<serde_json::Value> = match restored_export {
+        Some(_) => room
+            .clients
+            .iter()
+            .map(|c| serde_json::to_value(c).unwrap_or_default())
+            .collect(),
+        None => Vec::new(),
+    };
     let by_id = |clients: &[serde_json::Value]| -> BTreeMap<String, serde_json::Value> {
         clients
             .iter()
@@ -351,12 +377,40 @@ fn compare_with_source(
         }
     }
 
-    // Documents: deleted, added, or their text changed (the first changed line).
     let source_pages: BTreeMap<&str, &str> = site
         .pages
         .iter()
         .map(|p| (p.route.as_str(), p.html.as_str()))
         .collect();
+    let mut explained: BTreeSet<&str> = BTreeSet::new();
+    if restored_export.is_none() {
+        let client_route = |r: &&str| r.strip_prefix("clients/").is_some_and(|id| !id.is_empty());
+        for route in fragments
+            .keys()
+            .map(String::as_str)
+            .chain(source_pages.keys().copied())
+            .filter(client_route)
+            .collect::<BTreeSet<_>>()
+        {
+            let id = &route["clients/".len()..];
+            let change = match (fragments.get(route), source_pages.get(route)) {
+                (Some(_), None) => Some(DELETED.to_string()),
+                (None, Some(_)) => Some(ADDED.to_string()),
+                (Some(old), Some(new)) if old != new => Some(first_changed_line(old, new)),
+                _ => None,
+            };
+            explained.insert(route);
+            if let Some(change) = change {
+                found.push(Difference {
+                    what: format!("client {id}"),
+                    source_file: client_file(id),
+                    change,
+                });
+            }
+        }
+    }
+
+    // Documents: deleted, added, or their text changed (the first changed line).
     let doc_prefixes: Vec<String> = DocKind::ALL
         .iter()
         .map(|k| format!("{}/", k.dir()))
@@ -368,7 +422,6 @@ fn compare_with_source(
         .cloned()
         .chain(room.documents.iter().map(|d| d.route()))
         .collect();
-    let mut explained: BTreeSet<&str> = BTreeSet::new();
     for route in doc_routes.iter().map(String::as_str) {
         let doc = room.documents.iter().find(|d| d.route() == route);
         let what = format!("document {route}");

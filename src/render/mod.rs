@@ -353,6 +353,13 @@ pub fn render(
     render_for(room, theme, selection, extras, &registry::Sees::all())
 }
 
+#[cfg(test)]
+thread_local! {
+    /// How many rooms [`render_for`] rendered on this thread, so a test can
+    /// prove a build renders nothing it does not use.
+    pub(crate) static RENDERS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Renders the pages a reader who sees `sees` gets (one audience's site; the
 /// room should be [`audience::room_for`] that audience).
 pub fn render_for(
@@ -362,6 +369,8 @@ pub fn render_for(
     extras: &Extras,
     sees: &registry::Sees,
 ) -> Result<Site, Diagnostic> {
+    #[cfg(test)]
+    RENDERS.with(|n| n.set(n.get() + 1));
     let engine = Engine::new(theme, room.settings.language)?;
     let view = views::RoomView::new(room, &engine.strings, selection, extras, sees);
     let specs = view.specs();

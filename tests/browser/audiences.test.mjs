@@ -1,5 +1,5 @@
-// Issue 9 on the real build: the example room with two audiences and its NDA
-// added (`audiences:` and `nda:` appended to a copy of its dataroom.yaml),
+// Issue 9 on the real build: the example room as it ships, with its two
+// audiences (买方管理层 sees all, 买方客服人员 a masked part) and its NDA,
 // built by the real binary, opened from file:// in Chromium and Firefox:
 // - the NDA comes before any content, the watermark after;
 // - the service staff's navigation has no 合同协议 / 支付记录 / 移交文件, a deep
@@ -12,47 +12,23 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { makeDrivers } from './drivers.mjs';
-import { fileUrl } from './helpers.mjs';
-import { REPO, ROOM, CLIENT_ID, CLIENT_PHONE, T } from './example-room.mjs';
+import { fileUrl, NDA_READER as READER } from './helpers.mjs';
+import { REPO, ROOM, CLIENT_ID, CLIENT_PHONE, T, PASSWORDS, AUDIENCE_NAMES, NDA_TITLE, runDataroom, buildExample } from './example-room.mjs';
 
 const BIN = process.env.DATAROOM_BIN ? path.resolve(process.env.DATAROOM_BIN) : path.join(REPO, 'target/debug/dataroom');
-const PASSWORDS = {
-  management: 'management 移交 password 2026 correct horse',
-  'service-staff': 'hotline 移交 password 2026 battery staple',
-};
-const STAFF = '收购方热线组';
-const BOARD = '收购方董事会';
-const READER = '王小明';
-const AUDIENCES = `
-audiences:
-  - id: management
-    name: ${BOARD}
-    sees: all
-  - id: service-staff
-    name: ${STAFF}
-    sees: [clients, services, policies, checklists, training]
-    mask: [id_number, credit_code, contact.phone, contact.address]
-nda: policies/nda.md
-`;
+const STAFF = AUDIENCE_NAMES['service-staff'];
+const BOARD = AUDIENCE_NAMES.management;
 
 let tmp;
 let url;
 
 before(() => {
   assert.ok(fs.existsSync(BIN), `the dataroom binary ${BIN} exists (set DATAROOM_BIN)`);
+  assert.ok(STAFF && BOARD, `the example names its two audiences: ${JSON.stringify(AUDIENCE_NAMES)}`);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dataroom-audiences-'));
-  const room = path.join(tmp, 'room');
-  fs.cpSync(ROOM, room, { recursive: true });
-  fs.appendFileSync(path.join(room, 'dataroom.yaml'), AUDIENCES);
-  const env = { ...process.env, NO_COLOR: '1', DATAROOM_LANG: 'en' };
-  delete env.DATAROOM_PASSWORD;
-  env.DATAROOM_PASSWORD_MANAGEMENT = PASSWORDS.management;
-  env.DATAROOM_PASSWORD_SERVICE_STAFF = PASSWORDS['service-staff'];
-  const run = (args) => execFileSync(BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env });
-  run(['keygen', '--out', path.join(tmp, 'key')]);
-  run(['build', room, '--out', path.join(tmp, 'out'), '--sign-key', path.join(tmp, 'key')]);
+  runDataroom(BIN, ['keygen', '--out', path.join(tmp, 'key')]);
+  buildExample(BIN, ROOM, path.join(tmp, 'out'), path.join(tmp, 'key'));
   url = fileUrl(path.join(tmp, 'out', 'site', 'index.html'));
 });
 
@@ -101,6 +77,7 @@ for (const [name, D] of Object.entries(drivers)) {
       assert.equal(await page.$('#watermark'), null, 'no watermark before acceptance');
       const nda = await page.$eval('#content .nda-gate', (g) => g.textContent);
       assert.ok(nda.includes(STAFF), 'the NDA names the audience');
+      assert.equal(await page.$eval('#nda-title', (h) => h.textContent), NDA_TITLE, "the NDA is the room's own policies/nda.md");
       assert.ok(!nda.includes(CLIENT_PHONE), 'no client data on the NDA screen');
 
       await accept(page);

@@ -1,6 +1,6 @@
 // An image in a document (`![…](attachments/…)`) shows in the sealed room:
-// the real Rust build of a copy of example-dataroom with an image added to a
-// policy, opened in Chromium. The image is an encrypted attachment; the app
+// the real Rust build of a copy of example-dataroom (without its audiences)
+// with an image added to a policy, opened in Chromium. The image is an encrypted attachment; the app
 // decrypts it into a blob: URL. Runs when DATAROOM_BIN names the built binary.
 
 import { describe, test, before, after } from 'node:test';
@@ -9,11 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { browserSkipReason, launchBrowser, newContext, openPage, unlock, fileUrl, closeWatchedContexts } from './helpers.mjs';
+import { copyExample } from './example-room.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const EXAMPLE = path.resolve(HERE, '../../example-dataroom');
 const BIN = process.env.DATAROOM_BIN ? path.resolve(process.env.DATAROOM_BIN) : '';
 const skip = !BIN ? 'DATAROOM_BIN is not set' : browserSkipReason();
 const PASSWORD = 'browser test password 2026 correct horse';
@@ -30,7 +28,8 @@ before(async () => {
   assert.ok(fs.existsSync(BIN), `DATAROOM_BIN=${BIN} does not exist`);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dataroom-images-'));
   const room = path.join(tmp, 'room');
-  fs.cpSync(EXAMPLE, room, { recursive: true });
+  // One password, no NDA gate: the image is looked at on the policy's page.
+  copyExample(room, { audiences: false });
   fs.mkdirSync(path.join(room, 'attachments', 'scans'), { recursive: true });
   fs.writeFileSync(path.join(room, 'attachments', 'scans', 'seal.png'), Buffer.from(PNG_2X3, 'base64'));
   fs.appendFileSync(path.join(room, 'policies', 'nda.md'), '\n![公章扫描件](attachments/scans/seal.png)\n');

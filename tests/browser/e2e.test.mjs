@@ -1,5 +1,6 @@
-// End-to-end against the REAL Rust build of example-dataroom, opened from
-// file:// in headless Chromium (no --allow-file-access-from-files, CSP on).
+// End-to-end against the REAL Rust build of example-dataroom (a copy without
+// its audiences and NDA: one password), opened from file:// in headless
+// Chromium (no --allow-file-access-from-files, CSP on).
 //
 //   node --test tests/browser/                      # binary: target/debug/dataroom
 //   DATAROOM_BIN=path/to/dataroom node --test tests/browser/e2e.test.mjs
@@ -18,7 +19,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { browserSkipReason, launchBrowser, newContext, openPage, unlock, waitForH1, fileUrl, closeWatchedContexts } from './helpers.mjs';
 import { tamperSiteCopy } from './tamper.mjs';
-import { REPO, ROOM, CLIENT_ID, CLIENT_NAME, CLIENT_PHONE, CLIENT_PHONE_SHOWN, CLIENT_PDF, ROOM_TITLE, CLIENT_IDS, LESSONS, T, text, storage, allStorage, assertStorageNamesNothing, settledProgress, assertNoRoomContent } from './example-room.mjs';
+import { REPO, ROOM, copyExample, CLIENT_ID, CLIENT_NAME, CLIENT_PHONE, CLIENT_PHONE_SHOWN, CLIENT_PDF, ROOM_TITLE, CLIENT_IDS, LESSONS, T, text, storage, allStorage, assertStorageNamesNothing, settledProgress, assertNoRoomContent } from './example-room.mjs';
 
 const BIN = process.env.DATAROOM_BIN ? path.resolve(process.env.DATAROOM_BIN) : path.join(REPO, 'target/debug/dataroom');
 const ARTIFACTS = process.env.E2E_ARTIFACTS ? path.resolve(process.env.E2E_ARTIFACTS) : path.join(REPO, 'target/e2e-artifacts');
@@ -173,8 +174,12 @@ describe('e2e: real build of example-dataroom', { skip, timeout: 120000 }, () =>
     fs.writeFileSync(path.join(tmp, 'pw'), `${PASSWORD}\n`);
     const key = path.join(tmp, 'key');
     keyIdFromKeygen = /key id:\s+([0-9A-F]{16})/.exec(run(['keygen', '--out', key]))[1];
-    run(['build', ROOM, '--out', path.join(tmp, 'sealed'), '--password-file', path.join(tmp, 'pw'), '--sign-key', key]);
-    run(['build', ROOM, '--only', 'training', '--out', path.join(tmp, 'training'), '--sign-key', key]);
+    // The sealed room with one password (its storage, deep links, tamper errors
+    // and handover documents); the example's audiences and NDA, the buyer's
+    // unlock → NDA → content, are audiences.test.mjs's and real-build.test.mjs's.
+    const room = copyExample(path.join(tmp, 'room'), { audiences: false });
+    run(['build', room, '--out', path.join(tmp, 'sealed'), '--password-file', path.join(tmp, 'pw'), '--sign-key', key]);
+    run(['build', room, '--only', 'training', '--out', path.join(tmp, 'training'), '--sign-key', key]);
     verifyOut = run(['verify', path.join(tmp, 'sealed')]);
     sealedSite = path.join(tmp, 'sealed', 'site');
     sealedUrl = fileUrl(path.join(sealedSite, 'index.html'));
@@ -533,7 +538,7 @@ describe('e2e: real build of example-dataroom', { skip, timeout: 120000 }, () =>
 
     before(() => {
       editRoom = path.join(tmp, 'edit', 'example-dataroom');
-      fs.cpSync(ROOM, editRoom, { recursive: true });
+      copyExample(editRoom, { audiences: false });
       editKey = path.join(tmp, 'edit-key');
       run(['keygen', '--out', editKey]);
       editOut = path.join(tmp, 'edit', 'out');

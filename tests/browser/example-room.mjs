@@ -12,13 +12,65 @@ import { fileURLToPath } from 'node:url';
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const ROOM = path.join(REPO, 'example-dataroom');
 
-/** Runs the real `dataroom` binary `bin` with `args`; its stdout, or an error with all it printed. */
-export function runDataroom(bin, args) {
+/** Runs the real `dataroom` binary `bin` with `args` (and `env` added to the
+ *  environment, which otherwise holds no room password); its stdout, or an
+ *  error with all it printed. */
+export function runDataroom(bin, args, env = {}) {
+  const base = { ...process.env, NO_COLOR: '1' };
+  for (const name of Object.keys(base)) if (name.startsWith('DATAROOM_PASSWORD')) delete base[name];
   try {
-    return execFileSync(bin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    return execFileSync(bin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...base, ...env } });
   } catch (e) {
     throw new Error(`\`dataroom ${args.join(' ')}\` failed (exit ${e.status}):\n${e.stdout || ''}\n${e.stderr || ''}`);
   }
+}
+
+// The example room has two audiences (dataroom.yaml `audiences:`) and an NDA.
+/** Each audience's password for the tests' builds of the example, by audience id. */
+export const PASSWORDS = {
+  management: 'management 移交 password 2026 correct horse',
+  'service-staff': 'hotline 移交 password 2026 battery staple',
+};
+const SETTINGS = fs.readFileSync(path.join(ROOM, 'dataroom.yaml'), 'utf8');
+/** Each audience's name as dataroom.yaml gives it, by audience id (买方管理层, 买方客服人员). */
+export const AUDIENCE_NAMES = Object.fromEntries([...SETTINGS.matchAll(/^ {2}- id: (\S+)\n {4}name: (\S+)/gm)].map((m) => [m[1], m[2]]));
+/** The NDA's title (policies/nda.md), as the gate shows it. */
+export const NDA_TITLE = /^title:\s*(.+?)\s*$/m.exec(fs.readFileSync(path.join(ROOM, 'policies/nda.md'), 'utf8'))[1];
+
+/** `dataroom build ROOM --out OUT --sign-key KEY …EXTRA` of the example (or a
+ *  copy with its audiences) with both audience passwords in the environment. */
+export function buildExample(bin, room, out, key, extra = []) {
+  return runDataroom(bin, ['build', room, '--out', out, '--sign-key', key, ...extra], {
+    DATAROOM_PASSWORD_MANAGEMENT: PASSWORDS.management,
+    DATAROOM_PASSWORD_SERVICE_STAFF: PASSWORDS['service-staff'],
+  });
+}
+
+/** The example's dataroom.yaml without `audiences:`, `nda:` and `watermark:`
+ *  (each with its indented lines and the comment above it), as in
+ *  tests/common/without_audiences.rs. */
+export function settingsWithoutAudiences(text) {
+  const out = [];
+  let comment = [];
+  let skipping = false;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) { comment.push(line); continue; }
+    if (line.trim() && !/^[ \t-]/.test(line)) {
+      skipping = ['audiences', 'nda', 'watermark'].includes(line.split(':')[0].trim());
+      if (skipping) comment = [];
+    }
+    if (!skipping) out.push(...comment, line);
+    comment = [];
+  }
+  return [...out, ...comment].join('\n');
+}
+
+/** Copies the example room to `dest`; with `{ audiences: false }` as it was
+ *  before it had audiences (one password, no NDA), for tests about something else. */
+export function copyExample(dest, { audiences = true } = {}) {
+  fs.cpSync(ROOM, dest, { recursive: true });
+  if (!audiences) fs.writeFileSync(path.join(dest, 'dataroom.yaml'), settingsWithoutAudiences(SETTINGS));
+  return dest;
 }
 
 export const CLIENT_ID = 'HX-00010';

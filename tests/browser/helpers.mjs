@@ -139,26 +139,63 @@ export async function openPage(context, url) {
 }
 
 /**
- * Unlock the sealed shell. Resolves to null when the room opened (the first
- * page, or an error page, is shown in #content), or to the lock screen's error
- * text. `remember` ticks "remember on this device".
+ * In the page: unlocking has finished, either way. The room (its first page,
+ * the NDA gate or an error page) shows in #content, or the lock screen shows
+ * its error. Self-contained, so every driver runs it (playwright's and
+ * puppeteer's waitForFunction, selenium's executeScript).
  */
-export async function unlock(page, password, { remember = false, timeout = 30000 } = {}) {
+export function unlockFinished() {
+  const app = document.getElementById('app');
+  const err = document.getElementById('lock-error');
+  const content = document.getElementById('content');
+  const busy = document.getElementById('unlock-form').getAttribute('aria-busy') === 'true';
+  if (!busy && err && err.textContent.trim()) return true;
+  return !!(app && !app.hidden && content && content.querySelector('article, .error-page'));
+}
+
+/** In the page: the room's own content shows (not the NDA, not the acceptance). */
+export function roomShown() {
+  const content = document.getElementById('content');
+  return !!(content && content.querySelector('article, .error-page') && !content.querySelector('.nda-gate, .acceptance-page'));
+}
+
+/** The reader's name `unlock` types into the NDA. */
+export const NDA_READER = '王小明';
+
+/**
+ * Unlock the sealed shell. When the room shows its NDA, `name` is typed in,
+ * agreement ticked and 同意 pressed, then the acceptance is left for the room
+ * (with `{ nda: false }` it stops at the NDA). Resolves to null when the room
+ * opened (the first page, the NDA or an error page is shown in #content), or
+ * to the lock screen's error text.
+ */
+export async function unlock(page, password, { name = NDA_READER, nda = true, timeout = 30000 } = {}) {
   await page.waitForSelector('#password:not([disabled])', { timeout });
   await page.fill('#password', password);
-  if (remember) await page.check('#remember');
   await page.click('#unlock-form button[type=submit]');
-  await page.waitForFunction(() => {
-    const app = document.getElementById('app');
-    const err = document.getElementById('lock-error');
-    const content = document.getElementById('content');
-    const busy = document.getElementById('unlock-form').getAttribute('aria-busy') === 'true';
-    if (!busy && err && err.textContent.trim()) return true;
-    return app && !app.hidden && content && content.querySelector('article, .error-page');
-  }, null, { timeout });
+  await page.waitForFunction(unlockFinished, null, { timeout });
   const err = await page.$eval('#lock-error', (e) => e.textContent.trim());
   const locked = await page.$eval('#app', (a) => a.hidden);
-  return locked ? (err || 'still locked') : null;
+  if (locked) return err || 'still locked';
+  if (nda && (await page.$('#content .nda-gate #nda-name'))) {
+    await acceptNda(page, { name, timeout });
+    await leaveAcceptance(page, { timeout });
+  }
+  return null;
+}
+
+/** At the NDA: types `name`, ticks agreement, presses 同意; waits for the acceptance record. */
+export async function acceptNda(page, { name = NDA_READER, timeout = 30000 } = {}) {
+  await page.fill('#nda-name', name);
+  await page.check('#nda-agree');
+  await page.click('#nda-accept');
+  await page.waitForSelector('#content .acceptance-record', { timeout });
+}
+
+/** At the acceptance record: goes on into the room and waits for its first page. */
+export async function leaveAcceptance(page, { timeout = 30000 } = {}) {
+  await page.click('#content .acceptance-continue', { timeout });
+  await page.waitForFunction(roomShown, null, { timeout });
 }
 
 /** Wait until #content shows a page (article) whose h1 contains `text`. */

@@ -1,5 +1,7 @@
-// The real Rust build: `dataroom build example-dataroom`, then the sealed site
-// in Chromium. Runs only when DATAROOM_BIN names the built binary, e.g.
+// The real Rust build: `dataroom build example-dataroom` with its two
+// audiences' passwords, then the sealed site in Chromium as each audience
+// opens it (password, NDA, content). Runs only when DATAROOM_BIN names the
+// built binary, e.g.
 //   DATAROOM_BIN=target/debug/dataroom node --test tests/browser/
 
 import { describe, test, before, after } from 'node:test';
@@ -7,15 +9,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { browserSkipReason, launchBrowser, newContext, openPage, unlock, fileUrl } from './helpers.mjs';
+import { ROOM, PASSWORDS, runDataroom, buildExample } from './example-room.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOM = path.resolve(HERE, '../../example-dataroom');
 const BIN = process.env.DATAROOM_BIN ? path.resolve(process.env.DATAROOM_BIN) : '';
 const skip = !BIN ? 'DATAROOM_BIN is not set' : browserSkipReason();
-const PASSWORD = 'browser test password 2026 correct horse';
 
 let browser;
 let tmp;
@@ -25,10 +23,8 @@ before(async () => {
   if (skip) return;
   assert.ok(fs.existsSync(BIN), `DATAROOM_BIN=${BIN} does not exist`);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dataroom-real-'));
-  fs.writeFileSync(path.join(tmp, 'pw'), `${PASSWORD}\n`);
-  const run = (args) => execFileSync(BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-  run(['keygen', '--out', path.join(tmp, 'key')]);
-  run(['build', ROOM, '--out', path.join(tmp, 'out'), '--password-file', path.join(tmp, 'pw'), '--sign-key', path.join(tmp, 'key')]);
+  runDataroom(BIN, ['keygen', '--out', path.join(tmp, 'key')]);
+  buildExample(BIN, ROOM, path.join(tmp, 'out'), path.join(tmp, 'key'));
   url = fileUrl(path.join(tmp, 'out', 'site', 'index.html'));
   browser = await launchBrowser();
 });
@@ -39,12 +35,13 @@ after(async () => {
 });
 
 describe('real build of example-dataroom', { skip, timeout: 180000 }, () => {
-  test('unlocks, every nav route opens, attachments and a lesson work, nothing leaves the computer', async () => {
+  for (const [audience, password] of Object.entries(PASSWORDS)) test(`${audience}: unlocks, accepts the NDA, every nav route opens, attachments and a lesson work, nothing leaves the computer`, async () => {
     const { context, watch } = await newContext(browser);
     const page = await openPage(context, url);
     assert.equal(await unlock(page, 'wrong password'), (await page.$eval('html', (h) => h.lang)) === 'en' ? 'Wrong password' : '密码错误');
-    assert.equal(await unlock(page, PASSWORD), null);
+    assert.equal(await unlock(page, password), null);
     await page.waitForSelector('#content article h1');
+    assert.ok(await page.$('#watermark'), 'the accepted NDA leaves a watermark');
 
     const routes = await page.$$eval('#nav a[href^="#/"]', (as) => as.map((a) => a.getAttribute('href')));
     assert.ok(routes.length > 5, 'the navigation lists the room');

@@ -154,3 +154,71 @@ pub fn build_with_password(
     }
     run(&mut cmd)
 }
+
+/// The example room the README builds (`example-dataroom`): two audiences
+/// (`management` sees everything, `service-staff` a masked part) and an NDA.
+pub fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("example-dataroom")
+}
+
+/// The example's `management` password (sees everything): the same as
+/// [`PASSWORD`], so a test restores the whole example with it.
+pub const MANAGEMENT_PASSWORD: &str = PASSWORD;
+/// The example's `service-staff` password (no contracts, payments, handover
+/// or exports; phones, addresses and id numbers masked).
+pub const STAFF_PASSWORD: &str = "葡萄-游泳-雪山-绿色鲸鱼";
+
+/// `cmd` with the example's two audience passwords in its environment
+/// (`DATAROOM_PASSWORD_MANAGEMENT`, `DATAROOM_PASSWORD_SERVICE_STAFF`).
+pub fn with_example_passwords(cmd: &mut Command) -> &mut Command {
+    cmd.env("DATAROOM_PASSWORD_MANAGEMENT", MANAGEMENT_PASSWORD)
+        .env("DATAROOM_PASSWORD_SERVICE_STAFF", STAFF_PASSWORD)
+}
+
+/// `dataroom build` of `room` (the example or a copy of it, with its
+/// audiences) with both audience passwords.
+pub fn build_example(room: &Path, out: &Path, key: &Path, extra: &[&str]) -> Run {
+    run(with_example_passwords(
+        bin()
+            .arg("build")
+            .arg(room)
+            .arg("--out")
+            .arg(out)
+            .arg("--sign-key")
+            .arg(key)
+            .args(extra),
+    ))
+}
+
+/// A copy of the example room as it was before it had audiences: its
+/// `audiences:`, `nda:` and `watermark:` removed, so one `DATAROOM_PASSWORD`
+/// opens everything. For tests about something else than audiences.
+pub fn example_without_audiences() -> Room {
+    let room = example_copy();
+    let settings = room.path().join("dataroom.yaml");
+    let text = std::fs::read_to_string(&settings).expect("dataroom.yaml");
+    std::fs::write(&settings, without_audiences::settings(&text)).expect("write dataroom.yaml");
+    room
+}
+
+/// A copy of the example room, audiences and all, to change in a test.
+pub fn example_copy() -> Room {
+    let room = Room::empty();
+    copy_dir(&example(), room.path());
+    room
+}
+
+/// Copies every file under `from` to the same place under `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from).into_iter().flatten() {
+        let rel = entry.path().strip_prefix(from).expect("inside");
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &dest).expect("copy");
+        }
+    }
+}
+
+mod without_audiences;
