@@ -320,7 +320,11 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
             )?,
             site.pages.len(),
         ),
-        (None, None) => return Err("the training site renders the whole room".to_string().into()),
+        (None, None) => {
+            return Err("the training site renders the whole room"
+                .to_string()
+                .into())
+        }
     };
     lap("seal+write", &mut timings);
 

@@ -504,3 +504,34 @@ fn restore_compare_with_an_audience_the_source_no_longer_has_says_so() {
         r.stdout
     );
 }
+
+#[test]
+fn the_example_room_has_audiences_and_its_copy_without_them_one_password() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let key = test_key(work.path());
+    // The example as it ships: a bare DATAROOM_PASSWORD is refused.
+    let r = build(&example(), &work.path().join("refused"), &key, &[]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stderr.contains("DATAROOM_PASSWORD_MANAGEMENT")
+            && r.stderr.contains("DATAROOM_PASSWORD_SERVICE_STAFF"),
+        "{}",
+        r.stderr
+    );
+    // The copy without audiences builds with it: one key slot, no NDA.
+    let room = example_without_audiences();
+    let settings = std::fs::read_to_string(room.path().join("dataroom.yaml")).expect("settings");
+    assert!(
+        !settings.contains("audiences:") && !settings.contains("nda:"),
+        "{settings}"
+    );
+    let out = work.path().join("one");
+    let r = build(room.path(), &out, &key, &[]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let header = dataroom::seal::parse_header(
+        &std::fs::read_to_string(out.join("site/data/header.js")).expect("header"),
+    )
+    .expect("header parses");
+    assert_eq!(header.slots.len(), 1);
+    assert!(!header.index.is_empty() && header.gate.is_empty());
+}

@@ -480,9 +480,9 @@ fn killed_build_leaves_previous_output_intact() {
                 .arg(&built.key),
         )
         .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn");
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         let finished = child.try_wait().expect("wait").is_some();
         let _ = child.kill();

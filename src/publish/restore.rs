@@ -305,8 +305,8 @@ fn compare_with_source(
     let own_room = shown.map(|a| room_for(&whole, &a.sees, &a.mask));
     let room = own_room.as_ref().unwrap_or(&whole);
     let sees = shown.map_or_else(Sees::all, |a| a.sees.clone());
-    let site = render::render_for(room, &theme, Selection::All, &extras, &sees)
-        .map_err(|d| d.message)?;
+    let site =
+        render::render_for(room, &theme, Selection::All, &extras, &sees).map_err(|d| d.message)?;
 
     // Records, field by field: from the restored export when this reader
     // sees the exports, else from each client's page.

@@ -53,7 +53,7 @@ export function settingsWithoutAudiences(text) {
   const out = [];
   let comment = [];
   let skipping = false;
-  for (const line of text.split('\n')) {
+  for (const line of text.replace(/\n$/, '').split('\n')) {
     if (line.startsWith('#')) { comment.push(line); continue; }
     if (line.trim() && !/^[ \t-]/.test(line)) {
       skipping = ['audiences', 'nda', 'watermark'].includes(line.split(':')[0].trim());
@@ -62,7 +62,7 @@ export function settingsWithoutAudiences(text) {
     if (!skipping) out.push(...comment, line);
     comment = [];
   }
-  return [...out, ...comment].join('\n');
+  return [...out, ...comment].map((line) => `${line}\n`).join('');
 }
 
 /** Copies the example room to `dest`; with `{ audiences: false }` as it was

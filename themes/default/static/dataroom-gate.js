@@ -25,7 +25,8 @@
   function showNda(gate, accepted) {
     var E = S.els;
     var nda = gate.nda;
-    var text = el('div', { className: 'nda-text' });
+    // A long NDA scrolls in its box: focusable, so a keyboard can scroll it (WCAG 2.1.1).
+    var text = el('div', { className: 'nda-text', tabindex: '0', role: 'region', 'aria-labelledby': 'nda-title' });
     text.innerHTML = nda.html; // the room's own Markdown, rendered and escaped at build time
     var name = el('input', { id: 'nda-name', type: 'text', autocomplete: 'name', required: true, 'aria-describedby': 'nda-error' });
     var agree = el('input', { id: 'nda-agree', type: 'checkbox', required: true });
