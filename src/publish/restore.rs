@@ -393,12 +393,10 @@ fn compare_with_source(
             .collect::<BTreeSet<_>>()
         {
             let id = &route["clients/".len()..];
-            let change = match (fragments.get(route), source_pages.get(route)) {
-                (Some(_), None) => Some(DELETED.to_string()),
-                (None, Some(_)) => Some(ADDED.to_string()),
-                (Some(old), Some(new)) if old != new => Some(first_changed_line(old, new)),
-                _ => None,
-            };
+            let change = page_change(
+                fragments.get(route).map(String::as_str),
+                source_pages.get(route).copied(),
+            );
             explained.insert(route);
             if let Some(change) = change {
                 found.push(Difference {
@@ -426,12 +424,10 @@ fn compare_with_source(
         let doc = room.documents.iter().find(|d| d.route() == route);
         let what = format!("document {route}");
         let source_file = doc.map(|d| d.file.to_string_lossy().replace('\\', "/"));
-        let change = match (fragments.get(route), source_pages.get(route)) {
-            (Some(_), None) => Some(DELETED.to_string()),
-            (None, Some(_)) => Some(ADDED.to_string()),
-            (Some(old), Some(new)) if old != new => Some(first_changed_line(old, new)),
-            _ => None,
-        };
+        let change = page_change(
+            fragments.get(route).map(String::as_str),
+            source_pages.get(route).copied(),
+        );
         explained.insert(route);
         if let Some(change) = change {
             found.push(Difference {
@@ -512,6 +508,17 @@ fn compare_with_source(
     }
     result.differences = found;
     Ok(())
+}
+
+/// How a page changed from the restored room to the source: deleted, added,
+/// or its first changed line; `None` when it is the same.
+fn page_change(restored: Option<&str>, source: Option<&str>) -> Option<String> {
+    match (restored, source) {
+        (Some(_), None) => Some(DELETED.to_string()),
+        (None, Some(_)) => Some(ADDED.to_string()),
+        (Some(old), Some(new)) if old != new => Some(first_changed_line(old, new)),
+        _ => None,
+    }
 }
 
 const CLIENTS_JSON: &str = "exports/clients.json";
