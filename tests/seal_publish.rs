@@ -110,10 +110,6 @@ fn secrets() -> Vec<(String, String)> {
     values.push(("seller".into(), room.settings.seller.name.clone()));
     values.push(("buyer".into(), room.settings.buyer.name.clone()));
     values.push(("room title".into(), room.settings.title.clone()));
-    // The public files name no audience (only the number of key slots shows).
-    for a in room.audiences() {
-        values.push((format!("audience {}", a.id), a.name.clone()));
-    }
     let mut encoded = Vec::new();
     for (what, v) in values {
         encoded.push((format!("{what} (raw)"), v.clone()));
@@ -640,19 +636,9 @@ fn passwords_made_of_the_rooms_own_words_are_refused() {
     let tmp = tempfile::tempdir().expect("tmp");
     let key = test_key(tmp.path());
     let out = tmp.path().join("out");
-    // The example has audiences: the service staff's password is the weak one.
-    let build_with_staff_password = |pw: &str| {
-        run(with_example_passwords(
-            bin()
-                .arg("build")
-                .arg(example())
-                .arg("--out")
-                .arg(&out)
-                .arg("--sign-key")
-                .arg(&key),
-        )
-        .env("DATAROOM_PASSWORD_SERVICE_STAFF", pw))
-    };
+    // The example's words, with its one-password refusal (a room with
+    // audiences words it per audience: tests/audiences.rs).
+    let example = example_without_audiences();
     for pw in [
         "上海洁净家政服务有限公司",
         "jiejingjiazheng2026",
@@ -660,7 +646,7 @@ fn passwords_made_of_the_rooms_own_words_are_refused() {
         "zhangwei19790412",
         "13916820457abc",
     ] {
-        let r = build_with_staff_password(pw);
+        let r = build_with_password(example.path(), &out, &key, &[], Some(pw));
         assert_eq!(r.code, 1, "{pw} must be refused: {}", r.all());
         assert!(r.stderr.contains("密码太弱"), "{pw}: {}", r.stderr);
         assert!(r.stderr.contains("--allow-weak-password"), "{}", r.stderr);
@@ -672,7 +658,7 @@ fn passwords_made_of_the_rooms_own_words_are_refused() {
         assert!(!out.exists());
     }
     // The reason names the kind of weakness, in the room's language.
-    let r = build_with_staff_password("zhangwei19790412");
+    let r = build_with_password(example.path(), &out, &key, &[], Some("zhangwei19790412"));
     assert!(r.stderr.contains("本数据室自己的词语"), "{}", r.stderr);
 
     // An English room: the same check, in English.
