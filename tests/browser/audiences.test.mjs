@@ -44,9 +44,10 @@ for (const [name, D] of Object.entries(drivers)) {
     after(async () => { if (browser) await browser.close(); });
 
     /** Unlocks with `password`; returns the page at the NDA form. */
-    async function atTheNda(password) {
+    async function atTheNda(password, size = null) {
       const { context, offsite, newPage } = await D.context(browser);
       const page = await newPage();
+      if (size) await D.resize(page, size.width, size.height);
       await page.goto(url);
       await page.waitForSelector('#password:not([disabled])');
       await D.type(page, '#password', password);
@@ -70,6 +71,20 @@ for (const [name, D] of Object.entries(drivers)) {
       await page.evaluate((r) => { location.hash = r; }, route);
       await D.wait(page, (r) => location.hash === r && document.querySelector('#content article h1'), route);
     }
+
+    test('on a phone, the acceptance opens at its top, not where the long NDA was scrolled to', async () => {
+      const { context, page } = await atTheNda(PASSWORDS['service-staff'], { width: 390, height: 844 });
+      await D.type(page, '#nda-name', READER);
+      await page.click('#nda-agree');
+      await page.click('#nda-accept');
+      await D.wait(page, () => document.querySelector('#content .acceptance-record'));
+      const [cardTop, barBottom] = await page.evaluate(() => [
+        document.querySelector('#content .acceptance-page').getBoundingClientRect().top,
+        document.querySelector('header.topbar').getBoundingClientRect().bottom]);
+      const scrollY = await page.evaluate(() => window.scrollY);
+      assert.ok(cardTop >= barBottom, `(scrollY ${scrollY}) the acceptance card's top (${cardTop}px) is below the top bar (${barBottom}px), not under it`);
+      await context.close();
+    });
 
     test('service staff: NDA first, then the watermark; no contracts, payments or handover; masked phones', async () => {
       const { context, offsite, page } = await atTheNda(PASSWORDS['service-staff']);

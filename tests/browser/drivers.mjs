@@ -19,6 +19,7 @@ export function makeDrivers(initScript) {
       wait: (page, fn, arg) => page.waitForFunction(fn, arg, { timeout: 30000 }),
       type: (page, sel, value) => page.fill(sel, value),
       print: (page, on) => page.emulateMedia({ media: on ? 'print' : 'screen' }),
+      resize: (page, width, height) => page.setViewportSize({ width, height }),
     },
     firefox: {
       skip: () => firefoxSkipReason(),
@@ -40,6 +41,7 @@ export function makeDrivers(initScript) {
         await page.$eval(sel, (e) => { e.value = ''; });
         await page.type(sel, value);
       },
+      resize: (page, width, height) => page.setViewport({ width, height }),
       print: null, // puppeteer's Firefox (BiDi) cannot emulate print media: the PDF below shows it
     },
   };

@@ -100,7 +100,10 @@
     ]);
     E.content.innerHTML = '';
     E.content.appendChild(page);
-    try { page.focus(); } catch (e) { /* ignore */ }
+    // The reader scrolled down the long NDA to reach 同意: start the record at
+    // its top (focus alone would put the card's top under the sticky top bar).
+    window.scrollTo(0, 0);
+    try { page.focus({ preventScroll: true }); } catch (e) { /* ignore */ }
   }
 
   /* The top bar's reminder of who accepted; it shows the record again. */
