@@ -228,7 +228,8 @@ fn localize(mut command: clap::Command, strings: &'static Strings, prefix: &str)
                 .hide_env(true)
         });
     }
-    command = command.override_usage(usage_line(&command, strings));
+    let usage_line = usage_line(&command, strings);
+    command = command.override_usage(usage_line);
     let names: Vec<String> = command
         .get_subcommands()
         .filter(|c| !c.is_hide_set())
@@ -344,10 +345,7 @@ fn usage_error(error: &clap::Error, command: &clap::Command, strings: &Strings) 
         .skip(1)
         .find_map(|a| command.find_subcommand(&a).cloned());
     let about = named.as_ref().unwrap_or(command);
-    let usage = about
-        .get_override_usage()
-        .map(ToString::to_string)
-        .unwrap_or_default();
+    let usage = usage_line(about, strings);
     let bin = about.get_bin_name().unwrap_or("dataroom").to_string();
     let mut out = say(
         strings,
@@ -1049,7 +1047,7 @@ fn print_verify(r: &verify::Report, strings: &Strings) {
         ("cli_verify_extra", &r.extra),
     ] {
         for p in paths {
-            line(key, &[("path", p)]);
+            line(key, &[("path", p.as_str())]);
         }
     }
     for problem in &r.malformed {
