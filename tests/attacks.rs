@@ -306,7 +306,8 @@ fn a_zip_bomb_is_refused_quickly_with_bounded_memory() {
         .arg(env!("CARGO_BIN_EXE_dataroom"))
         .arg(&path)
         .arg(built.pubkey())
-        .env("NO_COLOR", "1"));
+        .env("NO_COLOR", "1")
+        .env("DATAROOM_LANG", "en"));
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(
         r.stdout
