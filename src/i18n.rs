@@ -46,8 +46,8 @@ pub fn is_terminal_only(key: &str) -> bool {
         || [
             "cli_", "help_", "diag_", "build_", "import_", "serve_", "err_", "io_",
         ]
-            .iter()
-            .any(|p| key.starts_with(p))
+        .iter()
+        .any(|p| key.starts_with(p))
 }
 
 /// A text as catalogue entries with the values of their `{name}` placeholders:
@@ -140,7 +140,11 @@ impl Wording {
 
     /// The message and the fix (when the catalogue has one) in the language of
     /// `strings`, `extra` filling placeholders the wording itself does not.
-    pub fn worded_with(&self, strings: &Strings, extra: &[(&str, &str)]) -> (String, Option<String>) {
+    pub fn worded_with(
+        &self,
+        strings: &Strings,
+        extra: &[(&str, &str)],
+    ) -> (String, Option<String>) {
         let lists: Vec<(&str, String)> = self
             .lists
             .iter()

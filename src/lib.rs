@@ -112,9 +112,9 @@ pub fn password_weakness(room: &room::Room, password: &str) -> Option<i18n::Word
     let why = seal::password::weakness(password, &seal::password::RoomWords::of_room(room))?;
     let reason = i18n::Wording::new(why.message_key());
     Some(match why {
-        seal::password::Weakness::TooShort(n) => reason
-            .arg("count", n)
-            .arg("min", seal::password::MIN_CHARS),
+        seal::password::Weakness::TooShort(n) => {
+            reason.arg("count", n).arg("min", seal::password::MIN_CHARS)
+        }
         _ => reason,
     })
 }

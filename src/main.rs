@@ -334,9 +334,7 @@ fn usage_error(error: &clap::Error, command: &clap::Command, strings: &Strings) 
         ErrorKind::NoEquals | ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
             "cli_usage_missing_value"
         }
-        ErrorKind::TooManyValues | ErrorKind::ArgumentConflict | ErrorKind::UnexpectedMultipleUsage => {
-            "cli_usage_conflict"
-        }
+        ErrorKind::TooManyValues | ErrorKind::ArgumentConflict => "cli_usage_conflict",
         ErrorKind::InvalidUtf8 => "cli_usage_not_utf8",
         _ => "cli_usage_other",
     };
@@ -374,7 +372,11 @@ fn usage_error(error: &clap::Error, command: &clap::Command, strings: &Strings) 
         .find(|s| !s.is_empty());
     if let Some(suggested) = suggested {
         out.push('\n');
-        out.push_str(&say(strings, "cli_usage_did_you_mean", &[("suggestion", &suggested)]));
+        out.push_str(&say(
+            strings,
+            "cli_usage_did_you_mean",
+            &[("suggestion", &suggested)],
+        ));
     }
     out.push_str(&format!("\n\n{}{usage}\n\n", text(strings, "help_usage")));
     out.push_str(&say(strings, "cli_usage_more", &[("command", &bin)]));
@@ -1026,7 +1028,10 @@ fn import(opts: &dataroom::import::ImportOptions, forced: Option<Language>) -> E
 fn print_verify(r: &verify::Report, strings: &Strings) {
     let line = |key: &str, args: &[(&str, &str)]| println!("{}", say(strings, key, args));
     let worded = |w: &Wording| w.message(strings);
-    line("cli_verify_public_key", &[("source", &worded(&r.key_source))]);
+    line(
+        "cli_verify_public_key",
+        &[("source", &worded(&r.key_source))],
+    );
     line(
         "cli_key_id",
         &[("key_id", &r.key_id), ("fingerprint", &r.fingerprint)],

@@ -479,8 +479,11 @@ fn resign_with_edited_header(site: &Path, edit: impl Fn(&str) -> String) {
         seal::hex(&sha2::Sha256::digest(new.as_bytes())),
     );
     let key = test_key(&site.join("..").join("forger"));
-    let signer = dataroom::publish::signing::load_signer(Some(&key), dataroom::i18n::embedded(dataroom::room::Language::En))
-        .expect("signer");
+    let signer = dataroom::publish::signing::load_signer(
+        Some(&key),
+        dataroom::i18n::embedded(dataroom::room::Language::En),
+    )
+    .expect("signer");
     let pub_path = site.join("dataroom.pub");
     let old_pub = std::fs::read(&pub_path).expect("pub");
     std::fs::write(&pub_path, signer.public_box()).expect("write");

@@ -650,9 +650,8 @@ pub fn import(opts: &ImportOptions) -> Result<Outcome, Failure> {
                     .arg("sheets", available.join(", ")),
             ),
             Ok(None) => {}
-            Err(e) => problems.push(
-                Problem::new(format!("{file_name}:{name}"), "unreadable").cause("error", e),
-            ),
+            Err(e) => problems
+                .push(Problem::new(format!("{file_name}:{name}"), "unreadable").cause("error", e)),
         }
     }
     let Some(client_sheet) = sheets.get(&SheetKind::Clients) else {

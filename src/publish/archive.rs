@@ -6,8 +6,8 @@ use std::io::{self, BufWriter};
 use std::path::Path;
 
 use walkdir::WalkDir;
-use zip::write::SimpleFileOptions;
 use zip::result::ZipError;
+use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
 use crate::i18n::Wording;

@@ -11,12 +11,12 @@ use super::plain::{write_pages, write_static, Target};
 use super::verify::SiteFiles;
 use super::Staging;
 use crate::audiences::Audience;
+use crate::i18n::Wording;
 use crate::render::audience::room_for;
 use crate::render::registry::Sees;
 use crate::render::{self, Engine, Selection, Theme};
 use crate::room::DocKind;
 use crate::seal::site::SealedIndex;
-use crate::i18n::Wording;
 use crate::{check, room, seal, Diagnostic};
 
 pub struct RestoreReport {

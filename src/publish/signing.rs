@@ -64,7 +64,8 @@ pub fn generate(path: &Path) -> Result<(PublicKey, PathBuf), Wording> {
     write_private(path, sk_box.to_string().as_bytes())?;
     let pub_path = public_path_for(path);
     let pk_box = kp.pk.to_box().map_err(|e| e.to_string())?;
-    fs::write(&pub_path, pk_box.to_string()).map_err(|e| Wording::io_at("err_write", &pub_path, &e))?;
+    fs::write(&pub_path, pk_box.to_string())
+        .map_err(|e| Wording::io_at("err_write", &pub_path, &e))?;
     Ok((kp.pk, pub_path))
 }
 
@@ -115,7 +116,8 @@ pub fn load_signer(
         generate(&path)?;
         created = true;
     }
-    let text = fs::read_to_string(&path).map_err(|e| Wording::io_at("err_sign_key_unreadable", &path, &e))?;
+    let text = fs::read_to_string(&path)
+        .map_err(|e| Wording::io_at("err_sign_key_unreadable", &path, &e))?;
     let sk_box = SecretKeyBox::from_string(&text)
         .map_err(|_| Wording::new("err_sign_key_invalid").path("path", &path))?;
     let unencrypted = SecretKeyBox::from_string(&text)
@@ -125,7 +127,10 @@ pub fn load_signer(
     let secret = match unencrypted {
         Some(k) => k,
         None => {
-            let pw = match std::env::var(KEY_PASSWORD_ENV).ok().filter(|p| !p.is_empty()) {
+            let pw = match std::env::var(KEY_PASSWORD_ENV)
+                .ok()
+                .filter(|p| !p.is_empty())
+            {
                 Some(pw) => pw,
                 None => {
                     let prompt = format!("{} ", crate::i18n::text(strings, "cli_sign_key_prompt"));

@@ -91,7 +91,8 @@ fn collision_key(rel: &str) -> String {
 
 impl ZipSite {
     fn open(target: &Path) -> Result<ZipSite, Wording> {
-        let file = fs::File::open(target).map_err(|e| crate::i18n::Wording::io_at("err_read", target, &e))?;
+        let file = fs::File::open(target)
+            .map_err(|e| crate::i18n::Wording::io_at("err_read", target, &e))?;
         let zip_len = file.metadata().map(|m| m.len()).unwrap_or(0);
         let mut zip = zip::ZipArchive::new(io::BufReader::new(file))
             .map_err(|_| Wording::new("err_zip_unreadable").path("path", target))?;
@@ -123,7 +124,8 @@ impl ZipSite {
             let shown = format!("{:?}", raw);
             let entry_problem = |key: &'static str| Wording::new(key).arg("entry", &shown);
             if name != raw {
-                problems.push(entry_problem("err_zip_entry_renamed").arg("name", format!("{name:?}")));
+                problems
+                    .push(entry_problem("err_zip_entry_renamed").arg("name", format!("{name:?}")));
                 continue;
             }
             if entry.is_symlink() {
@@ -148,7 +150,9 @@ impl ZipSite {
             }
             let rel = name["site/".len()..].to_string();
             if let Some(first) = seen.insert(collision_key(&rel), name.clone()) {
-                problems.push(entry_problem("err_zip_entry_collision").arg("first", format!("{first:?}")));
+                problems.push(
+                    entry_problem("err_zip_entry_collision").arg("first", format!("{first:?}")),
+                );
                 continue;
             }
             entries.insert(rel, i);
@@ -357,7 +361,8 @@ pub fn verify(files: &SiteFiles, pubkey: Option<&Path>) -> Result<Report, Wordin
     let mut report = Report::default();
     let (pk_text, source) = match pubkey {
         Some(p) => (
-            fs::read_to_string(p).map_err(|e| crate::i18n::Wording::io_at("err_public_key_unreadable", p, &e))?,
+            fs::read_to_string(p)
+                .map_err(|e| crate::i18n::Wording::io_at("err_public_key_unreadable", p, &e))?,
             Wording::new("err_key_source_file").path("path", p),
         ),
         None => (
@@ -379,7 +384,9 @@ pub fn verify(files: &SiteFiles, pubkey: Option<&Path>) -> Result<Report, Wordin
         .read(SUMS)
         .ok_or_else(|| Wording::new("err_file_missing").arg("file", SUMS))?;
     match files.read(SUMS_SIG) {
-        None => report.signature_error = Some(Wording::new("err_file_missing").arg("file", SUMS_SIG)),
+        None => {
+            report.signature_error = Some(Wording::new("err_file_missing").arg("file", SUMS_SIG))
+        }
         Some(sig) => match signing::verify(&pk, &sums, &String::from_utf8_lossy(&sig)) {
             Ok(tc) => report.trusted_comment = Some(tc),
             Err(e) => report.signature_error = Some(e),
@@ -422,8 +429,8 @@ pub fn verify(files: &SiteFiles, pubkey: Option<&Path>) -> Result<Report, Wordin
         let sig_path = PathBuf::from(sig_path);
         match fs::read_to_string(&sig_path) {
             Ok(sig) => {
-                let zip_bytes =
-                    fs::read(&zip.path).map_err(|e| crate::i18n::Wording::io_at("err_read", &zip.path, &e))?;
+                let zip_bytes = fs::read(&zip.path)
+                    .map_err(|e| crate::i18n::Wording::io_at("err_read", &zip.path, &e))?;
                 report.zip_signature = Some(signing::verify(&pk, &zip_bytes, &sig));
             }
             Err(_) => {

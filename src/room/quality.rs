@@ -209,7 +209,7 @@ pub fn check_quality(clients: &[Client], today: NaiveDate) -> Vec<Diagnostic> {
                     key: key.into(),
                     args,
                     lists: vec![],
-            causes: vec![],
+                    causes: vec![],
                 },
             )
         };

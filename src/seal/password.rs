@@ -320,7 +320,9 @@ pub fn obtain(
         }
     }
     if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
-        let unreadable = |e: std::io::Error| Wording::new("err_password_unreadable").cause("error", Wording::io(&e));
+        let unreadable = |e: std::io::Error| {
+            Wording::new("err_password_unreadable").cause("error", Wording::io(&e))
+        };
         let prompt = |key: &str| format!("{} ", crate::i18n::text(strings, key));
         let secret = rpassword::prompt_password(prompt(if generate_if_missing {
             "cli_password_prompt_generate"
@@ -329,8 +331,8 @@ pub fn obtain(
         }))
         .map_err(unreadable)?;
         if confirm && !secret.is_empty() {
-            let again =
-                rpassword::prompt_password(prompt("cli_password_prompt_again")).map_err(unreadable)?;
+            let again = rpassword::prompt_password(prompt("cli_password_prompt_again"))
+                .map_err(unreadable)?;
             if again != secret {
                 return Err(Wording::new("err_password_differ"));
             }
