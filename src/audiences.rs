@@ -84,14 +84,14 @@ pub fn summaries<'a>(audiences: impl IntoIterator<Item = &'a Audience>) -> Vec<A
 pub fn readers<'a>(
     room: &Room,
     passwords: &'a [AudiencePassword],
-) -> Result<Vec<Reader<'a>>, String> {
+) -> Result<Vec<Reader<'a>>, crate::i18n::Wording> {
     if room.audiences().is_empty() {
         return match passwords {
             [single] if single.audience.is_none() => Ok(vec![Reader {
                 password: &single.secret,
                 audience: None,
             }]),
-            _ => Err("a sealed build needs one password".into()),
+            _ => Err(crate::i18n::Wording::new("err_one_password")),
         };
     }
     room.audiences()
@@ -100,7 +100,9 @@ pub fn readers<'a>(
             let password = passwords
                 .iter()
                 .find(|p| p.audience.as_deref() == Some(spec.id.as_str()))
-                .ok_or_else(|| format!("no password for the audience {}", spec.id))?;
+                .ok_or_else(|| {
+                    crate::i18n::Wording::new("err_audience_password").arg("audience", &spec.id)
+                })?;
             Ok(Reader {
                 password: &password.secret,
                 audience: Some(Audience::of(spec)),

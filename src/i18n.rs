@@ -39,12 +39,178 @@ pub fn locale_language(var: impl Fn(&str) -> Option<String>) -> Option<Language>
 }
 
 /// Whether `key` is one of the command line's own texts (`cli_*`, `help*`,
-/// `diag_*`, `build_*`), which the browser never shows.
+/// `diag_*`, `build_*`, `import_*`, `serve_*`, errors `err_*` and their
+/// causes `io_*`), which the browser never shows.
 pub fn is_terminal_only(key: &str) -> bool {
     key == "help"
-        || ["cli_", "help_", "diag_", "build_"]
+        || [
+            "cli_", "help_", "diag_", "build_", "import_", "serve_", "err_", "io_",
+        ]
+        .iter()
+        .any(|p| key.starts_with(p))
+}
+
+/// A text as catalogue entries with the values of their `{name}` placeholders:
+/// the one way a message for a person is kept until it is shown, so the CLI
+/// words it in its language (diagnostics, findings, and every error the library
+/// returns). The message is `<key>_message`, or `<key>` itself for a one-line
+/// entry; the fix, when the catalogue has one, `<key>_fix`. A finding is given
+/// its short key (`shared`) and words `finding_<key>_…`
+/// ([`crate::Diagnostic::finding`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Wording {
+    pub key: std::borrow::Cow<'static, str>,
+    pub args: Vec<(&'static str, String)>,
+    /// Values that are lists, joined with the language's `list_separator`.
+    pub lists: Vec<(&'static str, Vec<String>)>,
+    /// Values that are texts of their own (the cause of a failure: an I/O
+    /// error, a weakness), worded in the same language.
+    pub causes: Vec<(&'static str, Wording)>,
+}
+
+impl Wording {
+    pub fn new(key: &'static str) -> Self {
+        Wording {
+            key: key.into(),
+            ..Wording::default()
+        }
+    }
+
+    /// Fills `{name}` with `value`.
+    pub fn arg(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.args.push((name, value.to_string()));
+        self
+    }
+
+    /// Fills `{name}` with `path` as the user wrote it.
+    pub fn path(self, name: &'static str, path: &std::path::Path) -> Self {
+        self.arg(name, path.display())
+    }
+
+    /// Fills `{name}` with the message of `cause`, in the same language.
+    pub fn cause(mut self, name: &'static str, cause: Wording) -> Self {
+        self.causes.push((name, cause));
+        self
+    }
+
+    /// What an I/O error means, without the operating system's English: the
+    /// wording it carries when one was put into it ([`Wording::into_io`]), else
+    /// its kind's (`io_<kind>`).
+    pub fn io(error: &std::io::Error) -> Wording {
+        use std::io::ErrorKind as K;
+        if let Some(worded) = error.get_ref().and_then(|e| e.downcast_ref::<Wording>()) {
+            return worded.clone();
+        }
+        let key = match error.kind() {
+            K::NotFound => "io_not_found",
+            K::PermissionDenied => "io_permission_denied",
+            K::AlreadyExists => "io_already_exists",
+            K::IsADirectory => "io_is_a_directory",
+            K::NotADirectory => "io_not_a_directory",
+            K::StorageFull | K::QuotaExceeded => "io_storage_full",
+            K::ReadOnlyFilesystem => "io_read_only",
+            K::InvalidData => "io_invalid_data",
+            K::AddrInUse => "io_addr_in_use",
+            K::UnexpectedEof => "io_unexpected_eof",
+            _ => "io_other",
+        };
+        let code = error
+            .raw_os_error()
+            .map_or_else(|| "-".to_string(), |c| c.to_string());
+        Wording::new(key).arg("code", code)
+    }
+
+    /// `key` (`err_create`, `err_write`, `err_read` …) about `path`, with the
+    /// I/O error's reason as `{error}`.
+    pub fn io_at(key: &'static str, path: &std::path::Path, error: &std::io::Error) -> Wording {
+        Wording::new(key)
+            .path("path", path)
+            .cause("error", Wording::io(error))
+    }
+
+    /// An I/O error that carries this wording (for functions that return `io::Result`).
+    pub fn into_io(self, kind: std::io::ErrorKind) -> std::io::Error {
+        std::io::Error::new(kind, self)
+    }
+
+    /// The message in the language of `strings`.
+    pub fn message(&self, strings: &Strings) -> String {
+        self.worded_with(strings, &[]).0
+    }
+
+    /// The message and the fix (when the catalogue has one) in the language of
+    /// `strings`, `extra` filling placeholders the wording itself does not.
+    pub fn worded_with(
+        &self,
+        strings: &Strings,
+        extra: &[(&str, &str)],
+    ) -> (String, Option<String>) {
+        let lists: Vec<(&str, String)> = self
+            .lists
             .iter()
-            .any(|p| key.starts_with(p))
+            .map(|(k, items)| (*k, items.join(text(strings, "list_separator"))))
+            .collect();
+        let causes: Vec<(&str, String)> = self
+            .causes
+            .iter()
+            .map(|(k, cause)| (*k, cause.message(strings)))
+            .collect();
+        let args: Vec<(&str, &str)> = extra
+            .iter()
+            .copied()
+            .chain(self.args.iter().map(|(k, v)| (*k, v.as_str())))
+            .chain(lists.iter().chain(&causes).map(|(k, v)| (*k, v.as_str())))
+            .collect();
+        let message_key = format!("{}_message", self.key);
+        let message = strings
+            .get(&message_key)
+            .or_else(|| strings.get(self.key.as_ref()))
+            .map_or(message_key.as_str(), String::as_str);
+        let fix = match strings.get(&format!("{}_fix", self.key)) {
+            Some(fix) => Some(fill(fix, &args)),
+            // A frame such as "cannot prepare {out}: {error}" has no fix of its own: its cause's.
+            None => self
+                .causes
+                .iter()
+                .find_map(|(_, cause)| cause.worded_with(strings, &[]).1),
+        };
+        (fill(message, &args), fix)
+    }
+}
+
+/// English, for the library's callers that print it as it is (tests, logs).
+impl std::fmt::Display for Wording {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (message, fix) = self.worded_with(embedded(Language::En), &[]);
+        match fix {
+            Some(fix) => write!(f, "{message}; {fix}"),
+            None => f.write_str(&message),
+        }
+    }
+}
+
+impl std::error::Error for Wording {}
+
+/// A detail the library has no wording for (a crate's own message), shown as
+/// it is inside the catalogue's frame.
+impl From<String> for Wording {
+    fn from(detail: String) -> Self {
+        Wording::new("err_detail").arg("detail", detail)
+    }
+}
+
+/// A diagnostic as a failure: its file and position, then its message.
+impl From<crate::Diagnostic> for Wording {
+    fn from(d: crate::Diagnostic) -> Self {
+        let at = Wording::new("err_at")
+            .path("file", &d.file)
+            .arg("line", d.loc.line)
+            .arg("column", d.loc.column);
+        match d.wording {
+            Some(wording) => at.cause("message", wording),
+            None => at.arg("message", d.message),
+        }
+    }
 }
 
 /// The text of `key`, or the key itself when the catalogue lacks it (visible in

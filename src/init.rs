@@ -3,6 +3,8 @@
 use std::fs;
 use std::path::Path;
 
+use dataroom::i18n::Wording;
+
 const FILES: &[(&str, &str)] = &[
     (
         "dataroom.yaml",
@@ -49,25 +51,21 @@ payments:\n\
     ),
 ];
 
-pub fn scaffold(dir: &Path) -> Result<(), String> {
+pub fn scaffold(dir: &Path) -> Result<(), Wording> {
     if dir.exists()
         && fs::read_dir(dir)
-            .map_err(|e| e.to_string())?
+            .map_err(|e| Wording::io_at("err_read", dir, &e))?
             .next()
             .is_some()
     {
-        return Err(format!(
-            "{} exists and is not empty; choose a new folder",
-            dir.display()
-        ));
+        return Err(Wording::new("err_init_not_empty").path("dir", dir));
     }
     for (rel, content) in FILES {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            fs::create_dir_all(parent).map_err(|e| Wording::io_at("err_create", parent, &e))?;
         }
-        fs::write(&path, content).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        fs::write(&path, content).map_err(|e| Wording::io_at("err_write", &path, &e))?;
     }
     Ok(())
 }

@@ -35,18 +35,25 @@ pub enum BuildError {
     /// The room has errors (or warnings under --strict); nothing was written.
     Input(Box<Loaded>),
     /// Writing, signing or the theme failed; the previous output is untouched.
-    Output(String),
+    Output(i18n::Wording),
 }
 
+impl From<i18n::Wording> for BuildError {
+    fn from(w: i18n::Wording) -> Self {
+        BuildError::Output(w)
+    }
+}
+
+/// A failure deep inside sealing or writing that has no wording of its own.
 impl From<String> for BuildError {
-    fn from(s: String) -> Self {
-        BuildError::Output(s)
+    fn from(detail: String) -> Self {
+        BuildError::Output(i18n::Wording::from(detail))
     }
 }
 
 impl From<Diagnostic> for BuildError {
     fn from(d: Diagnostic) -> Self {
-        BuildError::Output(format!("{}: {}", d.file.display(), d.message))
+        BuildError::Output(i18n::Wording::from(d))
     }
 }
 
@@ -92,31 +99,24 @@ pub fn check(room: &Path, strict: bool) -> Loaded {
     loaded
 }
 
-/// Why `password` must not seal `room`, in the room's language (the theme's
-/// i18n catalogue), suggesting the generated passphrase; `None` when it is
-/// strong enough. Never repeats any part of the password.
-pub fn password_refusal(room: &room::Room, password: &str) -> Option<String> {
+/// Why `password` must not seal `room`, suggesting the generated passphrase;
+/// `None` when it is strong enough. Never repeats any part of the password.
+pub fn password_refusal(room: &room::Room, password: &str) -> Option<i18n::Wording> {
     let reason = password_weakness(room, password)?;
-    let strings = room_strings(room);
-    Some(i18n::text(&strings, "password_weak").replace("{reason}", &reason))
+    Some(i18n::Wording::new("password_weak").cause("reason", reason))
 }
 
 /// Just the reason `password` is too weak for `room` (the `{reason}` of
-/// [`password_refusal`]), in the room's language.
-pub fn password_weakness(room: &room::Room, password: &str) -> Option<String> {
+/// [`password_refusal`]).
+pub fn password_weakness(room: &room::Room, password: &str) -> Option<i18n::Wording> {
     let why = seal::password::weakness(password, &seal::password::RoomWords::of_room(room))?;
-    let strings = room_strings(room);
-    let text = i18n::text(&strings, why.message_key());
+    let reason = i18n::Wording::new(why.message_key());
     Some(match why {
-        seal::password::Weakness::TooShort(n) => text
-            .replace("{count}", &n.to_string())
-            .replace("{min}", &seal::password::MIN_CHARS.to_string()),
-        _ => text.to_string(),
+        seal::password::Weakness::TooShort(n) => {
+            reason.arg("count", n).arg("min", seal::password::MIN_CHARS)
+        }
+        _ => reason,
     })
-}
-
-fn room_strings(room: &room::Room) -> i18n::Strings {
-    render::ui_strings(&Theme::load(&room.theme), room.settings.language).unwrap_or_default()
 }
 
 /// The room's theme overrides must work before a build relies on them: every
@@ -269,8 +269,11 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
     } = render_stage(&room, opts.selection, &extras, whole_room)?;
     lap("render", &mut timings);
 
-    let staging = Staging::begin(opts.out)
-        .map_err(|e| format!("cannot prepare {}: {e}", opts.out.display()))?;
+    let staging = Staging::begin(opts.out).map_err(|e| {
+        i18n::Wording::new("err_prepare_output")
+            .path("out", opts.out)
+            .cause("error", i18n::Wording::io(&e))
+    })?;
     let name = publish::public_name(opts.selection);
     let site_id = stable_site_id(opts.signer, opts.room, name);
     terminal::show_stage(
@@ -360,10 +363,9 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
         },
     )?;
     staging.commit().map_err(|e| {
-        format!(
-            "cannot move the finished build into {}: {e}",
-            opts.out.display()
-        )
+        i18n::Wording::new("err_swap_output")
+            .path("out", opts.out)
+            .cause("error", i18n::Wording::io(&e))
     })?;
     lap("sign+zip+publish", &mut timings);
     opts.progress.finish_and_clear();

@@ -21,7 +21,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-use dataroom::i18n::{cli_language, embedded, fill, text, Strings};
+use dataroom::i18n::{cli_language, embedded, fill, text, Strings, Wording};
 use dataroom::publish::{signing, verify};
 use dataroom::render::Selection;
 use dataroom::room::diagnostic::{render_shown, Diagnostics, Shown};
@@ -173,8 +173,11 @@ fn forced_language() -> Option<Language> {
 }
 
 /// `command` (built, so that clap's own `--help`, `--version` and `help` are
-/// there to be worded) with every about, help and heading text from the catalogue:
-/// `help_<command>`, `help_<command>_long`, `help_<command>_<argument>`.
+/// there to be worded) with every text clap prints from the catalogue:
+/// `help_<command>`, `help_<command>_long`, `help_<command>_<argument>`; the
+/// value names (`help_value_<argument>`); the default, possible values and
+/// environment variable of an argument (`help_default`, `help_possible_values`,
+/// `help_env`) instead of clap's `[default: …]`; the headings and the usage line.
 fn localize(mut command: clap::Command, strings: &'static Strings, prefix: &str) -> clap::Command {
     let key = |suffix: &str| {
         if suffix.is_empty() {
@@ -188,6 +191,7 @@ fn localize(mut command: clap::Command, strings: &'static Strings, prefix: &str)
         .about(text(strings, &key("")).to_string())
         .long_about(text(strings, &key("long")).to_string())
         .subcommand_help_heading(text(strings, "help_heading_commands"))
+        .subcommand_value_name(text(strings, "help_value_command"))
         .help_template(format!(
             "{{before-help}}{{about-with-newline}}\n{usage}{{usage}}\n\n{{all-args}}{{after-help}}"
         ));
@@ -206,10 +210,26 @@ fn localize(mut command: clap::Command, strings: &'static Strings, prefix: &str)
             } else {
                 "help_heading_options"
             };
-            arg.help(text(strings, &help).to_string())
+            let mut words = text(strings, &help).to_string();
+            for extra in argument_facts(&arg, strings) {
+                words.push(' ');
+                words.push_str(&extra);
+            }
+            let value_name = format!("help_value_{id}");
+            let arg = match strings.get(&value_name) {
+                Some(name) if arg.get_action().takes_values() => arg.value_name(name.as_str()),
+                _ => arg,
+            };
+            arg.help(words.clone())
+                .long_help(words)
                 .help_heading(text(strings, heading))
+                .hide_default_value(true)
+                .hide_possible_values(true)
+                .hide_env(true)
         });
     }
+    let usage_line = usage_line(&command, strings);
+    command = command.override_usage(usage_line);
     let names: Vec<String> = command
         .get_subcommands()
         .filter(|c| !c.is_hide_set())
@@ -220,6 +240,147 @@ fn localize(mut command: clap::Command, strings: &'static Strings, prefix: &str)
         command = command.mut_subcommand(name.as_str(), |sub| localize(sub, strings, &prefix));
     }
     command
+}
+
+/// What clap would print as `[env: …]`, `[default: …]` and `[possible
+/// values: …]`, worded from the catalogue.
+fn argument_facts(arg: &clap::Arg, strings: &Strings) -> Vec<String> {
+    let mut facts = Vec::new();
+    if let Some(env) = arg.get_env() {
+        let name = env.to_string_lossy();
+        facts.push(say(strings, "help_env", &[("name", &name)]));
+    }
+    let defaults: Vec<String> = arg
+        .get_default_values()
+        .iter()
+        .map(|v| v.to_string_lossy().into_owned())
+        .collect();
+    if arg.get_action().takes_values() && !defaults.is_empty() {
+        let value = defaults.join(" ");
+        facts.push(say(strings, "help_default", &[("value", &value)]));
+    }
+    let possible: Vec<String> = arg
+        .get_possible_values()
+        .iter()
+        .filter(|v| !v.is_hide_set())
+        .map(|v| v.get_name().to_string())
+        .collect();
+    if !possible.is_empty() {
+        let values = possible.join(text(strings, "list_separator"));
+        facts.push(say(strings, "help_possible_values", &[("values", &values)]));
+    }
+    facts
+}
+
+/// `dataroom build [选项] --out <输出> <数据室>`: clap's usage line with the
+/// catalogue's words for "options" and the value names.
+fn usage_line(command: &clap::Command, strings: &Strings) -> String {
+    let name = command
+        .get_bin_name()
+        .unwrap_or(command.get_name())
+        .to_string();
+    let value = |arg: &clap::Arg| {
+        let names = arg.get_value_names().unwrap_or_default();
+        let shown = names.first().map_or(arg.get_id().as_str(), |n| n.as_str());
+        let more = if matches!(arg.get_action(), clap::ArgAction::Append) {
+            "..."
+        } else {
+            ""
+        };
+        if arg.is_required_set() {
+            format!("<{shown}>{more}")
+        } else {
+            format!("[{shown}]{more}")
+        }
+    };
+    let mut parts = vec![name];
+    let visible = || command.get_arguments().filter(|a| !a.is_hide_set());
+    if visible().any(|a| !a.is_positional() && !a.is_required_set()) {
+        parts.push(format!("[{}]", text(strings, "help_value_options")));
+    }
+    for arg in visible().filter(|a| !a.is_positional() && a.is_required_set()) {
+        let long = arg.get_long().unwrap_or_default();
+        parts.push(format!("--{long} {}", value(arg)));
+    }
+    for arg in visible().filter(|a| a.is_positional()) {
+        parts.push(value(arg));
+    }
+    if command.has_subcommands() {
+        parts.push(format!("<{}>", text(strings, "help_value_command")));
+    }
+    parts.join(" ")
+}
+
+/// A usage error (unknown argument, missing or invalid value, missing
+/// argument …) worded from the catalogue, `cli_usage_<kind>`, with the
+/// offending argument and value clap found, the usage line of the command it
+/// concerns, and where to read more. Help and version go out as clap prints
+/// them (already worded by [`localize`]).
+fn usage_error(error: &clap::Error, command: &clap::Command, strings: &Strings) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let context = |kind: ContextKind| match error.get(kind) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(list)) => list.join(text(strings, "list_separator")),
+        Some(ContextValue::StyledStr(styled)) => styled.to_string(),
+        Some(ContextValue::Number(n)) => n.to_string(),
+        _ => String::new(),
+    };
+    let key = match error.kind() {
+        ErrorKind::UnknownArgument => "cli_usage_unknown_argument",
+        ErrorKind::InvalidSubcommand => "cli_usage_unknown_command",
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => "cli_usage_invalid_value",
+        ErrorKind::MissingRequiredArgument => "cli_usage_missing_argument",
+        ErrorKind::MissingSubcommand => "cli_usage_missing_command",
+        ErrorKind::NoEquals | ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
+            "cli_usage_missing_value"
+        }
+        ErrorKind::TooManyValues | ErrorKind::ArgumentConflict => "cli_usage_conflict",
+        ErrorKind::InvalidUtf8 => "cli_usage_not_utf8",
+        _ => "cli_usage_other",
+    };
+    // The command the error is about: the subcommand named on the command line, if any.
+    let named = std::env::args()
+        .skip(1)
+        .find_map(|a| command.find_subcommand(&a).cloned());
+    let about = named.as_ref().unwrap_or(command);
+    let usage = usage_line(about, strings);
+    let bin = about.get_bin_name().unwrap_or("dataroom").to_string();
+    let mut out = say(
+        strings,
+        "cli_error",
+        &[(
+            "message",
+            &say(
+                strings,
+                key,
+                &[
+                    ("argument", &context(ContextKind::InvalidArg)),
+                    ("value", &context(ContextKind::InvalidValue)),
+                    ("command", &context(ContextKind::InvalidSubcommand)),
+                ],
+            ),
+        )],
+    );
+    let valid = context(ContextKind::ValidValue);
+    if !valid.is_empty() {
+        out.push('\n');
+        out.push_str(&say(strings, "help_possible_values", &[("values", &valid)]));
+    }
+    let suggested = [ContextKind::SuggestedArg, ContextKind::SuggestedSubcommand]
+        .into_iter()
+        .map(context)
+        .find(|s| !s.is_empty());
+    if let Some(suggested) = suggested {
+        out.push('\n');
+        out.push_str(&say(
+            strings,
+            "cli_usage_did_you_mean",
+            &[("suggestion", &suggested)],
+        ));
+    }
+    out.push_str(&format!("\n\n{}{usage}\n\n", text(strings, "help_usage")));
+    out.push_str(&say(strings, "cli_usage_more", &[("command", &bin)]));
+    out
 }
 
 fn color() -> bool {
@@ -291,28 +452,48 @@ fn main() -> ExitCode {
     let forced = forced_language();
     let mut command = Cli::command();
     command.build();
-    let command = localize(command, embedded(cli_language(forced, None)), "help");
-    let cli = match Cli::from_arg_matches(&command.get_matches()) {
+    let strings = embedded(cli_language(forced, None));
+    let command = localize(command, strings, "help");
+    let parsed = command
+        .clone()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
-        Err(e) => e.exit(),
+        // --help, --version, and the help a bare `dataroom` shows: already worded.
+        Err(e)
+            if !e.use_stderr()
+                || e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
+        {
+            e.exit()
+        }
+        Err(e) => {
+            eprintln!("{}", usage_error(&e, &command, strings));
+            return ExitCode::from(2);
+        }
     };
     let forced = cli.lang.map(Language::from).or(forced);
     match run(cli, forced) {
         Ok(code) => code,
-        Err((lang, msg)) => {
+        Err((lang, failure)) => {
             let strings = embedded(lang);
-            eprintln!("{}", say(strings, "cli_error", &[("message", &msg)]));
+            let (message, fix) = failure.worded_with(strings, &[]);
+            eprintln!("{}", say(strings, "cli_error", &[("message", &message)]));
+            if let Some(fix) = fix {
+                eprintln!("{}", say(strings, "cli_error_fix", &[("fix", &fix)]));
+            }
             ExitCode::from(1)
         }
     }
 }
 
-/// A failure to print as `error: …`, in the language the command spoke.
-type Failure = (Language, String);
+/// A failure to print as `error: …` (and how to fix it), in the language the
+/// command speaks.
+type Failure = (Language, Wording);
 
 fn run(cli: Cli, forced: Option<Language>) -> Result<ExitCode, Failure> {
     let roomless = cli_language(forced, None);
-    let fail = |lang: Language| move |msg: String| (lang, msg);
+    let fail = |lang: Language| move |failure: Wording| (lang, failure);
     match cli.command {
         Command::Check {
             room,
@@ -364,23 +545,20 @@ fn run(cli: Cli, forced: Option<Language>) -> Result<ExitCode, Failure> {
             let fail = fail(lang);
             let shown_out = out.display().to_string();
             if kdf_iterations < dataroom::seal::MIN_ITERATIONS {
-                let min = dataroom::seal::MIN_ITERATIONS.to_string();
-                return Err(fail(say(strings, "cli_kdf_too_low", &[("min", &min)])));
+                let min = dataroom::seal::MIN_ITERATIONS;
+                return Err(fail(Wording::new("cli_kdf_too_low").arg("min", min)));
             }
             let selection = match only {
                 Some(Only::Training) => Selection::TrainingOnly,
                 None => Selection::All,
             };
-            if pre.room.is_none() {
+            let Some(checked) = pre.room.as_ref() else {
                 print_build_diagnostics(&pre.diagnostics, &pre.sources, &room, strings, verbose);
                 eprintln!(
                     "{}",
                     say(strings, "cli_nothing_built", &[("out", &shown_out)])
                 );
                 return Ok(ExitCode::from(1));
-            }
-            let Some(checked) = pre.room.as_ref() else {
-                return Err(fail("the room was not loaded".into()));
             };
             // Who each generated password is for, to print after the build.
             let label_of = |id: Option<&str>| {
@@ -415,9 +593,9 @@ fn run(cli: Cli, forced: Option<Language>) -> Result<ExitCode, Failure> {
                     let file = match password_file.as_slice() {
                         [] => None,
                         [one] => Some(Path::new(one)),
-                        _ => return Err(fail(text(strings, "cli_password_file_repeated").into())),
+                        _ => return Err(fail(Wording::new("cli_password_file_repeated"))),
                     };
-                    let pw = password::obtain(file, true, true).map_err(fail)?;
+                    let pw = password::obtain(file, true, true, strings).map_err(fail)?;
                     if !matches!(pw.source, password::Source::Generated) && !allow_weak_password {
                         if let Some(refusal) = dataroom::password_refusal(checked, &pw.secret) {
                             return Err(fail(refusal));
@@ -435,7 +613,7 @@ fn run(cli: Cli, forced: Option<Language>) -> Result<ExitCode, Failure> {
                 .filter(|p| matches!(p.source, password::Source::Generated))
                 .map(|p| (label_of(p.audience.as_deref()), p.secret.as_str()))
                 .collect();
-            let signer = signing::load_signer(sign_key.as_deref()).map_err(fail)?;
+            let signer = signing::load_signer(sign_key.as_deref(), strings).map_err(fail)?;
             if signer.created {
                 let secret = signer.secret_path.display().to_string();
                 eprintln!("{}", say(strings, "cli_key_created", &[("path", &secret)]));
@@ -566,11 +744,11 @@ fn run(cli: Cli, forced: Option<Language>) -> Result<ExitCode, Failure> {
                     );
                     Ok(ExitCode::from(1))
                 }
-                Err(BuildError::Output(msg)) => Err(fail(say(
-                    strings,
-                    "cli_output_failed",
-                    &[("message", &msg), ("out", &shown_out)],
-                ))),
+                Err(BuildError::Output(failure)) => Err(fail(
+                    Wording::new("cli_output_failed")
+                        .cause("message", failure)
+                        .arg("out", shown_out),
+                )),
             }
         }
         Command::Retention {
@@ -583,7 +761,7 @@ fn run(cli: Cli, forced: Option<Language>) -> Result<ExitCode, Failure> {
             let strings = embedded(lang);
             let as_of = match as_of {
                 Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
-                    .map_err(|_| (lang, say(strings, "cli_as_of_invalid", &[("value", &d)])))?,
+                    .map_err(|_| (lang, Wording::new("cli_as_of_invalid").arg("value", &d)))?,
                 None => chrono::Local::now().date_naive(),
             };
             let Some(r) = loaded.room else {
@@ -638,7 +816,8 @@ fn run(cli: Cli, forced: Option<Language>) -> Result<ExitCode, Failure> {
             forced,
         )),
         Command::Serve { room, port } => {
-            dataroom::serve::serve(&room, port).map_err(fail(roomless))?;
+            let lang = cli_language(forced, dataroom::serve::declared_language(&room));
+            dataroom::serve::serve(&room, port, forced).map_err(fail(lang))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Init { dir } => {
@@ -655,7 +834,7 @@ fn run(cli: Cli, forced: Option<Language>) -> Result<ExitCode, Failure> {
             let path = match out {
                 Some(p) => p,
                 None => signing::default_key_path()
-                    .ok_or_else(|| fail(text(strings, "cli_keygen_no_config").to_string()))?,
+                    .ok_or_else(|| fail(Wording::new("cli_keygen_no_config")))?,
             };
             let (pk, pub_path) = signing::generate(&path).map_err(fail)?;
             let shown = path.display().to_string();
@@ -676,15 +855,17 @@ fn run(cli: Cli, forced: Option<Language>) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::SealFixture { spec, out } => {
-            let ids = dataroom::seal::fixture::seal_fixture(&spec, &out).map_err(fail(roomless))?;
+            let ids = dataroom::seal::fixture::seal_fixture(&spec, &out)
+                .map_err(|e| fail(roomless)(Wording::from(e)))?;
             println!("{}", serde_json::to_string(&ids).unwrap_or_default());
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify { target, pubkey } => {
-            let fail = fail(roomless);
+            let lang = cli_language(forced, dataroom::publish::restore::sealed_language(&target));
+            let fail = fail(lang);
             let files = verify::SiteFiles::open(&target).map_err(fail)?;
             let report = verify::verify(&files, pubkey.as_deref()).map_err(fail)?;
-            print_verify(&report, embedded(roomless));
+            print_verify(&report, embedded(lang));
             Ok(ExitCode::from(u8::from(!report.ok())))
         }
         Command::Restore {
@@ -694,9 +875,11 @@ fn run(cli: Cli, forced: Option<Language>) -> Result<ExitCode, Failure> {
             pubkey,
             password_file,
         } => {
-            let strings = embedded(roomless);
-            let fail = fail(roomless);
-            let pw = password::obtain(password_file.as_deref(), false, false).map_err(fail)?;
+            let lang = cli_language(forced, dataroom::publish::restore::sealed_language(&target));
+            let strings = embedded(lang);
+            let fail = fail(lang);
+            let pw =
+                password::obtain(password_file.as_deref(), false, false, strings).map_err(fail)?;
             let report = dataroom::restore(
                 &target,
                 pubkey.as_deref(),
@@ -844,39 +1027,43 @@ fn import(opts: &dataroom::import::ImportOptions, forced: Option<Language>) -> E
 
 fn print_verify(r: &verify::Report, strings: &Strings) {
     let line = |key: &str, args: &[(&str, &str)]| println!("{}", say(strings, key, args));
+    let worded = |w: &Wording| w.message(strings);
     line(
         "cli_verify_public_key",
-        &[("source", &r.key_source.to_string())],
+        &[("source", &worded(&r.key_source))],
     );
     line(
         "cli_key_id",
         &[("key_id", &r.key_id), ("fingerprint", &r.fingerprint)],
     );
     match (&r.signature_error, &r.trusted_comment) {
-        (Some(e), _) => line("cli_verify_signature_failed", &[("error", &e.to_string())]),
+        (Some(e), _) => line("cli_verify_signature_failed", &[("error", &worded(e))]),
         (None, Some(tc)) => line("cli_verify_signature_good", &[("comment", tc)]),
         (None, None) => {}
     }
     match &r.zip_signature {
         Some(Ok(tc)) => line("cli_verify_zip_good", &[("comment", tc)]),
-        Some(Err(e)) => line("cli_verify_zip_failed", &[("error", &e.to_string())]),
+        Some(Err(e)) => line("cli_verify_zip_failed", &[("error", &worded(e))]),
         None => {}
     }
     for (key, paths) in [
         ("cli_verify_changed", &r.changed),
         ("cli_verify_missing", &r.missing),
         ("cli_verify_extra", &r.extra),
-        ("cli_verify_malformed", &r.malformed),
     ] {
         for p in paths {
-            line(key, &[("path", &p.to_string())]);
+            line(key, &[("path", p.as_str())]);
         }
     }
+    for problem in &r.malformed {
+        line("cli_verify_malformed", &[("path", &worded(problem))]);
+    }
     for w in &r.warnings {
-        line("cli_verify_warning", &[("warning", w)]);
+        let w = worded(w);
+        line("cli_verify_warning", &[("warning", &w)]);
         eprintln!(
             "{}",
-            say(strings, "cli_verify_warning_short", &[("warning", w)])
+            say(strings, "cli_verify_warning_short", &[("warning", &w)])
         );
     }
     let counts = [
@@ -889,7 +1076,7 @@ fn print_verify(r: &verify::Report, strings: &Strings) {
     if r.ok() {
         line("cli_verify_ok", &args);
     } else if let Some(e) = &r.signature_error {
-        let e = e.to_string();
+        let e = worded(e);
         args.push(("error", &e));
         line("cli_verify_not_ok_signature", &args);
     } else {

@@ -306,7 +306,8 @@ fn a_zip_bomb_is_refused_quickly_with_bounded_memory() {
         .arg(env!("CARGO_BIN_EXE_dataroom"))
         .arg(&path)
         .arg(built.pubkey())
-        .env("NO_COLOR", "1"));
+        .env("NO_COLOR", "1")
+        .env("DATAROOM_LANG", "en"));
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(
         r.stdout
@@ -478,7 +479,11 @@ fn resign_with_edited_header(site: &Path, edit: impl Fn(&str) -> String) {
         seal::hex(&sha2::Sha256::digest(new.as_bytes())),
     );
     let key = test_key(&site.join("..").join("forger"));
-    let signer = dataroom::publish::signing::load_signer(Some(&key)).expect("signer");
+    let signer = dataroom::publish::signing::load_signer(
+        Some(&key),
+        dataroom::i18n::embedded(dataroom::room::Language::En),
+    )
+    .expect("signer");
     let pub_path = site.join("dataroom.pub");
     let old_pub = std::fs::read(&pub_path).expect("pub");
     std::fs::write(&pub_path, signer.public_box()).expect("write");

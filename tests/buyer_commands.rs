@@ -147,6 +147,15 @@ fn restored_room_shows_the_manifest_hash_and_document_images() {
 
 #[test]
 fn a_wrong_password_is_said_plainly_in_the_rooms_language() {
+    // The room's language, as the buyer runs it: no --lang, an English locale.
+    let restore = |out: &Path, to: &Path, password: &str, _: Option<&Path>| {
+        run(bin_in_locale(&[("LANG", "en_US.UTF-8")])
+            .arg("restore")
+            .arg(out)
+            .arg("--out")
+            .arg(to)
+            .env("DATAROOM_PASSWORD", password))
+    };
     let b = built(SETTINGS);
     let r = restore(
         &b.out,

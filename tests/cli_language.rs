@@ -278,3 +278,453 @@ fn a_key_written_in_chinese_gets_the_english_key() {
     let out = slip(text, "unknown-field", "7:1");
     assert!(out.contains("`services:`"), "{out}");
 }
+
+/// Every word of three or more ASCII letters a Chinese seller may still see:
+/// the names of commands, flags, environment variables, files and formats
+/// (what they type or look for), and the values of the test rooms. Anything
+/// else in a Chinese run is English that should come from the catalogue.
+const ALLOWED: &[&str] = &[
+    // commands and flags
+    "dataroom",
+    "check",
+    "build",
+    "retention",
+    "import",
+    "serve",
+    "init",
+    "keygen",
+    "verify",
+    "restore",
+    "help",
+    "version",
+    "lang",
+    "strict",
+    "format",
+    "human",
+    "json",
+    "out",
+    "only",
+    "training",
+    "password",
+    "file",
+    "allow",
+    "weak",
+    "sign",
+    "key",
+    "kdf",
+    "iterations",
+    "timings",
+    "verbose",
+    "into",
+    "map",
+    "sheet",
+    "update",
+    "port",
+    "pubkey",
+    "compare",
+    // environment variables
+    "DATAROOM",
+    "LANG",
+    "PASSWORD",
+    "SIGN",
+    "KEY",
+    "COLOR",
+    "AUDIENCE",
+    // files, folders, formats and products named in the texts
+    "yaml",
+    "YAML",
+    "json",
+    "JSON",
+    "csv",
+    "CSV",
+    "xlsx",
+    "xls",
+    "ods",
+    "Excel",
+    "UTF",
+    "GBK",
+    "html",
+    "HTML",
+    "index",
+    "site",
+    "zip",
+    "minisign",
+    "pub",
+    "PBKDF",
+    "SHA",
+    "SUMS",
+    "data",
+    "header",
+    "http",
+    "Ctrl",
+    "Sheet",
+    "audiences",
+    "Markdown",
+    "Tab",
+    "BOM",
+    "clients",
+    "training",
+    "attachments",
+    "policies",
+    "checklists",
+    "tmp",
+    "lock",
+    "minisig",
+    // the signed comment verify shows as it is (`dataroom files=12 built=…`)
+    "files",
+    "built",
+    "archive",
+    // what this test typed (`--bogus`, `--format xml`) and its file names
+    "bogus",
+    "xml",
+    "such",
+    "room",
+    "txt",
+    "tampered",
+];
+
+/// The words of `text` (runs of ≥3 ASCII letters) that are not allowed in a
+/// Chinese run, after taking out the paths the test passed.
+fn english_words(text: &str, paths: &[&std::path::Path]) -> Vec<String> {
+    let mut text = text.to_string();
+    for path in paths {
+        text = text.replace(&path.display().to_string(), " ");
+    }
+    // Diagnostic codes (`[room-not-found]`) are stable kinds, like rustc's E0599.
+    let mut uncoded = String::new();
+    let mut rest = text.as_str();
+    while let Some((before, after)) = rest.split_once('[') {
+        uncoded.push_str(before);
+        rest = match after.split_once(']') {
+            Some((code, tail)) if code.chars().all(|c| c.is_ascii_lowercase() || c == '-') => tail,
+            _ => after,
+        };
+    }
+    uncoded.push_str(rest);
+    let text = uncoded;
+    // Key ids and fingerprints are hex: values, not words.
+    let hex = |w: &str| w.chars().all(|c| c.is_ascii_hexdigit());
+    text.split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| w.len() >= 3 && !ALLOWED.contains(w) && !hex(w))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The pinned Chinese sheet and column names `import` reads, which its
+/// English help names as they are (values, not words to translate).
+const PINNED_HEADINGS: &[&str] = &[
+    "统一社会信用代码",
+    "客户编号",
+    "客户名称",
+    "客户类型",
+    "联系电话",
+    "电子邮箱",
+    "身份证号",
+    "是否同意",
+    "同意日期",
+    "服务记录",
+    "服务日期",
+    "服务项目",
+    "服务人员",
+    "合同编号",
+    "签订日期",
+    "开始日期",
+    "结束日期",
+    "付款记录",
+    "付款日期",
+    "付款方式",
+    "发票号",
+    "地址",
+    "标签",
+    "备注",
+    "合同",
+    "金额",
+    "客户",
+    "手机",
+    // the Chinese names the English help quotes for the seller's terms
+    "资料移交数据室",
+    "归档与销毁",
+    "恢复演练",
+];
+
+fn has_han(text: &str) -> bool {
+    text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// What the language runs need: a Chinese and an English room, each built
+/// once (for verify and restore), and a signing key.
+struct Fixtures {
+    tmp: tempfile::TempDir,
+    key: std::path::PathBuf,
+    zh: Room,
+    en: Room,
+}
+
+impl Fixtures {
+    fn new() -> Fixtures {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let key = test_key(tmp.path());
+        let zh = Room::valid();
+        let en = Room::valid();
+        en.write(
+            "dataroom.yaml",
+            SETTINGS.replace("language: zh-CN", "language: en"),
+        );
+        for (room, name) in [(&zh, "zh"), (&en, "en")] {
+            let r = build(room.path(), &tmp.path().join(name), &key, &[]);
+            assert_eq!(r.code, 0, "{}", r.all());
+        }
+        Fixtures { tmp, key, zh, en }
+    }
+
+    fn room(&self, lang: &str) -> &Room {
+        if lang == "zh" {
+            &self.zh
+        } else {
+            &self.en
+        }
+    }
+}
+
+/// A labelled invocation and what it printed.
+struct Invocation {
+    label: String,
+    run: Run,
+}
+
+/// Every subcommand's `--help`, the top-level help and `help COMMAND`.
+fn help_runs(env: &[(&str, &str)]) -> Vec<Invocation> {
+    let mut args: Vec<Vec<&str>> = vec![vec!["--help"], vec!["-h"], vec!["help"]];
+    for command in [
+        "check",
+        "build",
+        "retention",
+        "import",
+        "serve",
+        "init",
+        "keygen",
+        "verify",
+        "restore",
+    ] {
+        args.push(vec![command, "--help"]);
+        args.push(vec![command, "-h"]);
+        args.push(vec!["help", command]);
+    }
+    args.into_iter()
+        .map(|a| Invocation {
+            label: a.join(" "),
+            run: run(bin_in_locale(env).args(&a)),
+        })
+        .collect()
+}
+
+/// Usage mistakes, which happen before any room is read (the locale decides).
+fn usage_runs(env: &[(&str, &str)]) -> Vec<Invocation> {
+    [
+        vec!["check", "--bogus", "."],
+        vec!["check"],
+        vec!["--lang", "fr", "check", "x"],
+        vec!["bogus"],
+        vec!["serve", ".", "--port", "abc"],
+        vec!["build", "."],
+        vec!["retention", ".", "--format", "xml"],
+    ]
+    .into_iter()
+    .map(|a| {
+        let run = run(bin_in_locale(env).args(&a));
+        assert_eq!(run.code, 2, "{a:?}: {}", run.all());
+        Invocation {
+            label: a.join(" "),
+            run,
+        }
+    })
+    .collect()
+}
+
+/// Commands given a room that does not exist (the locale decides).
+fn missing_room_runs(env: &[(&str, &str)], f: &Fixtures) -> Vec<Invocation> {
+    let missing = f.tmp.path().join("no-such-room");
+    ["check", "serve", "retention"]
+        .into_iter()
+        .map(|command| {
+            let run = run(bin_in_locale(env).arg(command).arg(&missing));
+            assert_eq!(run.code, 1, "{command}: {}", run.all());
+            Invocation {
+                label: format!("{command} of a missing room"),
+                run,
+            }
+        })
+        .collect()
+}
+
+/// Mistakes that concern a room (`lang`: which fixture room), each failing.
+fn room_runs(env: &[(&str, &str)], f: &Fixtures, lang: &str) -> Vec<Invocation> {
+    let room = f.room(lang).path();
+    let tmp = f.tmp.path();
+    let out = tmp.join(format!("out-{lang}-{}", env.len()));
+    let built = tmp.join(lang);
+    let mut runs = Vec::new();
+    let mut add = |label: &str, cmd: &mut std::process::Command| {
+        let r = run(cmd);
+        assert_ne!(r.code, 0, "{label}: {}", r.all());
+        runs.push(Invocation {
+            label: label.to_string(),
+            run: r,
+        });
+    };
+    let build = |extra: &[&str]| {
+        let mut cmd = bin_in_locale(env);
+        cmd.arg("build")
+            .arg(room)
+            .arg("--out")
+            .arg(&out)
+            .arg("--sign-key")
+            .arg(&f.key)
+            .args(extra);
+        cmd
+    };
+    let no_file = tmp.join("no-such-password.txt");
+    add(
+        "wrong password file",
+        &mut build(&["--password-file", &no_file.display().to_string()]),
+    );
+    add(
+        "weak password",
+        build(&[]).env("DATAROOM_PASSWORD", "abc123"),
+    );
+    // Locked output: another build holds `.NAME.lock` beside it.
+    let lock_path = tmp.join(format!(
+        ".{}.lock",
+        out.file_name().expect("name").to_string_lossy()
+    ));
+    let lock = std::fs::File::create(&lock_path).expect("lock file");
+    lock.lock().expect("lock");
+    add(
+        "locked output",
+        build(&[]).env("DATAROOM_PASSWORD", PASSWORD),
+    );
+    drop(lock);
+    // Port in use: this test holds it.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port().to_string();
+    add(
+        "port in use",
+        bin_in_locale(env)
+            .arg("serve")
+            .arg(room)
+            .args(["--port", &port]),
+    );
+    drop(listener);
+    add(
+        "import missing file",
+        bin_in_locale(env)
+            .arg("import")
+            .arg(tmp.join("no-such-clients.xlsx"))
+            .arg("--into")
+            .arg(room),
+    );
+    // A tampered zip: one byte of a stored payload changed.
+    let zip = zip_in(&built);
+    let tampered = tmp.join(format!("tampered-{lang}-{}.zip", env.len()));
+    let mut bytes = std::fs::read(&zip).expect("zip");
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x55;
+    std::fs::write(&tampered, bytes).expect("write");
+    add(
+        "verify tampered zip",
+        bin_in_locale(env).arg("verify").arg(&tampered),
+    );
+    add(
+        "restore wrong password",
+        bin_in_locale(env)
+            .arg("restore")
+            .arg(&built)
+            .arg("--out")
+            .arg(tmp.join(format!("restored-{lang}-{}", env.len())))
+            .env("DATAROOM_PASSWORD", "not the password at all"),
+    );
+    runs
+}
+
+/// A Chinese seller sees no English except names, paths and values: every
+/// help, every usage mistake, every failure of a room-bound command, under a
+/// Chinese locale and (for the room-bound ones) under a Chinese room in an
+/// English locale. Under `LANG=C` with an English room, all of it is English.
+#[test]
+fn a_chinese_seller_sees_no_english_and_an_english_one_no_chinese() {
+    let f = Fixtures::new();
+    let tmp = f.tmp.path().to_path_buf();
+    let paths = [tmp.as_path(), f.zh.path(), f.en.path()];
+    let zh_locale = [("LANG", "zh_CN.UTF-8")];
+    let c_locale = [("LANG", "C")];
+    let mut chinese: Vec<Invocation> = help_runs(&zh_locale);
+    chinese.extend(usage_runs(&zh_locale));
+    chinese.extend(missing_room_runs(&zh_locale, &f));
+    chinese.extend(room_runs(&zh_locale, &f, "zh"));
+    chinese.extend(room_runs(&c_locale, &f, "zh"));
+    let mut leaks = Vec::new();
+    for Invocation { label, run } in &chinese {
+        let all = run.all();
+        assert!(has_han(&all), "{label}: nothing Chinese in\n{all}");
+        let words = english_words(&all, &paths);
+        if !words.is_empty() {
+            leaks.push(format!("{label}: {words:?}\n{all}"));
+        }
+    }
+    assert!(
+        leaks.is_empty(),
+        "English in a Chinese run:\n{}",
+        leaks.join("\n---\n")
+    );
+
+    let mut english = help_runs(&c_locale);
+    english.extend(usage_runs(&c_locale));
+    english.extend(missing_room_runs(&c_locale, &f));
+    english.extend(room_runs(&c_locale, &f, "en"));
+    for Invocation { label, run } in &english {
+        let mut all = run.all();
+        for path in paths {
+            all = all.replace(&path.display().to_string(), " ");
+        }
+        for heading in PINNED_HEADINGS {
+            all = all.replace(heading, " ");
+        }
+        assert!(!has_han(&all), "{label}: Chinese in an English run:\n{all}");
+        assert!(
+            all.split(|c: char| !c.is_ascii_alphabetic())
+                .any(|w| w.len() >= 3),
+            "{label}: says nothing:\n{all}"
+        );
+    }
+}
+
+/// The sealed shell carries the browser's strings only: none of the command
+/// line's (import's example phone number, serve's, the diagnostics', --help's,
+/// the errors').
+#[test]
+fn the_sealed_shell_leaves_the_command_lines_texts_out() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let key = test_key(tmp.path());
+    let room = Room::valid();
+    let out = tmp.path().join("out");
+    let r = build(room.path(), &out, &key, &[]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let shell = std::fs::read_to_string(out.join("site/index.html")).expect("shell");
+    let json = shell
+        .split_once("id=\"dataroom-i18n\"")
+        .and_then(|(_, rest)| rest.split_once('>'))
+        .and_then(|(_, rest)| rest.split_once("</script>"))
+        .map(|(json, _)| json)
+        .expect("the shell's catalogue");
+    let strings: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(json).expect("catalogue JSON");
+    assert!(strings.contains_key("password_required"), "{json}");
+    for prefix in [
+        "import_", "serve_", "diag_", "help_", "cli_", "build_", "err_", "io_",
+    ] {
+        let found: Vec<&String> = strings.keys().filter(|k| k.starts_with(prefix)).collect();
+        assert!(found.is_empty(), "{prefix}: {found:?}");
+    }
+    // import's example phone (the room's client has it too, but only encrypted).
+    assert!(!shell.contains("13812345678"), "{shell}");
+}

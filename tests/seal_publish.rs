@@ -366,6 +366,7 @@ fn restore_round_trip_and_compare() {
         .arg(&built.zip)
         .arg("--out")
         .arg(built.out.parent().expect("p").join("r2"))
+        .env_remove("DATAROOM_LANG") // the sealed room's language then
         .env("DATAROOM_PASSWORD", "wrong password entirely"));
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("密码不对"), "{}", r.stderr);

@@ -14,51 +14,51 @@ mod value;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::i18n;
+use crate::i18n::{self, Wording};
 use crate::room::Language;
 use record::{ClientFile, ConsentFile, ContactFile, ContractFile, PaymentFile, ServiceFile};
 use table::{Cell, Source, Table};
 
 pub use table::decode_text;
 
-/// One problem: where (`file:sheet!cell`, or the file or option), and the
-/// catalogue entry that words it with its values.
+/// One problem: where (`file:sheet!cell`, or the file or option), and its
+/// wording (catalogue entries `import_<key>_message` / `_fix`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Problem {
     pub at: String,
-    pub key: &'static str,
-    pub args: Vec<(&'static str, String)>,
+    pub wording: Wording,
 }
 
 impl Problem {
     fn new(at: impl Into<String>, key: &'static str) -> Problem {
+        let mut wording = Wording::new(key);
+        wording.key = format!("import_{key}").into();
         Problem {
             at: at.into(),
-            key,
-            args: Vec::new(),
+            wording,
         }
     }
 
     fn arg(mut self, name: &'static str, value: impl Into<String>) -> Problem {
-        self.args.push((name, value.into()));
+        self.wording = self.wording.arg(name, value.into());
+        self
+    }
+
+    /// Fills `{name}` with the message of `cause` (an I/O error's reason).
+    pub(crate) fn cause(mut self, name: &'static str, cause: Wording) -> Problem {
+        self.wording = self.wording.cause(name, cause);
         self
     }
 
     /// `at: message` and an indented fix, in the catalogue's language.
     pub fn render(&self, strings: &i18n::Strings) -> String {
-        let args: Vec<(&str, &str)> = self.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let word = |part: &str| {
-            i18n::fill(
-                i18n::text(strings, &format!("import_{}_{part}", self.key)),
-                &args,
-            )
-        };
+        let (message, fix) = self.wording.worded_with(strings, &[]);
         format!(
             "{}: {}\n  {}{}\n",
             self.at,
-            word("message"),
+            message,
             i18n::text(strings, "import_fix_label"),
-            word("fix")
+            fix.unwrap_or_default()
         )
     }
 }
@@ -316,13 +316,13 @@ fn resolve_columns<'a>(
 fn read_map(path: &Path, problems: &mut Vec<Problem>) -> HashMap<String, String> {
     let at = path.display().to_string();
     let map: HashMap<String, String> = match std::fs::read(path)
-        .map_err(|e| e.to_string())
-        .and_then(|b| decode_text(&b).ok_or_else(|| "not UTF-8 or GBK text".to_string()))
-        .and_then(|t| serde_saphyr::from_str(&t).map_err(|e| e.to_string()))
+        .map_err(|e| Wording::io(&e))
+        .and_then(|b| decode_text(&b).ok_or_else(|| Wording::new("import_encoding")))
+        .and_then(|t| serde_saphyr::from_str(&t).map_err(|e| Wording::from(e.to_string())))
     {
         Ok(map) => map,
         Err(e) => {
-            problems.push(Problem::new(at, "map_invalid").arg("error", e));
+            problems.push(Problem::new(at, "map_invalid").cause("error", e));
             return HashMap::new();
         }
     };
@@ -374,7 +374,7 @@ type Existing = HashMap<String, (PathBuf, ClientFile)>;
 
 /// Records already in the room. Files that cannot be read are returned apart,
 /// by path, with the reason.
-fn existing_records(room: &Path) -> (Existing, Vec<(PathBuf, String)>) {
+fn existing_records(room: &Path) -> (Existing, Vec<(PathBuf, Wording)>) {
     let mut records = HashMap::new();
     let mut unreadable = Vec::new();
     let dir = room.join("clients");
@@ -391,8 +391,8 @@ fn existing_records(room: &Path) -> (Existing, Vec<(PathBuf, String)>) {
             continue;
         }
         match std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|t| ClientFile::parse(&t))
+            .map_err(|e| Wording::io(&e))
+            .and_then(|t| ClientFile::parse(&t).map_err(Wording::from))
         {
             Ok(record) => {
                 records.insert(record.id.clone(), (path.to_path_buf(), record));
@@ -651,7 +651,7 @@ pub fn import(opts: &ImportOptions) -> Result<Outcome, Failure> {
             ),
             Ok(None) => {}
             Err(e) => problems
-                .push(Problem::new(format!("{file_name}:{name}"), "unreadable").arg("error", e)),
+                .push(Problem::new(format!("{file_name}:{name}"), "unreadable").cause("error", e)),
         }
     }
     let Some(client_sheet) = sheets.get(&SheetKind::Clients) else {
@@ -794,7 +794,7 @@ pub fn import(opts: &ImportOptions) -> Result<Outcome, Failure> {
             problems.push(
                 Problem::new(id_cell, "existing_unreadable")
                     .arg("file", path.display().to_string())
-                    .arg("error", e.clone())
+                    .cause("error", e.clone())
                     .arg("room", room_at.clone()),
             );
             continue;
@@ -839,13 +839,13 @@ pub fn import(opts: &ImportOptions) -> Result<Outcome, Failure> {
             path.display().to_string(),
             "write_failed",
         )
-        .arg("error", e)])),
+        .cause("error", Wording::io(&e))])),
     }
 }
 
 /// Writes every file under a temporary name beside its place, then renames
 /// them all into place; on a failure before the renames nothing is left behind.
-fn write_all(plan: &[(PathBuf, String)]) -> Result<(), (PathBuf, String)> {
+fn write_all(plan: &[(PathBuf, String)]) -> Result<(), (PathBuf, std::io::Error)> {
     let mut staged: Vec<(PathBuf, &Path)> = Vec::new();
     let cleanup = |staged: &[(PathBuf, &Path)]| {
         for (tmp, _) in staged {
@@ -866,14 +866,14 @@ fn write_all(plan: &[(PathBuf, String)]) -> Result<(), (PathBuf, String)> {
         if let Err(e) = written {
             cleanup(&staged);
             let _ = std::fs::remove_file(&tmp);
-            return Err((path.clone(), e.to_string()));
+            return Err((path.clone(), e));
         }
         staged.push((tmp, path));
     }
     for (tmp, path) in &staged {
         std::fs::rename(tmp, path).map_err(|e| {
             cleanup(&staged);
-            (path.to_path_buf(), e.to_string())
+            (path.to_path_buf(), e)
         })?;
     }
     Ok(())

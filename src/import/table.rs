@@ -8,6 +8,7 @@ use std::path::Path;
 use calamine::{Data, Reader};
 
 use super::Problem;
+use crate::i18n::Wording;
 
 /// One cell as the spreadsheet stored it.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,17 +57,19 @@ impl Source {
             .and_then(|e| e.to_str())
             .unwrap_or("")
             .to_ascii_lowercase();
-        let unreadable = |e: String| Problem::new(display, "unreadable").arg("error", e);
+        let unreadable = |e: Wording| Problem::new(display, "unreadable").cause("error", e);
+        // The file itself first: a missing or locked file is said without calamine's English.
+        std::fs::File::open(path).map_err(|e| unreadable(Wording::io(&e)))?;
         match ext.as_str() {
             "xlsx" | "xlsm" | "xls" | "ods" => calamine::open_workbook_auto(path)
                 .map(|w| Source::Workbook(Box::new(w)))
-                .map_err(|e| unreadable(e.to_string())),
+                .map_err(|e| unreadable(Wording::from(e.to_string()))),
             "csv" => {
-                let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+                let bytes = std::fs::read(path).map_err(|e| unreadable(Wording::io(&e)))?;
                 let text = decode_text(&bytes).ok_or_else(|| Problem::new(display, "encoding"))?;
                 read_csv(&text, csv_sheet)
                     .map(Source::Csv)
-                    .map_err(unreadable)
+                    .map_err(|e| unreadable(Wording::from(e)))
             }
             _ => Err(Problem::new(display, "unknown_format")),
         }
@@ -80,7 +83,7 @@ impl Source {
     }
 
     /// The sheet called `name`; `Ok(None)` when there is none.
-    pub fn table(&mut self, name: &str) -> Result<Option<Table>, String> {
+    pub fn table(&mut self, name: &str) -> Result<Option<Table>, Wording> {
         match self {
             Source::Csv(t) => Ok((t.sheet == name).then(|| Table {
                 sheet: t.sheet.clone(),
@@ -92,7 +95,9 @@ impl Source {
                 if !w.sheet_names().iter().any(|s| s == name) {
                     return Ok(None);
                 }
-                let range = w.worksheet_range(name).map_err(|e| e.to_string())?;
+                let range = w
+                    .worksheet_range(name)
+                    .map_err(|e| Wording::from(e.to_string()))?;
                 let (first_row, first_col) = range.start().unwrap_or((0, 0));
                 Ok(Some(Table {
                     sheet: name.to_string(),

@@ -6,8 +6,11 @@ use std::io::{self, BufWriter};
 use std::path::Path;
 
 use walkdir::WalkDir;
+use zip::result::ZipError;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
+
+use crate::i18n::Wording;
 
 pub fn zip_time(epoch_seconds: i64) -> DateTime {
     let dt = chrono::DateTime::from_timestamp(epoch_seconds, 0)
@@ -26,9 +29,12 @@ pub fn zip_time(epoch_seconds: i64) -> DateTime {
 }
 
 /// Zips the folder `site` as `site/…` into `zip_path`.
-pub fn write_zip(site: &Path, zip_path: &Path, epoch_seconds: i64) -> Result<(), String> {
-    let err =
-        |e: &dyn std::fmt::Display| format!("cannot write the zip {}: {e}", zip_path.display());
+pub fn write_zip(site: &Path, zip_path: &Path, epoch_seconds: i64) -> Result<(), Wording> {
+    let io_err = |e: &io::Error| Wording::io_at("err_write", zip_path, e);
+    let zip_err = |e: ZipError| match e {
+        ZipError::Io(e) => io_err(&e),
+        other => Wording::io_at("err_write", zip_path, &io::Error::other(other)),
+    };
     let mut paths: Vec<String> = WalkDir::new(site)
         .into_iter()
         .filter_map(Result::ok)
@@ -41,7 +47,7 @@ pub fn write_zip(site: &Path, zip_path: &Path, epoch_seconds: i64) -> Result<(),
         })
         .collect();
     paths.sort();
-    let file = File::create(zip_path).map_err(|e| err(&e))?;
+    let file = File::create(zip_path).map_err(|e| io_err(&e))?;
     let mut zip = ZipWriter::new(BufWriter::new(file));
     let time = zip_time(epoch_seconds);
     for rel in paths {
@@ -58,10 +64,10 @@ pub fn write_zip(site: &Path, zip_path: &Path, epoch_seconds: i64) -> Result<(),
             .last_modified_time(time)
             .unix_permissions(0o644);
         zip.start_file(format!("site/{rel}"), options)
-            .map_err(|e| err(&e))?;
-        let mut f = File::open(site.join(&rel)).map_err(|e| err(&e))?;
-        io::copy(&mut f, &mut zip).map_err(|e| err(&e))?;
+            .map_err(zip_err)?;
+        let mut f = File::open(site.join(&rel)).map_err(|e| io_err(&e))?;
+        io::copy(&mut f, &mut zip).map_err(|e| io_err(&e))?;
     }
-    zip.finish().map_err(|e| err(&e))?;
+    zip.finish().map_err(zip_err)?;
     Ok(())
 }

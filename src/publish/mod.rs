@@ -84,8 +84,12 @@ pub struct Finish<'a> {
 
 /// Adds the public key, the manifest and its signature to `site/`, then zips
 /// `site/` and signs the zip.
-pub fn finish(staging: &Staging, mut files: Vec<Written>, f: &Finish) -> Result<Sealed, String> {
-    let io = |e: std::io::Error| format!("cannot write the output: {e}");
+pub fn finish(
+    staging: &Staging,
+    mut files: Vec<Written>,
+    f: &Finish,
+) -> Result<Sealed, crate::i18n::Wording> {
+    let io = |e: std::io::Error| crate::i18n::Wording::io_at("err_write", staging.path(), &e);
     let pub_text = f.signer.public_box();
     files.push(Written {
         path: PUBKEY.into(),

@@ -16,6 +16,8 @@ use std::time::SystemTime;
 use sha2::{Digest, Sha256};
 use walkdir::WalkDir;
 
+use crate::i18n::Wording;
+
 /// Marks a folder as dataroom output, so a build never replaces a folder it did
 /// not make. It lists the files the build wrote, one per line after the first.
 pub const MARKER: &str = ".dataroom-output";
@@ -76,15 +78,10 @@ fn lock_output(out: &Path) -> io::Result<fs::File> {
     }
     match held {
         Ok(()) => Ok(file),
-        Err(fs::TryLockError::WouldBlock) => Err(io::Error::new(
-            io::ErrorKind::WouldBlock,
-            format!(
-                "another dataroom build or restore is writing `{}` right now (it holds {}); \
-                 wait for it to finish, or choose another --out",
-                out.display(),
-                path.display()
-            ),
-        )),
+        Err(fs::TryLockError::WouldBlock) => Err(Wording::new("err_output_locked")
+            .path("out", out)
+            .path("lock", &path)
+            .into_io(io::ErrorKind::WouldBlock)),
         Err(fs::TryLockError::Error(e)) => Err(e),
     }
 }
@@ -129,13 +126,9 @@ impl Staging {
             let is_ours = out.join(MARKER).exists();
             let is_empty = fs::read_dir(out)?.next().is_none();
             if !is_ours && !is_empty {
-                return Err(io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    format!(
-                        "`{}` exists and was not made by dataroom; choose an empty or new folder for --out",
-                        out.display()
-                    ),
-                ));
+                return Err(Wording::new("err_output_foreign_folder")
+                    .path("out", out)
+                    .into_io(io::ErrorKind::AlreadyExists));
             }
         }
         let parent = match out.parent() {
@@ -148,16 +141,11 @@ impl Staging {
         let previous = snapshot(out);
         let foreign = not_made_by_dataroom(out, &previous);
         if let Some(first) = foreign.first() {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                format!(
-                    "`{}` holds {} file(s) dataroom did not write, e.g. `{}`; every build replaces \
-                     that folder, so move them somewhere else first",
-                    out.display(),
-                    foreign.len(),
-                    first.display()
-                ),
-            ));
+            return Err(Wording::new("err_output_foreign_files")
+                .path("out", out)
+                .arg("count", foreign.len())
+                .path("file", first)
+                .into_io(io::ErrorKind::AlreadyExists));
         }
         let dir = sibling(out, "staging");
         if dir.exists() {
@@ -208,13 +196,10 @@ impl Staging {
         self.write(MARKER, marker.as_bytes())?;
         let touched = added_or_changed(&self.previous, &snapshot(&self.final_dir));
         if let Some(first) = touched.first() {
-            return Err(io::Error::other(format!(
-                "`{}` was added or changed in `{}` while dataroom was building it; \
-                 nothing was replaced and the new build was discarded. Move your files \
-                 out of that folder (dataroom replaces it on every build) and build again",
-                first.display(),
-                self.final_dir.display()
-            )));
+            return Err(Wording::new("err_output_touched")
+                .path("file", first)
+                .path("out", &self.final_dir)
+                .into_io(io::ErrorKind::Other));
         }
         let old = sibling(&self.final_dir, "previous");
         if old.exists() {

@@ -11,6 +11,7 @@ use super::plain::{write_pages, write_static, Target};
 use super::verify::SiteFiles;
 use super::Staging;
 use crate::audiences::Audience;
+use crate::i18n::Wording;
 use crate::render::audience::room_for;
 use crate::render::registry::Sees;
 use crate::render::{self, Engine, Selection, Theme};
@@ -37,26 +38,27 @@ pub fn restore(
     password: &str,
     out: &Path,
     compare: Option<&Path>,
-) -> Result<RestoreReport, String> {
+) -> Result<RestoreReport, Wording> {
     let files = SiteFiles::open(target)?;
     let report = super::verify::verify(&files, pubkey)?;
     if !report.ok() {
-        return Err(format!(
-            "the room failed verification ({} changed, {} missing, {} extra{}); nothing was restored. Run `dataroom verify` for details",
-            report.changed.len(),
-            report.missing.len(),
-            report.extra.len(),
-            report.signature_error.as_deref().map(|e| format!(", signature: {e}")).unwrap_or_default()
-        ));
+        let failed = Wording::new("err_restore_unverified")
+            .arg("changed", report.changed.len())
+            .arg("missing", report.missing.len())
+            .arg("extra", report.extra.len());
+        return Err(match &report.signature_error {
+            Some(e) => failed.cause("signature", e.clone()),
+            None => failed.arg("signature", "-"),
+        });
     }
     let header_js = files
         .read("data/header.js")
-        .ok_or("data/header.js is missing: not a sealed room")?;
+        .ok_or_else(|| Wording::new("err_restore_not_sealed"))?;
     let header =
         seal::parse_header(&String::from_utf8_lossy(&header_js)).map_err(|e| e.to_string())?;
     let opener = seal::Opener::unlock(header, password).map_err(|e| match e {
-        seal::SealError::WrongPassword => wrong_password_message(&files),
-        other => other.to_string(),
+        seal::SealError::WrongPassword => Wording::new("restore_wrong_password"),
+        other => Wording::from(other.to_string()),
     })?;
     // The index of the slot the password opened: with audiences, exactly
     // what that audience sees.
@@ -90,10 +92,13 @@ pub fn restore(
         room::Language::ZhCn
     };
     let theme = Theme::load(&[]);
-    let engine = Engine::new(&theme, lang).map_err(|d| d.message)?;
+    let engine = Engine::new(&theme, lang)?;
     // Decrypted personal data: readable by the owner only (files 0600, folders 0700).
-    let staging = Staging::begin_private(out)
-        .map_err(|e| format!("cannot prepare {}: {e}", out.display()))?;
+    let staging = Staging::begin_private(out).map_err(|e| {
+        Wording::new("err_prepare_output")
+            .path("out", out)
+            .cause("error", Wording::io(&e))
+    })?;
     // The handover confirmation shows the SHA-256 of SHA256SUMS. The sealed app
     // hashes data/manifest.js; a restored room has none, so the hash is written in.
     let manifest_hash = files
@@ -146,9 +151,11 @@ pub fn restore(
         restored_files.insert(path.clone(), bytes);
     }
     write_static(&theme, &target)?;
-    staging
-        .commit()
-        .map_err(|e| format!("cannot move the restored room into {}: {e}", out.display()))?;
+    staging.commit().map_err(|e| {
+        Wording::new("err_swap_output")
+            .path("out", out)
+            .cause("error", Wording::io(&e))
+    })?;
 
     let mut result = RestoreReport {
         verify: report,
@@ -193,30 +200,15 @@ fn fill_manifest_hash(html: &str, hash: &str) -> String {
     out
 }
 
-/// "Wrong password" said plainly for a buyer, in the room's language (the lock
-/// screen's `lang`), or in both languages when the room does not say.
-fn wrong_password_message(files: &SiteFiles) -> String {
-    let index = files.read("index.html").unwrap_or_default();
+/// The language of the sealed room at `target`, from its lock screen's
+/// `lang`: what `verify` and `restore` speak unless `--lang` says otherwise
+/// (the buyer reads the seller's room, so the room's language comes first).
+pub fn sealed_language(target: &Path) -> Option<room::Language> {
+    let files = SiteFiles::open(target).ok()?;
+    let index = files.read("index.html")?;
     let index = String::from_utf8_lossy(&index);
-    let lang = index
-        .split_once("lang=\"")
-        .and_then(|(_, rest)| rest.split_once('"'))
-        .map(|(lang, _)| lang);
-    let in_language = |lang: room::Language| {
-        Engine::new(&Theme::load(&[]), lang)
-            .ok()
-            .and_then(|engine| engine.strings.get("restore_wrong_password").cloned())
-            .unwrap_or_default()
-    };
-    match lang {
-        Some("zh-CN") => in_language(room::Language::ZhCn),
-        Some("en") => in_language(room::Language::En),
-        _ => format!(
-            "{}\n{}",
-            in_language(room::Language::ZhCn),
-            in_language(room::Language::En)
-        ),
-    }
+    let (_, rest) = index.split_once("lang=\"")?;
+    room::Language::from_code(rest.split_once('"')?.0)
 }
 
 fn safe_relative(path: &str) -> Result<(), String> {
@@ -275,15 +267,12 @@ fn compare_with_source(
     fragments: &BTreeMap<String, String>,
     files: &BTreeMap<String, Vec<u8>>,
     result: &mut RestoreReport,
-) -> Result<(), String> {
+) -> Result<(), Wording> {
     let loaded = check(source, false);
     let findings: Vec<Diagnostic> = loaded.diagnostics.warnings().cloned().collect();
-    let whole = loaded.room.ok_or_else(|| {
-        format!(
-            "the source room {} has errors; run `dataroom check` on it",
-            source.display()
-        )
-    })?;
+    let whole = loaded
+        .room
+        .ok_or_else(|| Wording::new("err_compare_source").path("room", source))?;
     let theme = Theme::load(&whole.theme);
     let listed: Vec<Audience> = whole.audiences().iter().map(Audience::of).collect();
     let summaries = crate::audiences::summaries(&listed);

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use minisign::{KeyPair, PublicKey, PublicKeyBox, SecretKey, SecretKeyBox, SignatureBox};
 use sha2::{Digest, Sha256};
 
+use crate::i18n::Wording;
+
 pub const KEY_ENV: &str = "DATAROOM_SIGN_KEY";
 pub const KEY_PASSWORD_ENV: &str = "DATAROOM_SIGN_KEY_PASSWORD";
 
@@ -47,15 +49,12 @@ pub fn fingerprint(pk: &PublicKey) -> String {
 }
 
 /// Writes a new unencrypted key pair (`path`, `path.pub`), secret key mode 0600.
-pub fn generate(path: &Path) -> Result<(PublicKey, PathBuf), String> {
+pub fn generate(path: &Path) -> Result<(PublicKey, PathBuf), Wording> {
     if path.exists() {
-        return Err(format!(
-            "{} already exists; not overwriting a signing key",
-            path.display()
-        ));
+        return Err(Wording::new("err_key_exists").path("path", path));
     }
     if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        fs::create_dir_all(dir).map_err(|e| Wording::io_at("err_create", dir, &e))?;
     }
     let kp = KeyPair::generate_unencrypted_keypair().map_err(|e| e.to_string())?;
     let sk_box = kp
@@ -66,7 +65,7 @@ pub fn generate(path: &Path) -> Result<(PublicKey, PathBuf), String> {
     let pub_path = public_path_for(path);
     let pk_box = kp.pk.to_box().map_err(|e| e.to_string())?;
     fs::write(&pub_path, pk_box.to_string())
-        .map_err(|e| format!("cannot write {}: {e}", pub_path.display()))?;
+        .map_err(|e| Wording::io_at("err_write", &pub_path, &e))?;
     Ok((kp.pk, pub_path))
 }
 
@@ -76,7 +75,7 @@ pub fn public_path_for(secret: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Wording> {
     use std::io::Write;
     let mut opts = fs::OpenOptions::new();
     opts.write(true).create_new(true);
@@ -87,21 +86,24 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
     }
     let mut f = opts
         .open(path)
-        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        .map_err(|e| Wording::io_at("err_create", path, &e))?;
     f.write_all(bytes)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        .map_err(|e| Wording::io_at("err_write", path, &e))
 }
 
 /// The key given with --sign-key / DATAROOM_SIGN_KEY, else the per-user key,
 /// created on first use.
-pub fn load_signer(explicit: Option<&Path>) -> Result<Signer, String> {
+/// Prompts in the language of `strings`.
+pub fn load_signer(
+    explicit: Option<&Path>,
+    strings: &crate::i18n::Strings,
+) -> Result<Signer, Wording> {
     let (path, may_create) = match explicit {
         Some(p) => (p.to_path_buf(), false),
         None => match std::env::var_os(KEY_ENV).filter(|v| !v.is_empty()) {
             Some(p) => (PathBuf::from(p), false),
             None => (
-                default_key_path()
-                    .ok_or("no config folder for a signing key; pass --sign-key FILE")?,
+                default_key_path().ok_or_else(|| Wording::new("err_sign_key_no_config"))?,
                 true,
             ),
         },
@@ -109,19 +111,15 @@ pub fn load_signer(explicit: Option<&Path>) -> Result<Signer, String> {
     let mut created = false;
     if !path.exists() {
         if !may_create {
-            return Err(format!(
-                "signing key {} does not exist; create one with `dataroom keygen --out {}`",
-                path.display(),
-                path.display()
-            ));
+            return Err(Wording::new("err_sign_key_missing").path("path", &path));
         }
         generate(&path)?;
         created = true;
     }
     let text = fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read signing key {}: {e}", path.display()))?;
+        .map_err(|e| Wording::io_at("err_sign_key_unreadable", &path, &e))?;
     let sk_box = SecretKeyBox::from_string(&text)
-        .map_err(|e| format!("{} is not a minisign secret key: {e}", path.display()))?;
+        .map_err(|_| Wording::new("err_sign_key_invalid").path("path", &path))?;
     let unencrypted = SecretKeyBox::from_string(&text)
         .and_then(|b| b.into_unencrypted_secret_key())
         .ok()
@@ -129,15 +127,21 @@ pub fn load_signer(explicit: Option<&Path>) -> Result<Signer, String> {
     let secret = match unencrypted {
         Some(k) => k,
         None => {
-            let pw = match std::env::var(KEY_PASSWORD_ENV).ok().filter(|p| !p.is_empty()) {
+            let pw = match std::env::var(KEY_PASSWORD_ENV)
+                .ok()
+                .filter(|p| !p.is_empty())
+            {
                 Some(pw) => pw,
-                None => rpassword::prompt_password("Signing key password / 签名密钥密码: ").map_err(|_| {
-                    format!("the signing key is encrypted: set {KEY_PASSWORD_ENV} or run in a terminal")
-                })?,
+                None => {
+                    let prompt = format!("{} ", crate::i18n::text(strings, "cli_sign_key_prompt"));
+                    rpassword::prompt_password(prompt).map_err(|_| {
+                        Wording::new("err_sign_key_encrypted").arg("var", KEY_PASSWORD_ENV)
+                    })?
+                }
             };
             sk_box
                 .into_secret_key(Some(pw))
-                .map_err(|e| format!("cannot open the signing key: {e}"))?
+                .map_err(|_| Wording::new("err_sign_key_password").path("path", &path))?
         }
     };
     let public = PublicKey::from_secret_key(&secret).map_err(|e| e.to_string())?;
@@ -150,7 +154,7 @@ pub fn load_signer(explicit: Option<&Path>) -> Result<Signer, String> {
 }
 
 impl Signer {
-    pub fn sign(&self, data: &[u8], trusted_comment: &str) -> Result<String, String> {
+    pub fn sign(&self, data: &[u8], trusted_comment: &str) -> Result<String, Wording> {
         let sig = minisign::sign(
             Some(&self.public),
             &self.secret,
@@ -158,7 +162,7 @@ impl Signer {
             Some(trusted_comment),
             Some("signature from dataroom"),
         )
-        .map_err(|e| format!("signing failed: {e}"))?;
+        .map_err(|e| Wording::new("err_signing").arg("detail", e))?;
         Ok(sig.into_string())
     }
 
@@ -170,7 +174,7 @@ impl Signer {
     }
 }
 
-pub fn parse_public(text: &str) -> Result<PublicKey, String> {
+pub fn parse_public(text: &str) -> Result<PublicKey, Wording> {
     let trimmed = text.trim();
     // Accept both the two-line minisign .pub file and a bare base64 key.
     let pk = if trimmed.starts_with("untrusted comment:") {
@@ -178,22 +182,22 @@ pub fn parse_public(text: &str) -> Result<PublicKey, String> {
     } else {
         PublicKey::from_base64(trimmed)
     };
-    pk.map_err(|e| format!("not a minisign public key: {e}"))
+    pk.map_err(|_| Wording::new("err_public_key_invalid"))
 }
 
 /// Checks `sig_text` over `data`; returns the trusted comment.
-pub fn verify(pk: &PublicKey, data: &[u8], sig_text: &str) -> Result<String, String> {
-    let sig =
-        SignatureBox::from_string(sig_text).map_err(|e| format!("unreadable signature: {e}"))?;
+pub fn verify(pk: &PublicKey, data: &[u8], sig_text: &str) -> Result<String, Wording> {
+    let sig = SignatureBox::from_string(sig_text)
+        .map_err(|_| Wording::new("err_signature_unreadable"))?;
     // minisign's own error for this case says only that the key ids differ;
     // the buyer needs both ids to ask the seller which key is really theirs.
     if sig.keynum() != pk.keynum() {
-        return Err(format!(
-            "made by a different key: the signature is from key id {}, but the public key is key id {}",
-            key_id_of(sig.keynum()),
-            key_id(pk)
-        ));
+        return Err(Wording::new("err_signature_other_key")
+            .arg("signed", key_id_of(sig.keynum()))
+            .arg("key", key_id(pk)));
     }
-    minisign::verify(pk, &sig, Cursor::new(data), true, false, false).map_err(|e| e.to_string())?;
-    sig.trusted_comment().map_err(|e| e.to_string())
+    minisign::verify(pk, &sig, Cursor::new(data), true, false, false)
+        .map_err(|_| Wording::new("err_signature_invalid"))?;
+    sig.trusted_comment()
+        .map_err(|_| Wording::new("err_signature_unreadable"))
 }

@@ -20,6 +20,7 @@ use walkdir::WalkDir;
 
 use super::signing;
 use super::{manifest_js, MANIFEST_JS, PUBKEY, SUMS, SUMS_SIG};
+use crate::i18n::Wording;
 use crate::seal::hex;
 
 /// The most a compressed (deflated) entry may inflate to. The build deflates
@@ -40,43 +41,44 @@ pub struct ZipSite {
     /// Relative path (after `site/`) → entry index.
     entries: BTreeMap<String, usize>,
     /// Entries that make the zip untrustworthy, with why.
-    pub problems: Vec<String>,
+    pub problems: Vec<Wording>,
     /// Bytes still allowed to be inflated from this zip (a total cap: verify
     /// and restore each read every entry once).
     budget: Mutex<u64>,
 }
 
-/// Why a zip entry name is not a plain `site/<relative path>`, or `None`.
+/// Why a zip entry name is not a plain `site/<relative path>` (the catalogue
+/// key that says it), or `None`.
 fn entry_name_problem(name: &str) -> Option<&'static str> {
     let Some(rel) = name.strip_prefix("site/") else {
-        return Some("is not inside site/");
+        return Some("err_zip_entry_outside");
     };
     if rel.is_empty() {
-        return Some("is a folder");
+        return Some("err_zip_entry_folder");
     }
     if name.contains('\\') {
-        return Some("contains a backslash");
+        return Some("err_zip_entry_backslash");
     }
     if name.chars().any(char::is_control) {
-        return Some("contains control characters");
+        return Some("err_zip_entry_control");
     }
     if rel.starts_with('/') {
-        return Some("is an absolute path");
+        return Some("err_zip_entry_absolute");
     }
     if rel.ends_with('/') {
-        return Some("is a folder");
+        return Some("err_zip_entry_folder");
     }
     if rel
         .split('/')
         .any(|p| p == ".." || p == "." || p.is_empty())
     {
-        return Some("contains `..`, `.` or `//`");
+        return Some("err_zip_entry_dots");
     }
     if rel
         .split('/')
         .any(|p| p.len() >= 2 && p.as_bytes()[1] == b':')
     {
-        return Some("contains a drive letter");
+        return Some("err_zip_entry_drive");
     }
     None
 }
@@ -88,21 +90,18 @@ fn collision_key(rel: &str) -> String {
 }
 
 impl ZipSite {
-    fn open(target: &Path) -> Result<ZipSite, String> {
-        let file =
-            fs::File::open(target).map_err(|e| format!("cannot open {}: {e}", target.display()))?;
+    fn open(target: &Path) -> Result<ZipSite, Wording> {
+        let file = fs::File::open(target)
+            .map_err(|e| crate::i18n::Wording::io_at("err_read", target, &e))?;
         let zip_len = file.metadata().map(|m| m.len()).unwrap_or(0);
         let mut zip = zip::ZipArchive::new(io::BufReader::new(file))
-            .map_err(|e| format!("{} is not a readable zip: {e}", target.display()))?;
+            .map_err(|_| Wording::new("err_zip_unreadable").path("path", target))?;
         let mut problems = Vec::new();
         if zip.has_duplicate_names() {
-            problems.push("the zip holds two entries with the same name".to_string());
+            problems.push(Wording::new("err_zip_duplicate_names"));
         }
         if zip.offset() != 0 {
-            problems.push(format!(
-                "{} bytes of other data precede the zip",
-                zip.offset()
-            ));
+            problems.push(Wording::new("err_zip_prefix").arg("bytes", zip.offset()));
         }
         let mut entries = BTreeMap::new();
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
@@ -112,7 +111,7 @@ impl ZipSite {
         for i in 0..zip.len() {
             let entry = zip
                 .by_index(i)
-                .map_err(|e| format!("damaged zip entry {i}: {e}"))?;
+                .map_err(|_| Wording::new("err_zip_entry_damaged").arg("entry", i))?;
             let raw = String::from_utf8_lossy(entry.name_raw()).into_owned();
             let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
             spans.push((
@@ -123,14 +122,14 @@ impl ZipSite {
                     .saturating_add(entry.compressed_size()),
             ));
             let shown = format!("{:?}", raw);
+            let entry_problem = |key: &'static str| Wording::new(key).arg("entry", &shown);
             if name != raw {
-                problems.push(format!(
-                    "zip entry {shown} carries another name ({name:?}) in an extra field"
-                ));
+                problems
+                    .push(entry_problem("err_zip_entry_renamed").arg("name", format!("{name:?}")));
                 continue;
             }
             if entry.is_symlink() {
-                problems.push(format!("zip entry {shown} is a symbolic link"));
+                problems.push(entry_problem("err_zip_entry_symlink"));
                 continue;
             }
             if entry.is_dir()
@@ -138,22 +137,22 @@ impl ZipSite {
                     .unix_mode()
                     .is_some_and(|m| m & 0o170000 != 0o100000 && m & 0o170000 != 0)
             {
-                problems.push(format!("zip entry {shown} is not a plain file"));
+                problems.push(entry_problem("err_zip_entry_not_file"));
                 continue;
             }
             if entry.encrypted() {
-                problems.push(format!("zip entry {shown} is encrypted"));
+                problems.push(entry_problem("err_zip_entry_encrypted"));
                 continue;
             }
             if let Some(why) = entry_name_problem(&name) {
-                problems.push(format!("zip entry {shown} {why}"));
+                problems.push(entry_problem(why));
                 continue;
             }
             let rel = name["site/".len()..].to_string();
             if let Some(first) = seen.insert(collision_key(&rel), name.clone()) {
-                problems.push(format!(
-                    "zip entries {first:?} and {shown} name the same file on case-insensitive or Unicode-normalizing systems"
-                ));
+                problems.push(
+                    entry_problem("err_zip_entry_collision").arg("first", format!("{first:?}")),
+                );
                 continue;
             }
             entries.insert(rel, i);
@@ -162,18 +161,20 @@ impl ZipSite {
         let mut end = 0;
         for (start, stop) in &spans {
             if *start != end {
-                problems.push(format!(
-                    "the zip has {} bytes at offset {end} that no entry accounts for",
-                    start.abs_diff(end)
-                ));
+                problems.push(
+                    Wording::new("err_zip_gap")
+                        .arg("bytes", start.abs_diff(end))
+                        .arg("offset", end),
+                );
             }
             end = (*stop).max(end);
         }
         if end != zip.central_directory_start() {
-            problems.push(format!(
-                "the zip has data between its last entry (ends at {end}) and its directory (at {})",
-                zip.central_directory_start()
-            ));
+            problems.push(
+                Wording::new("err_zip_before_directory")
+                    .arg("end", end)
+                    .arg("directory", zip.central_directory_start()),
+            );
         }
         Ok(ZipSite {
             path: target.to_path_buf(),
@@ -189,12 +190,13 @@ impl ZipSite {
     }
 
     /// Streams entry `rel` into `sink`, never more than it may inflate to.
-    fn stream(&self, rel: &str, sink: &mut dyn Write) -> Option<Result<u64, String>> {
+    fn stream(&self, rel: &str, sink: &mut dyn Write) -> Option<Result<u64, Wording>> {
+        let damaged = || Wording::new("err_zip_entry_damaged").arg("entry", rel);
         let index = *self.entries.get(rel)?;
         let mut zip = self.archive.lock().ok()?;
         let entry = match zip.by_index(index) {
             Ok(e) => e,
-            Err(e) => return Some(Err(format!("damaged zip entry {rel}: {e}"))),
+            Err(_) => return Some(Err(damaged())),
         };
         let cap = if entry.compression() == zip::CompressionMethod::Stored {
             entry.compressed_size()
@@ -206,13 +208,13 @@ impl ZipSite {
         let mut limited = entry.take(limit + 1);
         let copied = match io::copy(&mut limited, sink) {
             Ok(n) => n,
-            Err(e) => return Some(Err(format!("damaged zip entry {rel}: {e}"))),
+            Err(_) => return Some(Err(damaged())),
         };
         *budget = budget.saturating_sub(copied);
         if copied > limit {
-            return Some(Err(format!(
-                "zip entry {rel} inflates to more than {limit} bytes: refused (a zip bomb, or not a dataroom zip)"
-            )));
+            return Some(Err(Wording::new("err_zip_entry_bomb")
+                .arg("entry", rel)
+                .arg("limit", limit)));
         }
         Some(Ok(copied))
     }
@@ -233,7 +235,7 @@ impl Write for HashWriter {
 
 impl SiteFiles {
     /// Accepts the build's `--out` folder, its `site/` folder, or the zip.
-    pub fn open(target: &Path) -> Result<SiteFiles, String> {
+    pub fn open(target: &Path) -> Result<SiteFiles, Wording> {
         if target.is_dir() {
             let site = if target.join("site").join(SUMS).exists() {
                 target.join("site")
@@ -241,10 +243,9 @@ impl SiteFiles {
                 target.to_path_buf()
             };
             if !site.join(SUMS).exists() {
-                return Err(format!(
-                    "{} has no {SUMS}: not a dataroom site",
-                    target.display()
-                ));
+                return Err(Wording::new("err_not_a_site")
+                    .path("path", target)
+                    .arg("sums", SUMS));
             }
             return Ok(SiteFiles::Dir(site));
         }
@@ -290,14 +291,14 @@ impl SiteFiles {
     }
 
     /// SHA-256 of a file, hashed while it streams: `None` when it is absent.
-    pub fn sha256(&self, rel: &str) -> Option<Result<[u8; 32], String>> {
+    pub fn sha256(&self, rel: &str) -> Option<Result<[u8; 32], Wording>> {
         let mut hasher = HashWriter(Sha256::new());
         let streamed = match self {
             SiteFiles::Dir(root) => {
                 let mut file = fs::File::open(Self::dir_path(root, rel)?).ok()?;
                 io::copy(&mut file, &mut hasher)
                     .map(|_| ())
-                    .map_err(|e| format!("cannot read {rel}: {e}"))
+                    .map_err(|e| crate::i18n::Wording::io_at("err_read", Path::new(rel), &e))
             }
             SiteFiles::Zip(z) => z.stream(rel, &mut hasher)?.map(|_| ()),
         };
@@ -309,17 +310,18 @@ impl SiteFiles {
 pub struct Report {
     pub key_id: String,
     pub fingerprint: String,
-    pub key_source: String,
+    /// Where the public key came from (a file, or the one shipped in the site).
+    pub key_source: Wording,
     pub trusted_comment: Option<String>,
-    pub signature_error: Option<String>,
-    pub zip_signature: Option<Result<String, String>>,
+    pub signature_error: Option<Wording>,
+    pub zip_signature: Option<Result<String, Wording>>,
     pub checked: usize,
     pub changed: Vec<String>,
     pub missing: Vec<String>,
     pub extra: Vec<String>,
-    pub malformed: Vec<String>,
+    pub malformed: Vec<Wording>,
     /// Not failures, but said loudly: e.g. a zip without its own signature.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Wording>,
 }
 
 impl Report {
@@ -334,7 +336,7 @@ impl Report {
 }
 
 /// Parses `sha256sum` lines: `<64 hex>  <path>` (or ` *<path>` for binary mode).
-pub fn parse_manifest(text: &str) -> (Vec<(String, String)>, Vec<String>) {
+pub fn parse_manifest(text: &str) -> (Vec<(String, String)>, Vec<Wording>) {
     let mut ok = Vec::new();
     let mut bad = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -345,23 +347,32 @@ pub fn parse_manifest(text: &str) -> (Vec<(String, String)>, Vec<String>) {
             Some((h, p)) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
                 ok.push((h.to_ascii_lowercase(), p.to_string()))
             }
-            _ => bad.push(format!("{SUMS} line {}: not `<sha256>  <path>`", i + 1)),
+            _ => bad.push(
+                Wording::new("err_sums_line")
+                    .arg("sums", SUMS)
+                    .arg("line", i + 1),
+            ),
         }
     }
     (ok, bad)
 }
 
-pub fn verify(files: &SiteFiles, pubkey: Option<&Path>) -> Result<Report, String> {
+pub fn verify(files: &SiteFiles, pubkey: Option<&Path>) -> Result<Report, Wording> {
     let mut report = Report::default();
     let (pk_text, source) = match pubkey {
         Some(p) => (
-            fs::read_to_string(p).map_err(|e| format!("cannot read the public key {}: {e}", p.display()))?,
-            format!("{}", p.display()),
+            fs::read_to_string(p)
+                .map_err(|e| crate::i18n::Wording::io_at("err_public_key_unreadable", p, &e))?,
+            Wording::new("err_key_source_file").path("path", p),
         ),
         None => (
-            String::from_utf8(files.read(PUBKEY).ok_or(format!("no {PUBKEY} in the site; pass --pubkey FILE"))?)
-                .map_err(|_| format!("{PUBKEY} is not text"))?,
-            format!("{PUBKEY} shipped inside the site — compare the key id with the handover confirmation"),
+            String::from_utf8(
+                files
+                    .read(PUBKEY)
+                    .ok_or_else(|| Wording::new("err_public_key_missing").arg("file", PUBKEY))?,
+            )
+            .map_err(|_| Wording::new("err_public_key_invalid"))?,
+            Wording::new("err_key_source_shipped").arg("file", PUBKEY),
         ),
     };
     let pk = signing::parse_public(&pk_text)?;
@@ -369,9 +380,13 @@ pub fn verify(files: &SiteFiles, pubkey: Option<&Path>) -> Result<Report, String
     report.fingerprint = signing::fingerprint(&pk);
     report.key_source = source;
 
-    let sums = files.read(SUMS).ok_or(format!("{SUMS} is missing"))?;
+    let sums = files
+        .read(SUMS)
+        .ok_or_else(|| Wording::new("err_file_missing").arg("file", SUMS))?;
     match files.read(SUMS_SIG) {
-        None => report.signature_error = Some(format!("{SUMS_SIG} is missing")),
+        None => {
+            report.signature_error = Some(Wording::new("err_file_missing").arg("file", SUMS_SIG))
+        }
         Some(sig) => match signing::verify(&pk, &sums, &String::from_utf8_lossy(&sig)) {
             Ok(tc) => report.trusted_comment = Some(tc),
             Err(e) => report.signature_error = Some(e),
@@ -415,16 +430,20 @@ pub fn verify(files: &SiteFiles, pubkey: Option<&Path>) -> Result<Report, String
         match fs::read_to_string(&sig_path) {
             Ok(sig) => {
                 let zip_bytes = fs::read(&zip.path)
-                    .map_err(|e| format!("cannot read {}: {e}", zip.path.display()))?;
+                    .map_err(|e| crate::i18n::Wording::io_at("err_read", &zip.path, &e))?;
                 report.zip_signature = Some(signing::verify(&pk, &zip_bytes, &sig));
             }
             Err(_) => {
-                report.warnings.push(format!(
-                "the zip's own signature {} is missing: the archive as a whole is not checked, \
-                 only the files inside it against SHA256SUMS. Ask the seller for {} too",
-                sig_path.display(),
-                sig_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-            ))
+                let name = sig_path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                report.warnings.push(
+                    Wording::new("err_zip_signature_missing")
+                        .path("path", &sig_path)
+                        .arg("name", name)
+                        .arg("sums", SUMS),
+                )
             }
         }
     }

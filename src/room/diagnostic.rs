@@ -110,38 +110,7 @@ pub struct Diagnostic {
     pub wording: Option<Wording>,
 }
 
-/// A diagnostic's text as catalogue entries, `<key>_message` and `<key>_fix`,
-/// with the values their `{name}` placeholders take. A finding is given its
-/// short key (`shared`) and words `finding_<key>_…` ([`Diagnostic::finding`]).
-/// `{client}` and `{field}` (the field's label, `field_<path>`) are always there.
-#[derive(Clone, Debug)]
-pub struct Wording {
-    pub key: std::borrow::Cow<'static, str>,
-    pub args: Vec<(&'static str, String)>,
-    /// Values that are lists, joined with the language's `list_separator`.
-    pub lists: Vec<(&'static str, Vec<String>)>,
-}
-
-impl Wording {
-    /// The wording of catalogue entries `<key>_message` / `<key>_fix`.
-    pub fn new(key: &'static str) -> Self {
-        Wording {
-            key: key.into(),
-            args: Vec::new(),
-            lists: Vec::new(),
-        }
-    }
-
-    /// Fills `{name}` with `value`.
-    pub fn arg(mut self, name: &'static str, value: impl ToString) -> Self {
-        self.args.push((name, value.to_string()));
-        self
-    }
-
-    fn keys(&self) -> (String, String) {
-        (format!("{}_message", self.key), format!("{}_fix", self.key))
-    }
-}
+pub use crate::i18n::Wording;
 
 impl Diagnostic {
     /// An error worded from the catalogue. `message` and `help` hold the
@@ -209,30 +178,20 @@ impl Diagnostic {
     /// Message and help in the language of `strings`: from the catalogue for
     /// findings, as written for everything else.
     pub fn worded(&self, strings: &crate::i18n::Strings) -> (String, Option<String>) {
-        use crate::i18n::{field_label, fill, text};
         let Some(w) = &self.wording else {
             return (self.message.clone(), self.help.clone());
         };
         let field = self
             .field
             .as_deref()
-            .map(|f| field_label(strings, f))
+            .map(|f| crate::i18n::field_label(strings, f))
             .unwrap_or_default();
-        let mut args: Vec<(&str, &str)> = vec![
-            ("client", self.client.as_deref().unwrap_or_default()),
-            ("field", &field),
-        ];
-        args.extend(w.args.iter().map(|(k, v)| (*k, v.as_str())));
-        let lists: Vec<(&str, String)> = w
-            .lists
-            .iter()
-            .map(|(k, items)| (*k, items.join(text(strings, "list_separator"))))
-            .collect();
-        args.extend(lists.iter().map(|(k, v)| (*k, v.as_str())));
-        let (message_key, fix_key) = w.keys();
-        (
-            fill(text(strings, &message_key), &args),
-            strings.get(&fix_key).map(|f| fill(f, &args)),
+        w.worded_with(
+            strings,
+            &[
+                ("client", self.client.as_deref().unwrap_or_default()),
+                ("field", &field),
+            ],
         )
     }
 

@@ -116,6 +116,7 @@ fn ignored_file(rel: &Path, key: &'static str) -> Diagnostic {
             key: key.into(),
             args: vec![],
             lists: vec![],
+            causes: vec![],
         },
     )
 }

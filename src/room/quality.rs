@@ -209,6 +209,7 @@ pub fn check_quality(clients: &[Client], today: NaiveDate) -> Vec<Diagnostic> {
                     key: key.into(),
                     args,
                     lists: vec![],
+                    causes: vec![],
                 },
             )
         };
@@ -345,6 +346,7 @@ fn duplicates(
                     key: "shared".into(),
                     args: vec![],
                     lists: vec![("others", others.iter().map(|s| s.to_string()).collect())],
+                    causes: vec![],
                 },
             ));
         }

@@ -8,6 +8,8 @@ use std::path::Path;
 use rand::rngs::OsRng;
 use rand::Rng;
 
+use crate::i18n::{Strings, Wording};
+
 pub const ENV_VAR: &str = "DATAROOM_PASSWORD";
 
 pub enum Source {
@@ -296,11 +298,13 @@ fn latin_weakness(password: &str, rest: &str, words: &[&str]) -> Option<Weakness
 
 /// Reads the password: `--password-file`, then `DATAROOM_PASSWORD`, then a prompt on
 /// a terminal; `generate_if_missing` makes one when none of these is available.
+/// The prompts are worded from `strings` (the CLI's language).
 pub fn obtain(
     file: Option<&Path>,
     confirm: bool,
     generate_if_missing: bool,
-) -> Result<Password, String> {
+    strings: &Strings,
+) -> Result<Password, Wording> {
     if let Some(file) = file {
         return Ok(Password {
             secret: read_password_file(file)?,
@@ -316,15 +320,21 @@ pub fn obtain(
         }
     }
     if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
-        let secret = rpassword::prompt_password(
-            "Room password, or Enter to generate one / 数据室密码（直接回车自动生成）: ",
-        )
-        .map_err(|e| format!("cannot read the password: {e}"))?;
+        let unreadable = |e: std::io::Error| {
+            Wording::new("err_password_unreadable").cause("error", Wording::io(&e))
+        };
+        let prompt = |key: &str| format!("{} ", crate::i18n::text(strings, key));
+        let secret = rpassword::prompt_password(prompt(if generate_if_missing {
+            "cli_password_prompt_generate"
+        } else {
+            "cli_password_prompt"
+        }))
+        .map_err(unreadable)?;
         if confirm && !secret.is_empty() {
-            let again = rpassword::prompt_password("Repeat it / 再次输入: ")
-                .map_err(|e| format!("cannot read the password: {e}"))?;
+            let again = rpassword::prompt_password(prompt("cli_password_prompt_again"))
+                .map_err(unreadable)?;
             if again != secret {
-                return Err("the two passwords differ".into());
+                return Err(Wording::new("err_password_differ"));
             }
         }
         if secret.is_empty() && generate_if_missing {
@@ -344,9 +354,7 @@ pub fn obtain(
             source: Source::Generated,
         });
     }
-    Err(format!(
-        "no password: set {ENV_VAR}, pass --password-file FILE, or run in a terminal to be asked"
-    ))
+    Err(Wording::new("err_password_none").arg("var", ENV_VAR))
 }
 
 /// The password that seals one audience's key slot.
@@ -358,12 +366,15 @@ pub struct AudiencePassword {
 }
 
 /// Reads one password file, without its final line break.
-fn read_password_file(file: &Path) -> Result<String, String> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| format!("cannot read the password file {}: {e}", file.display()))?;
+fn read_password_file(file: &Path) -> Result<String, Wording> {
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        Wording::new("err_password_file_unreadable")
+            .path("file", file)
+            .cause("error", Wording::io(&e))
+    })?;
     let secret = text.trim_end_matches(['\n', '\r']).to_string();
     if secret.is_empty() {
-        return Err(format!("the password file {} is empty", file.display()));
+        return Err(Wording::new("err_password_file_empty").path("file", file));
     }
     Ok(secret)
 }
@@ -436,12 +447,11 @@ pub fn obtain_for_audiences(
             Some(file) => match read_password_file(file) {
                 Ok(secret) => Some((secret, Source::File)),
                 Err(why) => {
-                    problems.push(Diagnostic::catalogued(
+                    problems.push(Diagnostic::error(
                         "password-file",
                         SETTINGS_FILE,
                         a.loc,
-                        "diag_password_file",
-                        &[("error", &why)],
+                        Wording::new("diag_password_file").cause("error", why),
                     ));
                     continue;
                 }
@@ -454,16 +464,14 @@ pub fn obtain_for_audiences(
         let (secret, source) = found.unwrap_or_else(|| (generate(), Source::Generated));
         if !allow_weak && !matches!(source, Source::Generated) {
             if let Some(reason) = crate::password_weakness(room, &secret) {
-                problems.push(Diagnostic::catalogued(
+                problems.push(Diagnostic::error(
                     "password-weak",
                     SETTINGS_FILE,
                     a.loc,
-                    "password_audience_weak",
-                    &[
-                        ("id", &a.id),
-                        ("reason", &reason),
-                        ("var", &a.password_var()),
-                    ],
+                    Wording::new("password_audience_weak")
+                        .arg("id", &a.id)
+                        .arg("var", a.password_var())
+                        .cause("reason", reason),
                 ));
             }
         }

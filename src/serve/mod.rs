@@ -16,7 +16,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use crate::i18n::{self, fill, text};
+use crate::i18n::{self, fill, text, Wording};
 use crate::publish::plain::{Body, MemorySite};
 use crate::render::{Engine, Page, Theme};
 use crate::room::Language;
@@ -52,6 +52,9 @@ struct State {
 
 struct Shared {
     room: PathBuf,
+    /// The terminal's language when `--lang` (or the locale, for a room
+    /// without `language`) chose one; else the room's.
+    forced: Option<Language>,
     state: Mutex<State>,
     changed: Condvar,
 }
@@ -66,25 +69,12 @@ impl Shared {
 
 /// Starts the preview of `room` on 127.0.0.1:`port` (0: any free port) and
 /// serves until the process is stopped. The URL goes to stdout, progress to
-/// stderr, in the room's language.
-pub fn serve(room: &Path, port: u16) -> Result<(), String> {
-    let lang = room_language(room);
-    let strings = i18n::embedded(lang);
+/// stderr, in `forced` (`--lang`) or else the room's language; the pages in the room's.
+pub fn serve(room: &Path, port: u16, forced: Option<Language>) -> Result<(), Wording> {
     if !room.join("dataroom.yaml").is_file() {
-        let room_shown = room.display().to_string();
-        return Err(format!(
-            "{}\n{}{}",
-            fill(
-                text(strings, "import_not_room_message"),
-                &[("room", &room_shown)]
-            ),
-            text(strings, "import_fix_label"),
-            fill(
-                text(strings, "import_not_room_fix"),
-                &[("room", &room_shown)]
-            )
-        ));
+        return Err(Wording::new("import_not_room").path("room", room));
     }
+    let strings = i18n::embedded(forced.unwrap_or(room_language(room)));
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let server = tiny_http::Server::http(address).map_err(|e| listen_error(room, port, &*e))?;
     let bound = server
@@ -92,9 +82,10 @@ pub fn serve(room: &Path, port: u16) -> Result<(), String> {
         .to_ip()
         .map_or(port, |address| address.port());
 
-    let (view, lang, summary) = render_view(room);
+    let (view, lang, summary) = render_view(room, forced);
     let shared = Arc::new(Shared {
         room: room.to_path_buf(),
+        forced,
         state: Mutex::new(State {
             version: 1,
             view,
@@ -125,58 +116,58 @@ pub fn serve(room: &Path, port: u16) -> Result<(), String> {
     Ok(())
 }
 
-fn listen_error(room: &Path, port: u16, e: &(dyn std::error::Error + 'static)) -> String {
-    let strings = i18n::embedded(room_language(room));
-    let in_use = e
-        .downcast_ref::<std::io::Error>()
-        .is_some_and(|e| e.kind() == std::io::ErrorKind::AddrInUse);
-    if in_use {
+fn listen_error(room: &Path, port: u16, e: &(dyn std::error::Error + 'static)) -> Wording {
+    let io = e.downcast_ref::<std::io::Error>();
+    if io.is_some_and(|e| e.kind() == std::io::ErrorKind::AddrInUse) {
         let other = if port == u16::MAX { 1024 } else { port + 1 };
-        fill(
-            text(strings, "serve_port_in_use"),
-            &[
-                ("port", &port.to_string()),
-                ("room", &room.display().to_string()),
-                ("other", &other.to_string()),
-            ],
-        )
+        Wording::new("serve_port_in_use")
+            .arg("port", port)
+            .path("room", room)
+            .arg("other", other)
     } else {
-        fill(
-            text(strings, "serve_cannot_listen"),
-            &[
-                ("address", &format!("127.0.0.1:{port}")),
-                ("error", &e.to_string()),
-            ],
-        )
+        Wording::new("serve_cannot_listen")
+            .arg("address", format!("127.0.0.1:{port}"))
+            .cause(
+                "error",
+                io.map_or_else(|| Wording::from(e.to_string()), Wording::io),
+            )
     }
 }
 
 /// The room's language, even while the room has errors: read loosely from
 /// `dataroom.yaml` (zh-CN, the default, when it cannot be read).
 fn room_language(room: &Path) -> Language {
+    declared_language(room).unwrap_or(Language::ZhCn)
+}
+
+/// The language a room's `dataroom.yaml` says, read loosely (the room may have
+/// errors); `None` without a readable `dataroom.yaml`. Also the command line's
+/// choice for serve's own messages (after `--lang`).
+pub fn declared_language(room: &Path) -> Option<Language> {
     #[derive(serde::Deserialize)]
     struct LanguageOnly {
         #[serde(default)]
         language: Option<String>,
     }
-    let text = std::fs::read_to_string(room.join("dataroom.yaml")).unwrap_or_default();
+    let text = std::fs::read_to_string(room.join("dataroom.yaml")).ok()?;
     match serde_saphyr::from_str::<LanguageOnly>(&text) {
         Ok(LanguageOnly {
             language: Some(code),
-        }) if code == "en" => Language::En,
-        _ => Language::ZhCn,
+        }) => Language::from_code(&code).or(Some(Language::ZhCn)),
+        _ => Some(Language::ZhCn),
     }
 }
 
 /// Renders the room: the site, or its problems. Also the line to print.
-fn render_view(room: &Path) -> (View, Language, String) {
+fn render_view(room: &Path, forced: Option<Language>) -> (View, Language, String) {
     let lang = room_language(room);
     let strings = i18n::embedded(lang);
+    let terminal = i18n::embedded(forced.unwrap_or(lang));
     match crate::preview(room) {
         Ok(mut site) => {
             let pages = site.paths().iter().filter(|p| p.ends_with(".html")).count();
             let line = fill(
-                text(strings, "serve_rebuilt"),
+                text(terminal, "serve_rebuilt"),
                 &[("pages", &pages.to_string())],
             );
             (View::Site(site), lang, line)
@@ -184,7 +175,7 @@ fn render_view(room: &Path) -> (View, Language, String) {
         Err(error) => {
             let problems = problems_of(&error, strings);
             let line = fill(
-                text(strings, "serve_rebuilt_problems"),
+                text(terminal, "serve_rebuilt_problems"),
                 &[("count", &problems.len().to_string())],
             );
             let fragment = problems_fragment(&problems, lang)
@@ -223,11 +214,14 @@ fn problems_of(error: &BuildError, strings: &i18n::Strings) -> Vec<Problem> {
                 }
             })
             .collect(),
-        BuildError::Output(message) => vec![Problem {
-            at: String::new(),
-            message: message.clone(),
-            fix: String::new(),
-        }],
+        BuildError::Output(wording) => {
+            let (message, fix) = wording.worded_with(strings, &[]);
+            vec![Problem {
+                at: String::new(),
+                message,
+                fix: fix.unwrap_or_default(),
+            }]
+        }
     }
 }
 
@@ -249,7 +243,7 @@ fn default_engine(lang: Language) -> Result<Engine, String> {
 
 /// Watches the room; after each burst of saved changes, renders it again and
 /// wakes the waiting reload scripts.
-fn watch(shared: &Arc<Shared>) -> Result<notify::RecommendedWatcher, String> {
+fn watch(shared: &Arc<Shared>) -> Result<notify::RecommendedWatcher, Wording> {
     use notify::Watcher;
     let (tx, rx) = mpsc::channel::<()>();
     let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
@@ -262,19 +256,21 @@ fn watch(shared: &Arc<Shared>) -> Result<notify::RecommendedWatcher, String> {
             .map(|()| w)
     })
     .map_err(|e| {
-        fill(
-            text(i18n::embedded(shared.lock().lang), "serve_cannot_watch"),
-            &[
-                ("room", &shared.room.display().to_string()),
-                ("error", &e.to_string()),
-            ],
-        )
+        Wording::new("serve_cannot_watch")
+            .path("room", &shared.room)
+            .cause(
+                "error",
+                match &e.kind {
+                    notify::ErrorKind::Io(io) => Wording::io(io),
+                    _ => Wording::from(e.to_string()),
+                },
+            )
     })?;
     let shared = Arc::clone(shared);
     std::thread::spawn(move || {
         while rx.recv().is_ok() {
             while rx.recv_timeout(DEBOUNCE).is_ok() {}
-            let (view, lang, line) = render_view(&shared.room);
+            let (view, lang, line) = render_view(&shared.room, shared.forced);
             {
                 let mut state = shared.lock();
                 state.view = view;
