@@ -4,7 +4,7 @@
 // ("In the browser").
 //
 //   benches/browser.sh 10000                 # generate, build and measure a 10k room
-//   node benches/browser.mjs --site OUT/site --password-file PW [--runs 7] [--clients 10000]
+//   node benches/browser.mjs --site OUT/site --password-file PW [--runs 7] [--clients 10000] [--room ROOM]
 //
 // Each run opens a fresh browser context (nothing cached, no keys kept) and
 // times, from the Node side of the DevTools connection:
@@ -12,6 +12,12 @@
 //   #/clients  location.hash set → the clients index's <article> shown
 //   #/payments the same for the payments index
 //   client     the same for #/clients/GEN-…, a different client each run
+//   search: …  with --room (the generated room's folder, for real values):
+//              the query put into the header's search box (an input event, as
+//              a keystroke) → its results shown; five searches: a 2-character
+//              name fragment, a phone's last 4 digits, a contract number, a
+//              policy phrase, and one that finds nothing (each run's first
+//              search loads its shards cold, as a buyer's would)
 // each step ending after two animation frames (layout and paint done). It
 // prints p50 and p95 (nearest rank) per step as a Markdown table.
 //
@@ -29,6 +35,7 @@ const { values: args } = parseArgs({
     'password-file': { type: 'string' },
     runs: { type: 'string', default: '7' },
     clients: { type: 'string' },
+    room: { type: 'string' },
   },
 });
 if (!args.site || !args['password-file']) {
@@ -44,6 +51,43 @@ const clients = Number(args.clients || 0);
 function clientRoute(run) {
   const n = clients ? 1 + ((run * 7919 + 17) % clients) : 1;
   return `#/clients/GEN-${String(n).padStart(6, '0')}`;
+}
+
+/** The five searches, with values read from the room's own files. */
+function searches(room) {
+  if (!room) return [];
+  const pick = (dir) => fs.readdirSync(path.join(room, dir)).filter((f) => /\.(ya?ml|md)$/.test(f)).sort();
+  const clientsDir = fs.existsSync(path.join(room, 'clients/GEN-000001.yaml')) ? 'clients' : null;
+  if (!clientsDir) throw new Error(`${room}/clients/GEN-000001.yaml not found: --room must be a generated room`);
+  const yaml = fs.readFileSync(path.join(room, 'clients/GEN-000001.yaml'), 'utf8');
+  const name = /^name:\s*"?([^"\n]+)"?/m.exec(yaml)[1];
+  const phone = /phone:\s*"?(\d+)/.exec(yaml)[1];
+  const contract = /id:\s*"?(C-[\w-]+)/.exec(yaml)[1];
+  const policy = fs.readFileSync(path.join(room, 'policies', pick('policies')[0]), 'utf8').split(/^---$/m).pop();
+  const phrase = /[\u4e00-\u9fff]{4}/.exec(policy.replace(/^#.*$/gm, ''))[0];
+  return [
+    ['search: name fragment', name.slice(0, 2)],
+    ['search: phone tail', phone.slice(-4)],
+    ['search: contract number', contract],
+    ['search: policy phrase', phrase],
+    ['search: no hit', '火星基地'],
+  ];
+}
+
+/** Puts `query` into the search box (one input event) and waits for its results. Returns ms. */
+async function timeSearch(page, query, timeout = 60000) {
+  const start = performance.now();
+  await page.evaluate((q) => {
+    const input = document.querySelector('[role=search] input[type=search]');
+    input.value = q;
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  }, query);
+  await page.waitForFunction(() => {
+    const results = document.getElementById('search-results');
+    return !results.hidden && results.getAttribute('aria-busy') === 'false';
+  }, null, { timeout, polling: 'raf' });
+  await painted(page);
+  return performance.now() - start;
 }
 
 /** Resolves once the page has laid out and painted what it shows. */
@@ -81,7 +125,9 @@ function percentile(xs, p) {
 
 const browser = await launchBrowser();
 if (!browser) throw new Error('Chromium not found (see tests/browser/helpers.mjs)');
+const queries = searches(args.room);
 const steps = { unlock: [], '#/clients': [], '#/payments': [], client: [] };
+for (const [step] of queries) steps[step] = [];
 try {
   for (let run = 0; run < runs; run++) {
     const context = await browser.newContext();
@@ -90,6 +136,7 @@ try {
     steps['#/clients'].push(await timeRoute(page, '#/clients'));
     steps['#/payments'].push(await timeRoute(page, '#/payments'));
     steps.client.push(await timeRoute(page, clientRoute(run)));
+    for (const [step, query] of queries) steps[step].push(await timeSearch(page, query));
     await context.close();
     console.error(`run ${run + 1}/${runs}: ${Object.entries(steps).map(([k, v]) => `${k} ${v[run].toFixed(0)} ms`).join(', ')}`);
   }

@@ -8,7 +8,7 @@
 # Generates an N-client room (examples/gen_room.rs; without the example's
 # audiences and NDA, so one password), builds it sealed into a
 # temporary folder (output on tmpfs when /dev/shm is writable), then times
-# unlock, #/clients, #/payments and a client page in headless Chromium from
+# unlock, #/clients, #/payments, a client page and five searches in headless Chromium from
 # file:// (benches/browser.mjs) and prints p50/p95. Needs Chromium and
 # `npm ci` in tests/browser.
 set -euo pipefail
@@ -36,4 +36,5 @@ echo "== building the $N-client room" >&2
 "$TARGET/$OUTDIR/dataroom" build "$WORK/room" --out "$WORK/out" --password-file "$WORK/pw" \
     --sign-key "$WORK/key" >/dev/null
 echo "== measuring ($RUNS runs)" >&2
-node benches/browser.mjs --site "$WORK/out/site" --password-file "$WORK/pw" --runs "$RUNS" --clients "$N"
+node benches/browser.mjs --site "$WORK/out/site" --password-file "$WORK/pw" --runs "$RUNS" --clients "$N" \
+    --room "$WORK/room"

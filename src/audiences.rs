@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 use crate::room::{AudienceSpec, Document, MaskedField, Room};
 use crate::seal::password::AudiencePassword;
 use crate::seal::site::{Gate, NdaText, View};
+use crate::search::{self, SearchSize};
 
 /// One audience of the room: its name, what it sees, which values it sees masked.
 pub struct Audience {
@@ -133,7 +134,9 @@ fn nda_of(doc: &Document) -> NdaText {
 /// Renders each reader's view and seals them all. `full` is the whole room
 /// rendered, given when [`someone_reads_the_whole_room`]: the readers who do
 /// ([`Reader::reads_the_whole_room`]) are sealed from it, not rendered again.
-/// Returns the files written and the pages of the largest view.
+/// Each view gets its own search index (what it sees, masked values masked).
+/// Returns the files written, the pages of the largest view and the search
+/// indexes' size.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn seal_readers(
     room: &Room,
@@ -145,7 +148,7 @@ pub(crate) fn seal_readers(
     gate: &GateSettings,
     params: &SealParams,
     staging: &Staging,
-) -> Result<(Vec<Written>, usize), String> {
+) -> Result<(Vec<Written>, usize, SearchSize), String> {
     // An audience's own room: only for one that does not read the whole room.
     let rooms: Vec<Option<Room>> = readers
         .iter()
@@ -164,6 +167,19 @@ pub(crate) fn seal_readers(
             _ => Ok(None),
         })
         .collect::<Result<_, String>>()?;
+    let all = Sees::all();
+    let searches: Vec<search::SearchIndex> = readers
+        .iter()
+        .zip(&rooms)
+        .map(|(r, own)| {
+            let audience = r.audience.as_ref();
+            let sees = audience.map_or(&all, |a| &a.sees);
+            let key = search::view_key(params.state_secret, audience.map(|a| a.name.as_str()));
+            search::build(&search::documents(own.as_ref().unwrap_or(room), sees), key)
+        })
+        .collect();
+    let size = SearchSize::of(&searches);
+    let mut searches = searches.into_iter();
     let views: Vec<View> = readers
         .iter()
         .zip(rooms.iter().zip(&sites))
@@ -185,6 +201,7 @@ pub(crate) fn seal_readers(
                     nda: gate.nda.clone(),
                     watermark: gate.watermark,
                 }),
+                search: searches.next(),
             })
         })
         .collect::<Result<_, &str>>()?;
@@ -200,7 +217,7 @@ pub(crate) fn seal_readers(
         staging,
         params.progress,
     )?;
-    Ok((written, pages))
+    Ok((written, pages, size))
 }
 
 #[cfg(test)]
@@ -306,11 +323,13 @@ mod tests {
         ])
     }
 
-    /// Everything one password opens: the gate, the index, every page and file.
+    /// Everything one password opens: the gate, the index, every page and
+    /// file, every search shard.
     struct Opened {
         gate: Gate,
         index: SealedIndex,
         text: String,
+        search_files: usize,
     }
 
     fn open_all(site: &Path, password: &str) -> Opened {
@@ -341,7 +360,25 @@ mod tests {
             };
             text.push_str(&String::from_utf8_lossy(&open(&e.p, e.f.as_deref(), &meta)));
         }
-        Opened { gate, index, text }
+        let search = index.search.clone().expect("every view has a search index");
+        let terms = search.terms.iter().enumerate();
+        let docs = search.docs.iter().enumerate();
+        let shards = terms
+            .map(|(n, id)| (id, crate::search::term_shard_name(n)))
+            .chain(docs.map(|(n, id)| (id, crate::search::doc_shard_name(n))));
+        for (id, name) in shards {
+            let meta = PayloadMeta {
+                content_type: "application/json",
+                name: &name,
+            };
+            text.push_str(&String::from_utf8_lossy(&open(id, None, &meta)));
+        }
+        Opened {
+            gate,
+            index,
+            text,
+            search_files: search.terms.len() + search.docs.len(),
+        }
     }
 
     /// Unmasked values and contract/payment/handover text of the fixture room.
@@ -475,9 +512,16 @@ mod tests {
             password: MANAGEMENT,
             audience: None,
         }]);
+        // Each view's search index is its own (its own key): left out here.
+        let searched = |site: &Path, passwords: &[&str]| -> usize {
+            passwords
+                .iter()
+                .map(|p| open_all(site, p).search_files)
+                .sum()
+        };
         let (n_two, n_one) = (
-            payload_files(&two.site).len(),
-            payload_files(&one.site).len(),
+            payload_files(&two.site).len() - searched(&two.site, &[STAFF, MANAGEMENT]),
+            payload_files(&one.site).len() - searched(&one.site, &[MANAGEMENT]),
         );
         // One pack of pages either way, the attachment and the exports once;
         // only the indexes, gates and the staff's own pages are extra.

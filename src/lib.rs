@@ -15,6 +15,7 @@ pub mod publish;
 pub mod render;
 pub mod room;
 pub mod seal;
+pub mod search;
 pub mod serve;
 pub mod terminal;
 
@@ -78,6 +79,8 @@ pub struct BuildReport {
     pub sealed: Sealed,
     pub pages: usize,
     pub attachments: usize,
+    /// The search indexes' size (every audience's together; none for the training site).
+    pub search: search::SearchSize,
     pub warnings: Diagnostics,
     /// Files of `site/` the room's own `theme/` folder supplied (published unencrypted).
     pub from_room_theme: Vec<String>,
@@ -281,7 +284,7 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
         i18n::text(cli_strings, "build_stage_seal").to_string(),
         opts.selection == Selection::All, // the training site is not counted
     );
-    let (written, pages) = match (&readers, &site) {
+    let (written, pages, search) = match (&readers, &site) {
         (Some(readers), _) => {
             let public_title = room.settings.public_title.clone().unwrap_or_else(|| {
                 engine
@@ -322,6 +325,7 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
                 },
             )?,
             site.pages.len(),
+            search::SearchSize::default(),
         ),
         (None, None) => {
             return Err("the training site renders the whole room"
@@ -373,6 +377,7 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
     Ok(BuildReport {
         sealed,
         pages,
+        search,
         attachments: match opts.selection {
             Selection::All => room.attachments.len(),
             Selection::TrainingOnly => 0,

@@ -678,6 +678,18 @@ fn run(cli: Cli, forced: Option<Language>) -> Result<ExitCode, Failure> {
                     println!("{}", say(strings, "cli_built_site", &[("path", &site)]));
                     let zip = out.join(&s.zip_name).display().to_string();
                     println!("{}", say(strings, "cli_built_archive", &[("path", &zip)]));
+                    if report.search.shards > 0 {
+                        let kb = report.search.bytes.div_ceil(1024).to_string();
+                        let shards = report.search.shards.to_string();
+                        println!(
+                            "{}",
+                            say(
+                                strings,
+                                "cli_built_search",
+                                &[("size", &dataroom::i18n::grouped(&kb)), ("shards", &shards)]
+                            )
+                        );
+                    }
                     print_unencrypted(&report, selection, strings);
                     println!(
                         "{}",

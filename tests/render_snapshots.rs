@@ -194,6 +194,7 @@ fn theme_files_and_strings_can_be_overridden_one_by_one() {
             "dataroom-views.js",
             "dataroom-router.js",
             "dataroom-gate.js",
+            "dataroom-search.js",
             "dataroom-app.js"
         ],
         "the shell loads the app's scripts in their order"

@@ -107,6 +107,7 @@ fn secrets() -> Vec<(String, String)> {
             push_line(&mut values, &d.title, &d.body);
         }
     }
+    values.extend(search_tokens(&room));
     values.push(("seller".into(), room.settings.seller.name.clone()));
     values.push(("buyer".into(), room.settings.buyer.name.clone()));
     values.push(("room title".into(), room.settings.title.clone()));
@@ -137,6 +138,46 @@ fn secrets() -> Vec<(String, String)> {
         }
     }
     encoded
+}
+
+/// The search index's tokens (issue 10): every Chinese bigram of the clients'
+/// names, addresses and notes and of the policies, the way the index cuts
+/// them. None may appear in a public file; the ones the public theme or the
+/// public title themselves use (UI words such as 客户) say nothing about the
+/// room and are left out.
+fn search_tokens(room: &dataroom::room::Room) -> Vec<(String, String)> {
+    use dataroom::search::tokens::{is_han, text_tokens};
+    let theme: String = walkdir::WalkDir::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("themes"))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .collect();
+    let public = format!(
+        "{theme}{}",
+        room.settings.public_title.clone().unwrap_or_default()
+    );
+    let mut tokens = std::collections::BTreeSet::new();
+    for c in &room.clients {
+        for text in [Some(&c.name), c.contact.address.as_ref(), c.notes.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            tokens.extend(text_tokens(text));
+        }
+    }
+    for d in room
+        .documents
+        .iter()
+        .filter(|d| d.kind == dataroom::room::DocKind::Policy)
+    {
+        tokens.extend(text_tokens(&d.body));
+    }
+    tokens
+        .into_iter()
+        .filter(|t| t.chars().all(is_han) && !public.contains(t.as_str()))
+        .map(|t| (format!("search token {t}"), t))
+        .collect()
 }
 
 /// One distinctive line of each policy or checklist (policy text is confidential too).

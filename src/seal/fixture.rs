@@ -168,6 +168,7 @@ pub fn seal_fixture(spec_path: &Path, out: &Path) -> Result<FixtureIds, String> 
                 audience: view.audience.clone(),
                 denied: view.denied.clone(),
                 gate: view.gate.clone(),
+                search: None,
             }
         })
         .collect();

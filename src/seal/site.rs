@@ -13,6 +13,7 @@ use crate::publish::plain::{write_static, Target};
 use crate::publish::{Staging, Written};
 use crate::render::{Engine, Export, Page, Site, Theme};
 use crate::room::model::Attachment;
+use crate::search::{doc_shard_name, term_shard_name, SearchIndex, SearchRef};
 
 /// The encrypted index: every route's payload and title, every file's payload.
 #[derive(Serialize, Deserialize)]
@@ -34,6 +35,9 @@ pub struct SealedIndex {
     /// this audience does not see: a link there shows "no access", not an error.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub denied: Vec<String>,
+    /// This view's search index: its key and shards (`crate::search`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<SearchRef>,
 }
 
 /// The gate payload ([`super::GATE_META`]): opened right after unlock, before
@@ -148,6 +152,8 @@ pub struct View<'a> {
     /// Route prefixes of the sections this view does not see.
     pub denied: Vec<String>,
     pub gate: Option<Gate>,
+    /// What this view's search finds (sealed for this view alone).
+    pub search: Option<SearchIndex>,
 }
 
 /// The readers (view numbers) of one distinct payload.
@@ -284,6 +290,17 @@ pub(crate) fn seal_site(
 
     // Each view's index (and gate) is built from the ids, then sealed once
     // per distinct content too: views that see the same room share one.
+    // Each view's search shards: for that view alone (its own key).
+    let search_ids: Vec<Option<(Vec<String>, Vec<String>)>> = views
+        .iter()
+        .map(|v| {
+            v.search
+                .as_ref()
+                .map(|s| (new_ids(s.terms.len()), new_ids(s.docs.len())))
+        })
+        .collect();
+    let only_view: Vec<Readers> = (0..views.len()).map(|v| Readers::from([v])).collect();
+
     let mut indexes: Distinct<Vec<u8>, ()> = Distinct::new();
     let mut gates: Distinct<Vec<u8>, ()> = Distinct::new();
     let mut index_of = Vec::new();
@@ -299,6 +316,18 @@ pub(crate) fn seal_site(
             state: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, state_secret),
             audience: view.audience.clone(),
             denied: view.denied.clone(),
+            search: view
+                .search
+                .as_ref()
+                .zip(search_ids[v].as_ref())
+                .map(|(s, (terms, docs))| SearchRef {
+                    key: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, s.key),
+                    terms: terms.clone(),
+                    docs: docs.clone(),
+                    per: crate::search::DOCS_PER_SHARD,
+                    count: s.doc_count,
+                    groups: s.groups.clone(),
+                }),
         };
         for (page, &n) in view.site.pages.iter().zip(&page_of[v]) {
             index.routes.insert(
@@ -356,7 +385,14 @@ pub(crate) fn seal_site(
             .chain(files.items.iter().map(|(_, r)| r))
             .chain(exports.items.iter().map(|(_, r)| r))
             .chain(index_json.iter().map(|(_, r)| *r))
-            .chain(gate_json.iter().map(|(_, r)| *r)),
+            .chain(gate_json.iter().map(|(_, r)| *r))
+            .chain(
+                only_view
+                    .iter()
+                    .zip(&search_ids)
+                    .filter(|(_, ids)| ids.is_some())
+                    .map(|(r, _)| r),
+            ),
     );
     let slots: Vec<Audience> = views
         .iter()
@@ -449,6 +485,18 @@ pub(crate) fn seal_site(
             &sealed(id, readers, json, false, &INDEX_META)?,
         )?);
     }
+    written.extend(seal_search(
+        views,
+        &search_ids,
+        &only_view,
+        |id, readers, json, name| {
+            let meta = PayloadMeta {
+                content_type: "application/json",
+                name,
+            };
+            write_payload(id, &sealed(id, readers, json, true, &meta)?)
+        },
+    )?);
     for ((json, readers), id) in gate_json.iter().zip(&gate_ids) {
         written.push(write_payload(
             id,
@@ -507,6 +555,32 @@ pub(crate) fn seal_site(
         },
     )?);
     Ok(written)
+}
+
+/// Seals every view's search shards (term and doc shards, each a file of its
+/// own so a query loads only the ones it needs) with `seal_one(id, readers,
+/// json, name)`.
+fn seal_search(
+    views: &[View],
+    ids: &[Option<(Vec<String>, Vec<String>)>],
+    only_view: &[Readers],
+    seal_one: impl Fn(&str, &Readers, &[u8], &str) -> Result<Written, String> + Sync,
+) -> Result<Vec<Written>, String> {
+    let mut jobs: Vec<(&str, &Readers, &[u8], String)> = Vec::new();
+    for ((view, ids), readers) in views.iter().zip(ids).zip(only_view) {
+        let (Some(search), Some((term_ids, doc_ids))) = (&view.search, ids) else {
+            continue;
+        };
+        for (n, (json, id)) in search.terms.iter().zip(term_ids).enumerate() {
+            jobs.push((id, readers, json, term_shard_name(n)));
+        }
+        for (n, (json, id)) in search.docs.iter().zip(doc_ids).enumerate() {
+            jobs.push((id, readers, json, doc_shard_name(n)));
+        }
+    }
+    jobs.par_iter()
+        .map(|(id, readers, json, name)| seal_one(id, readers, json, name))
+        .collect()
 }
 
 /// A content-keyed [`Distinct`]'s contents in number order.

@@ -381,6 +381,28 @@ describe('webkit: real build of example-dataroom from file://', { skip, timeout:
     assertStorageNamesNothing(await allStorage(probe(page)), 'while reading a client');
   });
 
+  test('search: "/" focuses the header box, a typed name fragment finds the client, Enter opens it', async () => {
+    const { By, Key } = selenium;
+    const page = await openPage(siteCopy('search').url);
+    assert.equal(await unlock(page, PASSWORD), null);
+    await waitForH1(page, ROOM_TITLE);
+    await page.findElement(By.css('body')).sendKeys('/');
+    assert.equal(await evaluate(page, () => document.activeElement.matches('header [role=search] input[type=search]')), true);
+    const fragment = CLIENT_NAME.slice(0, 2);
+    await page.switchTo().activeElement().then((input) => input.sendKeys(fragment));
+    const hit = await waitFor(page, (id) => {
+      const a = document.querySelector(`#search-results a[href="#/clients/${id}"]`);
+      return a && !a.closest('nav') && [...a.querySelectorAll('mark')].map((m) => m.textContent);
+    }, 'the client among the results', 15000, CLIENT_ID);
+    assert.ok(hit.includes(fragment), JSON.stringify(hit));
+    await page.switchTo().activeElement().then((input) => input.sendKeys(Key.ARROW_DOWN));
+    const first = await evaluate(page, () => document.activeElement.getAttribute('href'));
+    assert.match(first, /^#\//);
+    await page.switchTo().activeElement().then((link) => link.sendKeys(Key.ENTER));
+    await waitFor(page, (h) => location.hash === h && document.querySelector('#content article'), 'the result to open', 15000, first);
+    assertStorageNamesNothing(await allStorage(probe(page)), 'after searching');
+  });
+
   test('attachment: the PDF decrypts to the original bytes (blob: link, download)', async () => {
     const { By } = selenium;
     const page = await openPage(`${siteCopy('attachment').url}#/file/${CLIENT_PDF}`);

@@ -184,6 +184,12 @@
     S.index = index;
     S.packOf = indexPacks(index);
     S.metaOf = indexMeta(index);
+    try {
+      if (D.searchEnter) D.searchEnter(index);
+    } catch (err) {
+      failOpen(err);
+      return;
+    }
     var E = S.els;
     doc.body.classList.remove('gated');
     showApp();
@@ -213,6 +219,7 @@
     S.index = null;
     S.packOf = null;
     S.metaOf = null;
+    if (D.searchLeave) D.searchLeave();
     if (S.pendingRaw) wipe(S.pendingRaw);
     S.pendingRaw = null;
     S.gate = null;

@@ -10,6 +10,7 @@
  *   dataroom-views.js   page enhancers (tables, checklists, quizzes, print) and error pages
  *   dataroom-router.js  hash routes, attachments, navigation (shell only)
  *   dataroom-gate.js    NDA acceptance, its printable record, the watermark (shell only)
+ *   dataroom-search.js  the encrypted full-text search in the header (shell only)
  *   dataroom-app.js     lock screen, unlock, logout, boot
  * Each file takes what it needs from window.Dataroom when it loads and adds
  * what it provides (listed at its end), so a room's theme/static/<same name>

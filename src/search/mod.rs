@@ -1,0 +1,328 @@
+//! The encrypted full-text search (issue 10): one index per view (the room as
+//! one audience sees it), so an audience can only ever find what it sees,
+//! masked values masked.
+//!
+//! Documents are clients (name, id, phone, e-mail, address, notes, contract
+//! and invoice numbers), policies, checklists and lessons (their text). Their
+//! tokens ([`tokens`]) are never stored as text: each becomes
+//! HMAC-SHA256(view's search key, token), whose first two bytes choose the
+//! term shard and whose next eight name the term in it. The key is secret per
+//! view ([`view_key`]) and given to the browser only inside that view's
+//! encrypted index, so even a decrypted term shard says nothing about which
+//! words it holds. Term shards
+//! (`{term: [doc numbers, delta-coded]}`) and doc shards (`[[kind, title,
+//! route, text], …]`, the snippet source) are sealed as payloads like every
+//! other (padded, gzipped); the browser (static/dataroom-search.js) hashes the
+//! query's tokens in WebCrypto and fetches only the shards they need.
+
+pub mod tokens;
+
+use std::collections::BTreeMap;
+
+use hmac::{Hmac, Mac};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use crate::render::registry::{Section, Sees};
+use crate::room::{Client, DocKind, Document, Room};
+use tokens::{exact_key, phone_tokens, text_tokens, EXACT_PREFIX};
+
+/// Term shards: at least this many (so a tiny room's index looks like a small
+/// one's), at most [`MAX_TERM_SHARDS`]; about this many postings each.
+const MIN_TERM_SHARDS: usize = 16;
+const MAX_TERM_SHARDS: usize = 4096;
+const POSTINGS_PER_SHARD: usize = 8192;
+/// Documents per doc shard: a result list fetches a few small shards.
+pub const DOCS_PER_SHARD: usize = 128;
+/// Bytes of the term's HMAC that name it inside its shard (after the two
+/// that chose the shard): 64 bits, collisions negligible at millions of terms.
+const TERM_NAME_BYTES: usize = 8;
+
+/// What a search result links to, in the order results are grouped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Client,
+    Policy,
+    Checklist,
+    Lesson,
+}
+
+impl Kind {
+    fn of_doc(kind: DocKind) -> Kind {
+        match kind {
+            DocKind::Policy => Kind::Policy,
+            DocKind::Checklist => Kind::Checklist,
+            DocKind::Training => Kind::Lesson,
+        }
+    }
+}
+
+/// One searchable document before hashing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchDoc {
+    pub kind: Kind,
+    pub title: String,
+    /// The route it links to (`clients/C0001`, `policies/privacy`).
+    pub route: String,
+    /// What the snippet is cut from: the fields the audience sees, joined.
+    pub text: String,
+    pub tokens: Vec<String>,
+}
+
+/// One view's search index, ready to seal.
+pub struct SearchIndex {
+    /// The HMAC key of the terms ([`view_key`]; goes into the view's encrypted index only).
+    pub key: [u8; 32],
+    /// JSON of each term shard.
+    pub terms: Vec<Vec<u8>>,
+    /// JSON of each doc shard ([`DOCS_PER_SHARD`] documents each).
+    pub docs: Vec<Vec<u8>>,
+    pub doc_count: usize,
+    /// Each kind's first document number (documents are in kind order), so
+    /// the browser groups hits by kind before it fetches any document.
+    pub groups: Vec<(Kind, usize)>,
+}
+
+impl SearchIndex {
+    /// Bytes of all its shards before sealing (what `build` reports).
+    pub fn size(&self) -> u64 {
+        self.terms
+            .iter()
+            .chain(&self.docs)
+            .map(|s| s.len() as u64)
+            .sum()
+    }
+
+    pub fn shard_count(&self) -> usize {
+        self.terms.len() + self.docs.len()
+    }
+}
+
+/// The size `build` reports: every view's search index together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SearchSize {
+    /// Bytes of the shards before sealing.
+    pub bytes: u64,
+    pub shards: usize,
+}
+
+impl SearchSize {
+    pub fn of(indexes: &[SearchIndex]) -> SearchSize {
+        SearchSize {
+            bytes: indexes.iter().map(SearchIndex::size).sum(),
+            shards: indexes.iter().map(SearchIndex::shard_count).sum(),
+        }
+    }
+}
+
+/// What the view's encrypted index says about its search: the key and the
+/// payload ids of the shards (their meta is [`term_shard_name`] / [`doc_shard_name`]).
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct SearchRef {
+    /// Base64 of the HMAC key.
+    pub key: String,
+    pub terms: Vec<String>,
+    pub docs: Vec<String>,
+    /// Documents per doc shard.
+    pub per: usize,
+    pub count: usize,
+    /// `[kind, first document number]` of each kind present, in order.
+    pub groups: Vec<(Kind, usize)>,
+}
+
+/// The payload name (bound into its associated data) of term shard `n`, so a
+/// shard cannot be swapped for another.
+pub fn term_shard_name(n: usize) -> String {
+    format!("search/terms/{n}")
+}
+
+pub fn doc_shard_name(n: usize) -> String {
+    format!("search/docs/{n}")
+}
+
+/// The documents of `room` (already cut to one audience's view by
+/// `render::audience::room_for`) that a reader seeing `sees` can open.
+pub fn documents(room: &Room, sees: &Sees) -> Vec<SearchDoc> {
+    let mut docs = Vec::new();
+    if sees.contains(Section::Clients) {
+        docs.par_extend(room.clients.par_iter().map(client_doc));
+    }
+    docs.extend(
+        room.documents
+            .iter()
+            .filter(|d| sees.contains(Section::of_doc(d.kind)))
+            .map(document_doc),
+    );
+    // Grouped by kind (stable: room order within a kind), see `SearchIndex::groups`.
+    docs.sort_by_key(|d| d.kind);
+    docs
+}
+
+/// A client's searchable fields: only those the view holds (a masked phone
+/// is already masked here, contracts and payments already dropped when the
+/// audience does not see them).
+fn client_doc(c: &Client) -> SearchDoc {
+    let mut tokens = Vec::new();
+    let mut shown: Vec<&str> = vec![c.name.as_str(), c.id.as_str()];
+    tokens.extend(text_tokens(&c.name));
+    tokens.extend(text_tokens(&c.id));
+    tokens.push(exact(&c.name));
+    tokens.push(exact(&c.id));
+    if let Some(phone) = &c.contact.phone {
+        shown.push(phone);
+        tokens.extend(text_tokens(phone));
+        let (whole, tail) = phone_tokens(phone);
+        tokens.extend(whole.iter().map(|w| format!("{EXACT_PREFIX}{w}")));
+        tokens.extend(whole);
+        if let Some(tail) = tail {
+            tokens.push(format!("{EXACT_PREFIX}{tail}"));
+            tokens.push(tail);
+        }
+    }
+    if let Some(email) = &c.contact.email {
+        shown.push(email);
+        tokens.extend(text_tokens(email));
+        if !email.contains('*') {
+            tokens.push(exact(email));
+        }
+    }
+    for value in [&c.contact.address, &c.notes].into_iter().flatten() {
+        shown.push(value);
+        tokens.extend(text_tokens(value));
+    }
+    let numbers = c
+        .contracts
+        .iter()
+        .map(|k| k.id.as_str())
+        .chain(c.payments.iter().filter_map(|p| p.invoice.as_deref()));
+    for number in numbers {
+        shown.push(number);
+        tokens.extend(text_tokens(number));
+        tokens.push(exact(number));
+    }
+    SearchDoc {
+        kind: Kind::Client,
+        title: c.name.clone(),
+        route: format!("clients/{}", c.id),
+        text: shown.join(" · "),
+        tokens,
+    }
+}
+
+fn document_doc(d: &Document) -> SearchDoc {
+    let text = tokens::markdown_text(&d.body);
+    let mut tokens = text_tokens(&d.title);
+    tokens.push(exact(&d.title));
+    tokens.extend(text_tokens(&text));
+    SearchDoc {
+        kind: Kind::of_doc(d.kind),
+        title: d.title.clone(),
+        route: d.route(),
+        text,
+        tokens,
+    }
+}
+
+fn exact(value: &str) -> String {
+    format!("{EXACT_PREFIX}{}", exact_key(value))
+}
+
+/// HMAC-SHA256 of `token` under `key`.
+pub fn term_hash(key: &[u8; 32], token: &str) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(token.as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
+/// Which of `shards` (a power of two) term shard holds `hash`, and the term's
+/// name in it.
+pub fn locate(hash: &[u8; 32], shards: usize) -> (usize, String) {
+    let shard = usize::from(u16::from_be_bytes([hash[0], hash[1]])) & (shards - 1);
+    let name = crate::seal::hex(&hash[2..2 + TERM_NAME_BYTES]);
+    (shard, name)
+}
+
+/// The number of term shards for `postings` postings: a power of two.
+fn term_shards_for(postings: usize) -> usize {
+    (postings / POSTINGS_PER_SHARD)
+        .max(1)
+        .next_power_of_two()
+        .clamp(MIN_TERM_SHARDS, MAX_TERM_SHARDS)
+}
+
+/// The search key of one view: HMAC-SHA256 of the build's secret state
+/// (`lib.rs::state_secret`, keyed by the seller's signing key, never public)
+/// and the audience's name. Secret like the signing key, different for each
+/// audience, and stable across rebuilds of the room, so the shards' padded
+/// sizes follow the content alone, not a fresh draw of the key (which would
+/// shuffle terms across shards and change their sizes from build to build).
+pub fn view_key(state_secret: &[u8; 32], audience: Option<&str>) -> [u8; 32] {
+    term_hash(
+        state_secret,
+        &format!("dataroom-search/1 {}", audience.unwrap_or("")),
+    )
+}
+
+/// Builds one view's index under `key` ([`view_key`]). `docs` must be in
+/// kind order, as [`documents`] returns them.
+pub fn build(docs: &[SearchDoc], key: [u8; 32]) -> SearchIndex {
+    // Token → the documents holding it (ascending, each once).
+    let mut postings: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    for (n, doc) in docs.iter().enumerate() {
+        for token in &doc.tokens {
+            let list = postings.entry(token).or_default();
+            if list.last() != Some(&(n as u32)) {
+                list.push(n as u32);
+            }
+        }
+    }
+    let total: usize = postings.values().map(Vec::len).sum();
+    let shard_count = term_shards_for(total);
+    let mut shards: Vec<BTreeMap<String, Vec<u32>>> = vec![BTreeMap::new(); shard_count];
+    for (token, list) in postings {
+        let (shard, name) = locate(&term_hash(&key, token), shard_count);
+        // Delta-coded: the common terms' long lists shrink to small numbers.
+        let mut prev = 0;
+        let deltas = list
+            .iter()
+            .map(|&d| {
+                let delta = d - prev;
+                prev = d;
+                delta
+            })
+            .collect();
+        shards[shard].insert(name, deltas);
+    }
+    let terms = shards
+        .iter()
+        .map(|s| serde_json::to_vec(s).unwrap_or_default())
+        .collect();
+    let docs_json = docs
+        .chunks(DOCS_PER_SHARD)
+        .map(|chunk| {
+            let rows: Vec<(Kind, &str, &str, &str)> = chunk
+                .iter()
+                .map(|d| (d.kind, d.title.as_str(), d.route.as_str(), d.text.as_str()))
+                .collect();
+            serde_json::to_vec(&rows).unwrap_or_default()
+        })
+        .collect();
+    let mut groups: Vec<(Kind, usize)> = Vec::new();
+    for (n, doc) in docs.iter().enumerate() {
+        if groups.last().is_none_or(|(kind, _)| *kind != doc.kind) {
+            groups.push((doc.kind, n));
+        }
+    }
+    SearchIndex {
+        key,
+        terms,
+        docs: docs_json,
+        doc_count: docs.len(),
+        groups,
+    }
+}
+
+#[cfg(test)]
+mod tests;
