@@ -41,19 +41,19 @@ pub fn sealed_html(page: &Page) -> Cow<'_, str> {
 }
 
 /// Every distinct shard (by its JSON) with a payload id and its readers.
-pub struct RowShards {
-    pub shards: Distinct<Vec<u8>, String>,
+pub(super) struct RowShards {
+    pub(super) shards: Distinct<Vec<u8>, String>,
 }
 
 impl RowShards {
-    pub fn new() -> RowShards {
+    pub(super) fn new() -> RowShards {
         RowShards {
             shards: Distinct::new(),
         }
     }
 
     /// Records that `view` shows `page`'s tables; returns their index entries.
-    pub fn add(&mut self, view: usize, page: &Page) -> Result<Vec<TableEntry>, String> {
+    pub(super) fn add(&mut self, view: usize, page: &Page) -> Result<Vec<TableEntry>, String> {
         page.tables
             .iter()
             .map(|placed| {
