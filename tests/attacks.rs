@@ -681,7 +681,10 @@ fn index_rows_are_sealed_shards_and_the_index_page_holds_none() {
     let built = example_build();
     let site = built.out.join("site");
     let (opener, index) = open_index(&site);
-    let tables = index.tables.get("clients").expect("the clients index has row data");
+    let tables = index
+        .tables
+        .get("clients")
+        .expect("the clients index has row data");
     let clients = &tables[0];
     assert_eq!(clients.name, "clients");
     let client_ids: Vec<&str> = index
@@ -693,8 +696,8 @@ fn index_rows_are_sealed_shards_and_the_index_page_holds_none() {
     assert_eq!(clients.rows, client_ids.len());
 
     let entry = &index.routes["clients"];
-    let pack = std::fs::read(site.join(format!("data/{}.js", entry.f.as_deref().unwrap())))
-        .expect("pack");
+    let pack =
+        std::fs::read(site.join(format!("data/{}.js", entry.f.as_deref().unwrap()))).expect("pack");
     let payloads = seal::parse_payload_file(&pack).expect("pack parses");
     let meta = seal::PayloadMeta {
         content_type: seal::PAGE_TYPE,
@@ -706,7 +709,10 @@ fn index_rows_are_sealed_shards_and_the_index_page_holds_none() {
             .expect("page opens"),
     )
     .unwrap();
-    assert!(page.contains("<tbody data-rows=\"clients\"></tbody>"), "{page}");
+    assert!(
+        page.contains("<tbody data-rows=\"clients\"></tbody>"),
+        "{page}"
+    );
     for id in &client_ids {
         assert!(!page.contains(&format!("{id}<")), "the page holds row {id}");
     }

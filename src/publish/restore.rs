@@ -111,9 +111,9 @@ pub fn restore(
             .map_err(|_| format!("page {route} is not UTF-8"))?;
         // Index pages get their rows back as the plain table the build took them from.
         let html = match index.tables.get(route) {
-            Some(tables) => seal::rows::restore_rows(html, tables, |id| {
-                open(id, None, &seal::rows::ROWS_META)
-            })?,
+            Some(tables) => {
+                seal::rows::restore_rows(html, tables, |id| open(id, None, &seal::rows::ROWS_META))?
+            }
             None => html,
         };
         let page = render::Page::plain(route.clone(), entry.t.clone(), html);

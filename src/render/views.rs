@@ -362,7 +362,8 @@ impl<'a> RoomView<'a> {
         rows.sort_by(|a, b| (a.1.end, &a.1.id).cmp(&(b.1.end, &b.1.id)));
         let total: Decimal = rows.iter().map(|(_, k)| k.amount).sum();
         let today = self.room.settings.handover_date;
-        let date = |d: Option<chrono::NaiveDate>| Cell::text(d.map_or(String::new(), |d| d.to_string()));
+        let date =
+            |d: Option<chrono::NaiveDate>| Cell::text(d.map_or(String::new(), |d| d.to_string()));
         let rows: Vec<Row> = rows
             .iter()
             .map(|(c, k)| {

@@ -385,10 +385,8 @@ pub(crate) fn seal_site(
         .collect();
     let mut sealer = Sealer::with_audiences(&slots, iterations);
     sealer.set_site(site_id.to_string());
-    let total = pages.items.len()
-        + files.items.len()
-        + exports.items.len()
-        + row_shards.shards.items.len();
+    let total =
+        pages.items.len() + files.items.len() + exports.items.len() + row_shards.shards.items.len();
     progress.set_length(total as u64);
     let write_payload = |id: &str, payload: &[u8]| -> Result<Written, String> {
         let path = format!("data/{id}.js");
