@@ -677,3 +677,67 @@ mod fuzz {
         }
     }
 }
+
+/// Issue 10: the index tables are a small page plus sealed row shards. The
+/// page payload holds no row, each shard is an opaque payload file holding at
+/// most 2,000 rows, and together the shards hold every client once.
+#[test]
+fn index_rows_are_sealed_shards_and_the_index_page_holds_none() {
+    let built = example_build();
+    let site = built.out.join("site");
+    let (opener, index) = open_index(&site);
+    let tables = index
+        .tables
+        .get("clients")
+        .expect("the clients index has row data");
+    let clients = &tables[0];
+    assert_eq!(clients.name, "clients");
+    let client_ids: Vec<&str> = index
+        .routes
+        .keys()
+        .filter_map(|r| r.strip_prefix("clients/"))
+        .collect();
+    assert!(!client_ids.is_empty());
+    assert_eq!(clients.rows, client_ids.len());
+
+    let entry = &index.routes["clients"];
+    let pack =
+        std::fs::read(site.join(format!("data/{}.js", entry.f.as_deref().unwrap()))).expect("pack");
+    let payloads = seal::parse_payload_file(&pack).expect("pack parses");
+    let meta = seal::PayloadMeta {
+        content_type: seal::PAGE_TYPE,
+        name: "clients",
+    };
+    let page = String::from_utf8(
+        opener
+            .open_payload(&entry.p, &meta, &payloads[&entry.p])
+            .expect("page opens"),
+    )
+    .unwrap();
+    assert!(
+        page.contains("<tbody data-rows=\"clients\"></tbody>"),
+        "{page}"
+    );
+    for id in &client_ids {
+        assert!(!page.contains(&format!("{id}<")), "the page holds row {id}");
+    }
+
+    let mut rows_text = String::new();
+    for shard in &clients.shards {
+        let path = format!("data/{shard}.js");
+        assert!(seal::site::is_payload_path(&path));
+        let js = std::fs::read(site.join(&path)).expect("shard file");
+        let json = opener
+            .open(shard, &seal::rows::ROWS_META, &js)
+            .expect("shard opens as rows");
+        let rows: Vec<serde_json::Value> = serde_json::from_slice(&json).expect("rows json");
+        assert!(rows.len() <= dataroom::render::rows::SHARD_ROWS);
+        rows_text.push_str(&String::from_utf8(json).unwrap());
+    }
+    for id in &client_ids {
+        assert!(
+            rows_text.contains(&format!("\"l\":\"{id}\"")),
+            "no row for {id}"
+        );
+    }
+}

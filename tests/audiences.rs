@@ -378,12 +378,22 @@ fn each_audience_password_builds_and_restores_exactly_what_it_sees() {
         );
     }
     assert!(restored.join("policies/nda.html").exists());
+    // The clients index is rebuilt from the staff's own row data: every client,
+    // none of the columns of sections it does not see (contracts' amounts).
+    let index = std::fs::read_to_string(restored.join("clients.html")).expect("clients index");
+    assert!(index.contains(">HX-1</a>"), "{index}");
+    assert!(!index.contains("1,200.50"), "the staff's rows show amounts");
 
     let (r, management) = restore_with(&out, PASSWORD);
     assert_eq!(r.code, 0, "{}", r.all());
     let restored = management.path().join("restored");
     let client = std::fs::read_to_string(restored.join("clients/HX-1.html")).expect("client page");
     assert!(client.contains("11010519491231002X") && client.contains("C-1"));
+    let index = std::fs::read_to_string(restored.join("clients.html")).expect("clients index");
+    assert!(
+        index.contains(">HX-1</a>") && index.contains("1,200.50"),
+        "{index}"
+    );
     assert!(
         restored.join("contracts.html").exists() && restored.join("attachments/c1.pdf").exists()
     );

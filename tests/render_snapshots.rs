@@ -192,6 +192,7 @@ fn theme_files_and_strings_can_be_overridden_one_by_one() {
             "dataroom-crypto.js",
             "dataroom-store.js",
             "dataroom-views.js",
+            "dataroom-list.js",
             "dataroom-router.js",
             "dataroom-gate.js",
             "dataroom-search.js",

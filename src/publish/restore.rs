@@ -114,11 +114,14 @@ pub fn restore(
         };
         let html = String::from_utf8(open(&entry.p, entry.f.as_deref(), &meta)?)
             .map_err(|_| format!("page {route} is not UTF-8"))?;
-        let page = render::Page {
-            route: route.clone(),
-            title: entry.t.clone(),
-            html,
+        // Index pages get their rows back as the plain table the build took them from.
+        let html = match index.tables.get(route) {
+            Some(tables) => {
+                seal::rows::restore_rows(html, tables, |id| open(id, None, &seal::rows::ROWS_META))?
+            }
+            None => html,
         };
+        let page = render::Page::plain(route.clone(), entry.t.clone(), html);
         safe_relative(route)?;
         shown_pages.push(render::Page {
             html: fill_manifest_hash(&page.html, &manifest_hash),

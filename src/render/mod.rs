@@ -9,6 +9,7 @@ pub mod audience;
 pub mod handover;
 pub mod markdown;
 pub mod registry;
+pub mod rows;
 pub mod theme;
 mod views;
 
@@ -53,6 +54,21 @@ pub struct Page {
     pub route: String,
     pub title: String,
     pub html: String,
+    /// The index tables in `html` whose rows are data (`rows.rs`): the sealed
+    /// site stores the page without them and the rows as sharded payloads.
+    pub tables: Vec<rows::Placed>,
+}
+
+impl Page {
+    /// A page without row-data tables.
+    pub fn plain(route: String, title: String, html: String) -> Page {
+        Page {
+            route,
+            title,
+            html,
+            tables: Vec::new(),
+        }
+    }
 }
 
 /// A generated file offered for download inside the room (CSV, JSON exports).

@@ -9,7 +9,8 @@ use tera::Context;
 
 use super::markdown;
 use super::registry::{self, Job, NavGroup, PageSpec, Section, Sees};
-use super::{doc_kind_label, handover, Engine, Export, Extras, Page, Selection};
+use super::rows::{self, Cell, Column, Kind, Row, Table};
+use super::{doc_kind_label, encode_route, handover, Engine, Export, Extras, Page, Selection};
 use crate::room::diagnostic::Diagnostic;
 use crate::room::{Client, ClientKind, DocKind, Document, Room};
 
@@ -19,6 +20,16 @@ pub fn money(d: Decimal) -> String {
     let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
     let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
     format!("{sign}{}.{frac}", crate::i18n::grouped(digits))
+}
+
+/// `#/route`, as the templates' `url(route=…)` writes it.
+fn route_url(route: &str) -> String {
+    format!("#/{}", encode_route(route))
+}
+
+/// `#/file/path`, as the templates' `url(file=…)` writes it.
+fn file_url(path: &str) -> String {
+    format!("#/file/{}", encode_route(path))
 }
 
 /// A numbered section of the room index: title, its own page, its items (route, title).
@@ -91,13 +102,18 @@ impl<'a> RoomView<'a> {
                 });
             }
         }
+        let mut tables = Vec::new();
+        let mut with_rows = |(ctx, table): (Value, Table)| {
+            tables.push(table);
+            ctx
+        };
         let ctx = match spec.job {
             Job::Home => self.home(),
-            Job::Clients => self.clients(),
+            Job::Clients => with_rows(self.clients()),
             Job::Client(i) => self.client(&self.room.clients[i]),
-            Job::Contracts => self.contracts(),
-            Job::Payments => self.payments(),
-            Job::Services => self.services(),
+            Job::Contracts => with_rows(self.contracts()),
+            Job::Payments => with_rows(self.payments()),
+            Job::Services => with_rows(self.services()),
             Job::Doc(i) => self.document(&self.room.documents[i]),
             Job::TrainingIndex => self.training(),
             Job::RoomIndex => self.room_index(),
@@ -124,12 +140,22 @@ impl<'a> RoomView<'a> {
             values.insert("title".into(), Value::String(title.clone()));
             values.insert("site_title".into(), Value::String(self.site_title()));
             values.insert("sees".into(), json!(self.sees.flags()));
+            // Only index pages get `rows` (handover pages have values of that name).
+            if !tables.is_empty() {
+                let marks: serde_json::Map<String, Value> = tables
+                    .iter()
+                    .map(|t| (t.name.clone(), Value::String(rows::placeholder(&t.name))))
+                    .collect();
+                values.insert("rows".into(), Value::Object(marks));
+            }
         }
         let html = engine.render_page(spec.template, ctx)?;
+        let (html, tables) = rows::place(html, tables);
         Ok(Page {
             route: spec.route.clone(),
             title,
             html,
+            tables,
         })
     }
 
@@ -209,21 +235,67 @@ impl<'a> RoomView<'a> {
         }
     }
 
-    fn clients(&self) -> Value {
-        let rows: Vec<Value> = self
+    /// A link cell to a client's page: its id, then its name when `named`.
+    fn client_cell(&self, c: &Client, named: bool) -> Cell {
+        let cell = Cell::link(route_url(&format!("clients/{}", c.id)), c.id.clone());
+        if named {
+            cell.then(c.name.clone())
+        } else {
+            cell
+        }
+    }
+
+    /// The clients index: its count; its rows as data (`rows.rs`).
+    fn clients(&self) -> (Value, Table) {
+        let (services, contracts, payments) = (
+            self.sees(Section::Services),
+            self.sees(Section::Contracts),
+            self.sees(Section::Payments),
+        );
+        let mut columns = vec![
+            Column::new(Kind::Text, ""),
+            Column::new(Kind::Text, ""),
+            Column::new(Kind::Text, ""),
+            Column::new(Kind::Text, ""),
+        ];
+        let num = || Column::new(Kind::Num, "num");
+        columns.extend(services.then(num));
+        columns.extend(contracts.then(num));
+        columns.extend(payments.then(num));
+        columns.extend(contracts.then(num));
+        let rows = self
             .room
             .clients
             .iter()
             .map(|c| {
-                json!({
-                    "id": c.id, "name": c.name, "kind": self.kind_label(c), "tags": c.tags,
-                    "services": c.services.len(), "contracts": c.contracts.len(), "payments": c.payments.len(),
-                    "contracts_total": self.money(c.contracts_total()),
-                    "contracts_total_raw": c.contracts_total().to_string(),
-                })
+                let mut cells = vec![
+                    self.client_cell(c, false),
+                    Cell::text(c.name.clone()),
+                    Cell::text(self.kind_label(c)),
+                    Cell::default().badges(c.tags.clone()),
+                ];
+                let count = |n: usize| Cell::text(n.to_string());
+                cells.extend(services.then(|| count(c.services.len())));
+                cells.extend(contracts.then(|| count(c.contracts.len())));
+                cells.extend(payments.then(|| count(c.payments.len())));
+                cells.extend(contracts.then(|| {
+                    Cell::text(self.money(c.contracts_total()))
+                        .sorted_by(c.contracts_total().to_string())
+                }));
+                Row {
+                    k: String::new(),
+                    c: cells,
+                }
             })
             .collect();
-        json!({"clients": rows})
+        (
+            json!({"count": self.room.clients.len()}),
+            Table {
+                name: "clients".into(),
+                columns,
+                rows,
+            },
+        )
     }
 
     fn client(&self, c: &Client) -> Value {
@@ -280,7 +352,7 @@ impl<'a> RoomView<'a> {
         })
     }
 
-    fn contracts(&self) -> Value {
+    fn contracts(&self) -> (Value, Table) {
         let mut rows: Vec<(&Client, &crate::room::Contract)> = self
             .room
             .clients
@@ -290,21 +362,53 @@ impl<'a> RoomView<'a> {
         rows.sort_by(|a, b| (a.1.end, &a.1.id).cmp(&(b.1.end, &b.1.id)));
         let total: Decimal = rows.iter().map(|(_, k)| k.amount).sum();
         let today = self.room.settings.handover_date;
-        let rows: Vec<Value> = rows
+        let date =
+            |d: Option<chrono::NaiveDate>| Cell::text(d.map_or(String::new(), |d| d.to_string()));
+        let rows: Vec<Row> = rows
             .iter()
             .map(|(c, k)| {
-                json!({
-                    "client_id": c.id, "client_name": c.name, "id": k.id,
-                    "signed": k.signed.map(|d| d.to_string()), "start": k.start.map(|d| d.to_string()),
-                    "end": k.end.map(|d| d.to_string()), "active": k.end.is_none_or(|e| e >= today),
-                    "amount": self.money(k.amount), "amount_raw": k.amount.to_string(), "file": k.file,
-                })
+                let active = k.end.is_none_or(|e| e >= today);
+                let end = date(k.end);
+                Row {
+                    k: if active { "" } else { "expired" }.into(),
+                    c: vec![
+                        Cell::text(k.id.clone()),
+                        self.client_cell(c, true),
+                        date(k.signed),
+                        date(k.start),
+                        if active {
+                            end
+                        } else {
+                            end.badges(vec![self.t("expired").to_string()])
+                        },
+                        Cell::text(self.money(k.amount)).sorted_by(k.amount.to_string()),
+                        k.file.as_ref().map_or_else(Cell::default, |f| {
+                            Cell::link(file_url(f), f.rsplit('/').next().unwrap_or(f))
+                        }),
+                    ],
+                }
             })
             .collect();
-        json!({"contracts": rows, "total": self.money(total)})
+        let nowrap = |k| Column::new(k, "nowrap");
+        (
+            json!({"count": rows.len(), "total": self.money(total)}),
+            Table {
+                name: "contracts".into(),
+                columns: vec![
+                    nowrap(Kind::Text),
+                    Column::new(Kind::Text, ""),
+                    nowrap(Kind::Date),
+                    nowrap(Kind::Date),
+                    nowrap(Kind::Date),
+                    Column::new(Kind::Num, "num"),
+                    Column::new(Kind::Text, ""),
+                ],
+                rows,
+            },
+        )
     }
 
-    fn payments(&self) -> Value {
+    fn payments(&self) -> (Value, Table) {
         let mut by_method: BTreeMap<&str, (usize, Decimal)> = BTreeMap::new();
         let mut by_month: BTreeMap<String, (usize, Decimal)> = BTreeMap::new();
         let mut rows = Vec::new();
@@ -329,18 +433,41 @@ impl<'a> RoomView<'a> {
                 .map(|(k, (n, s))| json!({"key": k, "count": n, "total": self.money(s)}))
                 .collect()
         };
-        json!({
-            "payments": rows.iter().map(|(_, c, p)| json!({
-                "date": p.date.to_string(), "client_id": c.id, "client_name": c.name, "amount": self.money(p.amount),
-                "amount_raw": p.amount.to_string(), "method": p.method, "invoice": p.invoice,
-            })).collect::<Vec<_>>(),
-            "by_method": sums(by_method.into_iter().map(|(k, v)| (k.to_string(), v)).collect()),
-            "by_month": sums(by_month),
-            "total": self.money(total),
-        })
+        let table = Table {
+            name: "payments".into(),
+            columns: vec![
+                Column::new(Kind::Date, "nowrap"),
+                Column::new(Kind::Text, ""),
+                Column::new(Kind::Num, "num"),
+                Column::new(Kind::Text, ""),
+                Column::new(Kind::Text, ""),
+            ],
+            rows: rows
+                .iter()
+                .map(|(_, c, p)| Row {
+                    k: String::new(),
+                    c: vec![
+                        Cell::text(p.date.to_string()),
+                        self.client_cell(c, true),
+                        Cell::text(self.money(p.amount)).sorted_by(p.amount.to_string()),
+                        Cell::text(p.method.clone()),
+                        Cell::text(p.invoice.clone().unwrap_or_default()),
+                    ],
+                })
+                .collect(),
+        };
+        (
+            json!({
+                "count": rows.len(),
+                "by_method": sums(by_method.into_iter().map(|(k, v)| (k.to_string(), v)).collect()),
+                "by_month": sums(by_month),
+                "total": self.money(total),
+            }),
+            table,
+        )
     }
 
-    fn services(&self) -> Value {
+    fn services(&self) -> (Value, Table) {
         let mut by_type: BTreeMap<&str, usize> = BTreeMap::new();
         let mut rows = Vec::new();
         for c in &self.room.clients {
@@ -350,12 +477,34 @@ impl<'a> RoomView<'a> {
             }
         }
         rows.sort_by(|a, b| (b.0, &a.1.id).cmp(&(a.0, &b.1.id)));
-        json!({
-            "services": rows.iter().map(|(_, c, s)| json!({
-                "date": s.date.to_string(), "client_id": c.id, "client_name": c.name, "type": s.kind, "staff": s.staff,
-            })).collect::<Vec<_>>(),
-            "by_type": by_type.into_iter().map(|(k, n)| json!({"key": k, "count": n})).collect::<Vec<_>>(),
-        })
+        let table = Table {
+            name: "services".into(),
+            columns: vec![
+                Column::new(Kind::Date, "nowrap"),
+                Column::new(Kind::Text, ""),
+                Column::new(Kind::Text, ""),
+                Column::new(Kind::Text, ""),
+            ],
+            rows: rows
+                .iter()
+                .map(|(_, c, s)| Row {
+                    k: String::new(),
+                    c: vec![
+                        Cell::text(s.date.to_string()),
+                        self.client_cell(c, true),
+                        Cell::text(s.kind.clone()),
+                        Cell::text(s.staff.clone()),
+                    ],
+                })
+                .collect(),
+        };
+        (
+            json!({
+                "count": rows.len(),
+                "by_type": by_type.into_iter().map(|(k, n)| json!({"key": k, "count": n})).collect::<Vec<_>>(),
+            }),
+            table,
+        )
     }
 
     fn document(&self, d: &Document) -> Value {

@@ -113,11 +113,7 @@ pub fn seal_fixture(spec_path: &Path, out: &Path) -> Result<FixtureIds, String> 
         pages: spec
             .pages
             .into_iter()
-            .map(|p| Page {
-                route: p.route,
-                title: p.title,
-                html: p.html,
-            })
+            .map(|p| Page::plain(p.route, p.title, p.html))
             .collect(),
         exports: Vec::new(),
         nav: spec.nav,

@@ -22,6 +22,7 @@
 
 pub mod fixture;
 pub mod password;
+pub mod rows;
 pub mod site;
 
 use std::collections::HashMap;

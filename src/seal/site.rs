@@ -8,6 +8,7 @@ use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::rows::{self, RowShards, ROWS_META};
 use super::{Audience, PayloadMeta, Sealer, GATE_META, INDEX_META, PAGE_TYPE};
 use crate::publish::plain::{write_static, Target};
 use crate::publish::{Staging, Written};
@@ -38,6 +39,9 @@ pub struct SealedIndex {
     /// This view's search index: its key and shards (`crate::search`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search: Option<SearchRef>,
+    /// The index tables of pages (by route) whose rows are sealed data (`rows.rs`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tables: rows::Tables,
 }
 
 /// The gate payload ([`super::GATE_META`]): opened right after unlock, before
@@ -157,17 +161,17 @@ pub struct View<'a> {
 }
 
 /// The readers (view numbers) of one distinct payload.
-type Readers = BTreeSet<usize>;
+pub(super) type Readers = BTreeSet<usize>;
 
 /// Distinct contents in first-seen order, each with the views that show it:
 /// content identical for several views is sealed once.
-struct Distinct<K, T> {
+pub(super) struct Distinct<K, T> {
     at: HashMap<K, usize>,
-    items: Vec<(T, Readers)>,
+    pub(super) items: Vec<(T, Readers)>,
 }
 
 impl<K: std::hash::Hash + Eq, T> Distinct<K, T> {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Distinct {
             at: HashMap::new(),
             items: Vec::new(),
@@ -175,7 +179,7 @@ impl<K: std::hash::Hash + Eq, T> Distinct<K, T> {
     }
 
     /// Records that `view` shows `item` (known by `key`); returns its number.
-    fn add(&mut self, key: K, item: T, view: usize) -> usize {
+    pub(super) fn add(&mut self, key: K, item: T, view: usize) -> usize {
         let n = *self.at.entry(key).or_insert_with(|| {
             self.items.push((item, Readers::new()));
             self.items.len() - 1
@@ -237,7 +241,12 @@ pub(crate) fn seal_site(
     staging: &Staging,
     progress: &indicatif::ProgressBar,
 ) -> Result<Vec<Written>, String> {
-    let mut pages: Distinct<(&str, &str), &Page> = Distinct::new();
+    // Pages are sealed without their index tables' rows, which are data of their own.
+    let page_html: Vec<Vec<std::borrow::Cow<str>>> = views
+        .iter()
+        .map(|view| view.site.pages.iter().map(rows::sealed_html).collect())
+        .collect();
+    let mut pages: Distinct<(&str, &str), (&Page, &str)> = Distinct::new();
     let mut files: Distinct<&str, &Attachment> = Distinct::new();
     let mut exports: Distinct<(&str, &[u8]), &Export> = Distinct::new();
     let mut page_of: Vec<Vec<usize>> = Vec::new();
@@ -248,7 +257,8 @@ pub(crate) fn seal_site(
             view.site
                 .pages
                 .iter()
-                .map(|p| pages.add((&p.route, &p.html), p, v))
+                .zip(&page_html[v])
+                .map(|(p, html)| pages.add((&p.route, html), (p, html), v))
                 .collect(),
         );
         file_of.push(
@@ -303,6 +313,7 @@ pub(crate) fn seal_site(
 
     let mut indexes: Distinct<Vec<u8>, ()> = Distinct::new();
     let mut gates: Distinct<Vec<u8>, ()> = Distinct::new();
+    let mut row_shards = RowShards::new();
     let mut index_of = Vec::new();
     let mut gate_of = Vec::new();
     for (v, view) in views.iter().enumerate() {
@@ -328,6 +339,7 @@ pub(crate) fn seal_site(
                     count: s.doc_count,
                     groups: s.groups.clone(),
                 }),
+            tables: rows::Tables::new(),
         };
         for (page, &n) in view.site.pages.iter().zip(&page_of[v]) {
             index.routes.insert(
@@ -338,6 +350,10 @@ pub(crate) fn seal_site(
                     f: Some(pack_of_page[n].to_string()),
                 },
             );
+            if !page.tables.is_empty() {
+                let tables = row_shards.add(v, page)?;
+                index.tables.insert(page.route.clone(), tables);
+            }
         }
         for (a, &n) in view.attachments.iter().zip(&file_of[v]) {
             index.files.insert(
@@ -392,7 +408,8 @@ pub(crate) fn seal_site(
                     .zip(&search_ids)
                     .filter(|(_, ids)| ids.is_some())
                     .map(|(r, _)| r),
-            ),
+            )
+            .chain(row_shards.shards.items.iter().map(|(_, r)| r)),
     );
     let slots: Vec<Audience> = views
         .iter()
@@ -404,7 +421,8 @@ pub(crate) fn seal_site(
         .collect();
     let mut sealer = Sealer::with_audiences(&slots, iterations);
     sealer.set_site(site_id.to_string());
-    let total = pages.items.len() + files.items.len() + exports.items.len();
+    let total =
+        pages.items.len() + files.items.len() + exports.items.len() + row_shards.shards.items.len();
     progress.set_length(total as u64);
     let write_payload = |id: &str, payload: &[u8]| -> Result<Written, String> {
         let path = format!("data/{id}.js");
@@ -427,12 +445,12 @@ pub(crate) fn seal_site(
             let mut lines: Vec<Vec<u8>> = members
                 .iter()
                 .map(|&i| {
-                    let (page, readers) = &pages.items[i];
+                    let ((page, html), readers) = &pages.items[i];
                     let meta = PayloadMeta {
                         content_type: PAGE_TYPE,
                         name: &page.route,
                     };
-                    sealed(&page_ids[i], readers, page.html.as_bytes(), true, &meta)
+                    sealed(&page_ids[i], readers, html.as_bytes(), true, &meta)
                 })
                 .collect::<Result<_, String>>()?;
             let filler_kid = plan.kid(&pages.items[members[0]].1)?;
@@ -476,6 +494,14 @@ pub(crate) fn seal_site(
         })
         .collect::<Result<_, String>>()?;
     written.extend(sealed_exports);
+    let sealed_shards: Vec<Written> = by_number(&row_shards.shards)
+        .into_par_iter()
+        .map(|(json, readers)| {
+            let id = &row_shards.shards.items[row_shards.shards.at[json]].0;
+            write_payload(id, &sealed(id, readers, json, true, &ROWS_META)?)
+        })
+        .collect::<Result<_, String>>()?;
+    written.extend(sealed_shards);
     // The index is stored uncompressed: it is mostly random payload ids, so its
     // gzip size varies from build to build, and near a size bucket's edge its
     // padded size would flip between builds of the same room.
@@ -584,7 +610,7 @@ fn seal_search(
 }
 
 /// A content-keyed [`Distinct`]'s contents in number order.
-fn by_number<T>(d: &Distinct<Vec<u8>, T>) -> Vec<(&Vec<u8>, &Readers)> {
+fn by_number<T: Sync>(d: &Distinct<Vec<u8>, T>) -> Vec<(&Vec<u8>, &Readers)> {
     let mut out: Vec<(usize, &Vec<u8>)> = d.at.iter().map(|(k, &n)| (n, k)).collect();
     out.sort_by_key(|(n, _)| *n);
     out.into_iter().map(|(n, k)| (k, &d.items[n].1)).collect()

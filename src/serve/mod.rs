@@ -428,11 +428,11 @@ fn answer(shared: &Shared, method: &tiny_http::Method, url: &str) -> Reply {
 fn problems_page(fragment: &str, path: &str, lang: Language) -> Result<String, String> {
     let engine = default_engine(lang)?;
     let title = text(i18n::embedded(lang), "serve_problems_title").replace("{count}", "");
-    let page = Page {
-        route: path.strip_suffix(".html").unwrap_or(path).to_string(),
-        title: title.trim().to_string(),
-        html: fragment.to_string(),
-    };
+    let page = Page::plain(
+        path.strip_suffix(".html").unwrap_or(path).to_string(),
+        title.trim().to_string(),
+        fragment.to_string(),
+    );
     engine
         .standalone(&page, "", &page.title, "preview")
         .map_err(|d| d.message)

@@ -205,6 +205,16 @@
       var e = index.files[path];
       if (e && typeof e.p === 'string') meta[e.p] = { type: e.mime, name: e.name };
     });
+    // The index tables' row shards (dataroom-list.js): JSON named `rows`.
+    Object.keys(index.tables || {}).forEach(function (route) {
+      var tables = index.tables[route];
+      if (!Array.isArray(tables)) return;
+      tables.forEach(function (table) {
+        (table && Array.isArray(table.shards) ? table.shards : []).forEach(function (id) {
+          if (typeof id === 'string') meta[id] = { type: 'application/json', name: 'rows' };
+        });
+      });
+    });
     return meta;
   }
 
@@ -279,6 +289,8 @@
     if (!index.routes || typeof index.routes !== 'object') throw new DataroomError('tampered', id);
     if (!index.files || typeof index.files !== 'object') index.files = {};
     if (index.denied == null) index.denied = [];
+    if (index.tables == null) index.tables = {};
+    if (typeof index.tables !== 'object' || Array.isArray(index.tables)) throw new DataroomError('tampered', id);
     if (!Array.isArray(index.denied) || !index.denied.every(isText)) throw new DataroomError('tampered', id);
     return index;
   }

@@ -147,6 +147,8 @@
     }
     if (token !== S.navToken) return;
     setContent(html);
+    // Index tables get their rows as data (dataroom-list.js) before views.js enhances the page.
+    if (D.mountLists) D.mountLists(S.els.content, safeDecode(route.key));
     enhance(S.els.content);
     loadInlineFiles(S.els.content, token);
     afterRender();

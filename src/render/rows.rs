@@ -1,0 +1,278 @@
+//! Index tables as data (issue 10): the rows of the big index tables
+//! (clients, contracts, payments, services) are built here as cells, once.
+//! The plain site (restore, training, serve) gets them as ordinary `<tr>`s
+//! inside the page ([`Placed`] records where); the sealed site strips them
+//! from the page ([`strip`]) and seals them as sharded JSON row data, which
+//! `dataroom-list.js` renders as a virtual list. One set of rows, one HTML
+//! form ([`rows_html`]): restore puts back exactly what the build took out.
+
+use serde::{Deserialize, Serialize};
+
+/// How a column sorts in the browser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Text,
+    Num,
+    Date,
+}
+
+/// A column: how it sorts and the class its cells carry (`num`, `nowrap`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    pub k: Kind,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub c: String,
+}
+
+impl Column {
+    pub fn new(k: Kind, class: &str) -> Column {
+        Column {
+            k,
+            c: class.to_string(),
+        }
+    }
+}
+
+/// One cell: an optional link (`h` its href, `l` its text), then text `t`,
+/// then badges `b`; `s` is the sort key when the shown text is not one
+/// (amounts: `12800.00` for `¥12,800.00`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cell {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub h: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub l: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub t: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub b: Vec<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub s: String,
+}
+
+impl Cell {
+    pub fn text(t: impl Into<String>) -> Cell {
+        Cell {
+            t: t.into(),
+            ..Cell::default()
+        }
+    }
+
+    pub fn link(href: String, text: impl Into<String>) -> Cell {
+        Cell {
+            h: href,
+            l: text.into(),
+            ..Cell::default()
+        }
+    }
+
+    pub fn sorted_by(self, key: impl Into<String>) -> Cell {
+        Cell {
+            s: key.into(),
+            ..self
+        }
+    }
+
+    pub fn then(self, text: impl Into<String>) -> Cell {
+        Cell {
+            t: text.into(),
+            ..self
+        }
+    }
+
+    pub fn badges(self, badges: Vec<String>) -> Cell {
+        Cell { b: badges, ..self }
+    }
+}
+
+/// One row: its cells and an optional class (`expired`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Row {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub k: String,
+    pub c: Vec<Cell>,
+}
+
+/// A table's rows as data, named within its page (`clients`, `payments`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Table {
+    pub name: String,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Row>,
+}
+
+/// A table placed in its page's HTML: its rows' HTML starts at byte `at` and
+/// is `len` bytes long (right after `<tbody data-rows="name">`).
+#[derive(Clone, Debug)]
+pub struct Placed {
+    pub table: Table,
+    pub at: usize,
+    pub len: usize,
+}
+
+/// At most this many rows per sealed shard: the first screen needs only the first.
+pub const SHARD_ROWS: usize = 2000;
+
+/// What a template writes in its `<tbody data-rows="name">`: `{{ rows.name | safe }}`.
+/// A private-use character cannot come from escaped room data.
+pub fn placeholder(name: &str) -> String {
+    format!("\u{E000}dataroom-rows:{name}\u{E000}")
+}
+
+fn escape(s: &str) -> String {
+    tera::escape_html(s)
+}
+
+/// An href as the templates write `url()`'s (`| safe`, already percent-encoded):
+/// `relink` finds `href="#/…"` to make it a relative file for the plain site.
+fn escape_href(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The rows as `<tr>`s, as the plain site shows them and restore puts them back.
+pub fn rows_html(columns: &[Column], rows: &[Row]) -> String {
+    let mut out = String::new();
+    for row in rows {
+        if row.k.is_empty() {
+            out.push_str("<tr>");
+        } else {
+            out.push_str(&format!("<tr class=\"{}\">", escape(&row.k)));
+        }
+        for (n, cell) in row.c.iter().enumerate() {
+            out.push_str("<td");
+            if let Some(col) = columns.get(n).filter(|c| !c.c.is_empty()) {
+                out.push_str(&format!(" class=\"{}\"", escape(&col.c)));
+            }
+            if !cell.s.is_empty() {
+                out.push_str(&format!(" data-sort=\"{}\"", escape(&cell.s)));
+            }
+            out.push('>');
+            if !cell.h.is_empty() {
+                out.push_str(&format!(
+                    "<a href=\"{}\">{}</a>",
+                    escape_href(&cell.h),
+                    escape(&cell.l)
+                ));
+                if !cell.t.is_empty() {
+                    out.push(' ');
+                }
+            }
+            out.push_str(&escape(&cell.t));
+            for badge in &cell.b {
+                out.push_str(&format!(" <span class=\"badge\">{}</span>", escape(badge)));
+            }
+            out.push_str("</td>");
+        }
+        out.push_str("</tr>\n");
+    }
+    out
+}
+
+/// Puts each table's rows where the template left its placeholder; a table
+/// whose placeholder the theme does not have is left out.
+pub fn place(mut html: String, tables: Vec<Table>) -> (String, Vec<Placed>) {
+    let mut placed: Vec<Placed> = Vec::new();
+    for table in tables {
+        let mark = placeholder(&table.name);
+        let Some(at) = html.find(&mark) else { continue };
+        let rows = rows_html(&table.columns, &table.rows);
+        html.replace_range(at..at + mark.len(), &rows);
+        // Tables placed earlier and lying after this one move by the difference.
+        for p in placed.iter_mut().filter(|p| p.at > at) {
+            p.at = p.at - mark.len() + rows.len();
+        }
+        placed.push(Placed {
+            table,
+            at,
+            len: rows.len(),
+        });
+    }
+    (html, placed)
+}
+
+/// The page without its tables' rows: what the sealed site stores as the page.
+pub fn strip(html: &str, placed: &[Placed]) -> String {
+    let mut cuts: Vec<(usize, usize)> = placed.iter().map(|p| (p.at, p.len)).collect();
+    cuts.sort_unstable();
+    let mut out = String::with_capacity(html.len());
+    let mut from = 0;
+    for (at, len) in cuts {
+        out.push_str(&html[from..at]);
+        from = at + len;
+    }
+    out.push_str(&html[from..]);
+    out
+}
+
+/// Puts rows back into a stripped page (restore): after `<tbody data-rows="name">`.
+pub fn inline(html: &str, name: &str, columns: &[Column], rows: &[Row]) -> Option<String> {
+    let open = format!("<tbody data-rows=\"{}\">", escape(name));
+    let at = html.find(&open)? + open.len();
+    let mut out = String::with_capacity(html.len() + rows.len() * 128);
+    out.push_str(&html[..at]);
+    out.push_str(&rows_html(columns, rows));
+    out.push_str(&html[at..]);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(name: &str, texts: &[&str]) -> Table {
+        Table {
+            name: name.into(),
+            columns: vec![Column::new(Kind::Text, ""), Column::new(Kind::Num, "num")],
+            rows: texts
+                .iter()
+                .map(|t| Row {
+                    k: String::new(),
+                    c: vec![
+                        Cell::link("#/clients/X".into(), *t).then("<b>"),
+                        Cell::text("1").sorted_by("1.00"),
+                    ],
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn rows_are_escaped_and_carry_their_sort_keys() {
+        let html = rows_html(&table("t", &["a&b"]).columns, &table("t", &["a&b"]).rows);
+        assert_eq!(
+            html,
+            "<tr><td><a href=\"#/clients/X\">a&amp;b</a> &lt;b&gt;</td><td class=\"num\" data-sort=\"1.00\">1</td></tr>\n"
+        );
+    }
+
+    #[test]
+    fn placed_rows_strip_and_inline_back_to_the_same_page() {
+        let page = format!(
+            "<h1>x</h1><tbody data-rows=\"a\">{}</tbody><p>mid</p><tbody data-rows=\"b\">{}</tbody>",
+            placeholder("a"),
+            placeholder("b")
+        );
+        let (a, b) = (table("a", &["one", "two"]), table("b", &["three"]));
+        let (full, placed) = place(page, vec![b.clone(), a.clone()]);
+        assert!(full.contains("one") && full.contains("three"));
+        let stripped = strip(&full, &placed);
+        assert_eq!(
+            stripped,
+            "<h1>x</h1><tbody data-rows=\"a\"></tbody><p>mid</p><tbody data-rows=\"b\"></tbody>"
+        );
+        let back = inline(&stripped, "a", &a.columns, &a.rows).unwrap();
+        let back = inline(&back, "b", &b.columns, &b.rows).unwrap();
+        assert_eq!(back, full);
+    }
+
+    #[test]
+    fn a_theme_without_the_placeholder_gets_no_table() {
+        let (html, placed) = place("<p>no rows</p>".into(), vec![table("a", &["one"])]);
+        assert_eq!(html, "<p>no rows</p>");
+        assert!(placed.is_empty());
+    }
+}

@@ -1,0 +1,281 @@
+/*!
+ * dataroom-list.js: the sealed room's index tables (clients, contracts,
+ * payments, services) as virtual lists. The page arrives without its rows;
+ * they are sealed JSON shards named in the index (`tables[route]`): the first
+ * shard is shown at once, the others load behind it. Only the rows in view
+ * are in the DOM (a real <table> with aria-rowcount / aria-rowindex); any
+ * column sorts (numbers, dates, text in the reader's collation), a filter box
+ * narrows the rows, and printing renders every row into the table.
+ * Provides: mountLists.
+ */
+(function () {
+  'use strict';
+  var D = window.Dataroom;
+  var S = D.S;
+  var doc = D.doc;
+  var el = D.el;
+  var fmtInt = D.fmtInt;
+  var forEach = D.forEach;
+  var hasOwn = D.hasOwn;
+  var t = D.t;
+  var uiLang = D.uiLang;
+
+  var OVERSCAN = 20;
+  var mounted = [];   // the lists of the page shown now
+
+  var collator = null;
+  function compareText(a, b) {
+    if (!collator) {
+      try { collator = new Intl.Collator(uiLang(), { numeric: true }); } catch (e) {
+        collator = { compare: function (x, y) { return x < y ? -1 : x > y ? 1 : 0; } };
+      }
+    }
+    return collator.compare(a, b);
+  }
+
+  function isRow(r) { return r && typeof r === 'object' && Array.isArray(r.c); }
+
+  /* A shard: its JSON rows (decrypted like a page; its id is in S.metaOf). */
+  function loadShard(id) {
+    return D.loadPageHtml(id).then(function (text) {
+      var rows;
+      try { rows = JSON.parse(text); } catch (e) { throw new D.DataroomError('tampered', id); }
+      if (!Array.isArray(rows) || !rows.every(isRow)) throw new D.DataroomError('tampered', id);
+      return rows;
+    });
+  }
+
+  function cellText(cell) {
+    if (typeof cell !== 'object' || !cell) return '';
+    return [cell.l || '', cell.t || ''].concat(cell.b || []).join(' ');
+  }
+
+  function sortKey(cell, kind) {
+    var raw = cell ? (cell.s || cell.t || cell.l || '') : '';
+    if (kind === 'num') {
+      var n = parseFloat(String(raw).replace(/[^0-9.+-]/g, ''));
+      return isNaN(n) ? null : n;
+    }
+    return raw === '' ? null : String(raw);
+  }
+
+  function List(table, tbody, entry) {
+    this.table = table;
+    this.tbody = tbody;
+    this.entry = entry;
+    this.cols = entry.cols || [];
+    this.rows = [];          // every row loaded so far, in the build's order
+    this.texts = [];         // each row's text, lower case, for the filter
+    this.view = [];          // indexes into rows: filtered and sorted
+    this.filter = '';
+    this.sort = null;        // {col, sign}
+    this.rowHeight = 0;
+    this.complete = false;
+    this.printing = false;
+  }
+
+  List.prototype.headerRow = function () {
+    var head = this.table.tHead;
+    return head && head.rows.length ? head.rows[head.rows.length - 1] : null;
+  };
+
+  List.prototype.setup = function () {
+    var self = this;
+    var table = this.table;
+    table.setAttribute('data-sortable-ready', '1'); // the list sorts, not views.js
+    table.classList.add('virtual');
+    var wrap = table.parentNode;
+    if (!wrap || !wrap.classList || !wrap.classList.contains('table-wrap')) {
+      wrap = el('div', { className: 'table-wrap' });
+      table.parentNode.insertBefore(wrap, table);
+      wrap.appendChild(table);
+    }
+    wrap.classList.add('rows-viewport');
+    this.viewport = wrap;
+    var head = this.headerRow();
+    if (head) {
+      head.setAttribute('aria-rowindex', '1');
+      forEach(head.cells, function (th, col) {
+        if (th.tagName !== 'TH') return;
+        var btn = el('button', { type: 'button', className: 'sort-button', title: t('sort_column') });
+        while (th.firstChild) btn.appendChild(th.firstChild);
+        btn.appendChild(el('span', { className: 'sort-indicator', 'aria-hidden': 'true' }));
+        th.appendChild(btn);
+        th.classList.add('sortable-header');
+        btn.addEventListener('click', function () { self.sortBy(col, th); });
+      });
+    }
+    var label = t('rows_filter');
+    this.input = el('input', { type: 'text', className: 'rows-filter', 'aria-label': label, placeholder: label, autocomplete: 'off' });
+    this.status = el('p', { className: 'rows-status muted', 'aria-live': 'polite' });
+    var bar = el('div', { className: 'rows-bar no-print' }, [this.input, this.status]);
+    wrap.parentNode.insertBefore(bar, wrap);
+    var pending = null;
+    this.input.addEventListener('input', function () {
+      clearTimeout(pending);
+      pending = setTimeout(function () { self.setFilter(self.input.value); }, 120);
+    });
+    wrap.addEventListener('scroll', function () { self.draw(); }, { passive: true });
+  };
+
+  List.prototype.add = function (rows) {
+    for (var i = 0; i < rows.length; i++) {
+      this.rows.push(rows[i]);
+      this.texts.push(rows[i].c.map(cellText).join(' ').toLowerCase());
+    }
+    this.refresh();
+  };
+
+  /* Filter, then sort (stable: ties keep the build's order). */
+  List.prototype.refresh = function () {
+    var rows = this.rows;
+    var needle = this.filter.toLowerCase();
+    var view = [];
+    for (var i = 0; i < rows.length; i++) {
+      if (!needle || this.texts[i].indexOf(needle) >= 0) view.push(i);
+    }
+    if (this.sort) {
+      var col = this.sort.col;
+      var sign = this.sort.sign;
+      var kind = this.cols[col] ? this.cols[col].k : 'text';
+      var keys = view.map(function (i) { return sortKey(rows[i].c[col], kind); });
+      var order = view.map(function (_, n) { return n; });
+      order.sort(function (a, b) {
+        var ka = keys[a];
+        var kb = keys[b];
+        if (ka === null || kb === null) return ka === kb ? a - b : (ka === null ? 1 : -1); // blanks last
+        var c = kind === 'num' ? ka - kb : kind === 'date' ? (ka < kb ? -1 : ka > kb ? 1 : 0) : compareText(ka, kb);
+        return c !== 0 ? c * sign : a - b;
+      });
+      view = order.map(function (n) { return view[n]; });
+    }
+    this.view = view;
+    this.table.setAttribute('aria-rowcount', String(view.length + 1));
+    this.status.textContent = this.complete
+      ? t('rows_shown', { shown: fmtInt(view.length), total: fmtInt(this.entry.rows) })
+      : t('rows_loading');
+    this.draw(true);
+  };
+
+  List.prototype.setFilter = function (text) {
+    this.filter = String(text || '').trim();
+    this.refresh();
+    this.viewport.scrollTop = 0;
+  };
+
+  List.prototype.sortBy = function (col, th) {
+    var asc = !(this.sort && this.sort.col === col && this.sort.sign === 1);
+    forEach(this.headerRow().cells, function (c) { c.removeAttribute('aria-sort'); });
+    th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
+    this.sort = { col: col, sign: asc ? 1 : -1 };
+    this.refresh();
+  };
+
+  List.prototype.rowElement = function (row, position) {
+    var cols = this.cols;
+    var cells = row.c.map(function (cell, n) {
+      var td = el('td', { className: cols[n] && cols[n].c ? cols[n].c : null });
+      if (!cell || typeof cell !== 'object') return td;
+      if (cell.h) {
+        td.appendChild(el('a', { href: cell.h, text: cell.l || '' }));
+        if (cell.t) td.appendChild(doc.createTextNode(' '));
+      }
+      if (cell.t) td.appendChild(doc.createTextNode(cell.t));
+      (cell.b || []).forEach(function (b) {
+        td.appendChild(doc.createTextNode(' '));
+        td.appendChild(el('span', { className: 'badge', text: b }));
+      });
+      return td;
+    });
+    var tr = el('tr', { className: row.k || null, 'aria-rowindex': String(position + 2) }, cells);
+    return tr;
+  };
+
+  function spacer(cols, height) {
+    var td = el('td', { colspan: String(Math.max(cols, 1)) });
+    td.style.height = height + 'px';
+    return el('tr', { className: 'rows-spacer', 'aria-hidden': 'true' }, [td]);
+  }
+
+  /* The rows in view (plus some above and below), between two spacers that
+     keep the scroll height of the whole list. */
+  List.prototype.draw = function (force) {
+    if (this.printing) return;
+    var total = this.view.length;
+    var rowH = this.rowHeight || 34;
+    var vp = this.viewport;
+    var first = Math.max(0, Math.floor(vp.scrollTop / rowH) - OVERSCAN);
+    var count = Math.ceil((vp.clientHeight || 600) / rowH) + 2 * OVERSCAN;
+    var last = Math.min(total, first + count);
+    if (!force && this.drawn && this.drawn[0] === first && this.drawn[1] === last) return;
+    this.drawn = [first, last];
+    var frag = doc.createDocumentFragment();
+    var ncols = this.headerRow() ? this.headerRow().cells.length : 1;
+    if (first > 0) frag.appendChild(spacer(ncols, first * rowH));
+    for (var i = first; i < last; i++) frag.appendChild(this.rowElement(this.rows[this.view[i]], i));
+    if (last < total) frag.appendChild(spacer(ncols, (total - last) * rowH));
+    this.tbody.textContent = '';
+    this.tbody.appendChild(frag);
+    if (!this.rowHeight && last > first) {
+      var probe = this.tbody.querySelector('tr[aria-rowindex]');
+      var h = probe ? probe.getBoundingClientRect().height : 0;
+      if (h > 0) { this.rowHeight = h; this.draw(true); }
+    }
+  };
+
+  /* Printing shows every row (in the current order and filter). */
+  List.prototype.printAll = function () {
+    this.printing = true;
+    var frag = doc.createDocumentFragment();
+    for (var i = 0; i < this.view.length; i++) frag.appendChild(this.rowElement(this.rows[this.view[i]], i));
+    this.tbody.textContent = '';
+    this.tbody.appendChild(frag);
+  };
+
+  List.prototype.endPrint = function () {
+    if (!this.printing) return;
+    this.printing = false;
+    this.draw(true);
+  };
+
+  window.addEventListener('beforeprint', function () {
+    mounted.forEach(function (list) { if (list.table.isConnected) list.printAll(); });
+  });
+  window.addEventListener('afterprint', function () {
+    mounted.forEach(function (list) { if (list.table.isConnected) list.endPrint(); });
+  });
+
+  /* Mounts a list on each `<tbody data-rows>` of the page shown for `route`;
+     resolves when every list has all its rows. */
+  function mountLists(root, route) {
+    var tables = S.index && S.index.tables && hasOwn.call(S.index.tables, route) ? S.index.tables[route] : null;
+    mounted = [];
+    if (!Array.isArray(tables)) return Promise.resolve();
+    var jobs = [];
+    forEach(root.querySelectorAll('tbody[data-rows]'), function (tbody) {
+      var name = tbody.getAttribute('data-rows');
+      var entry = tables.filter(function (e) { return e && e.name === name; })[0];
+      var table = tbody.parentNode;
+      if (!entry || !table || table.tagName !== 'TABLE' || !Array.isArray(entry.shards)) return;
+      var list = new List(table, tbody, entry);
+      list.setup();
+      mounted.push(list);
+      // The first shard shows the first screen; the others follow in order.
+      var chain = Promise.resolve();
+      entry.shards.forEach(function (id, n) {
+        chain = chain.then(function () { return loadShard(id); }).then(function (rows) {
+          if (n === entry.shards.length - 1) list.complete = true;
+          list.add(rows);
+        });
+      });
+      if (!entry.shards.length) { list.complete = true; list.refresh(); }
+      jobs.push(chain.catch(function (err) {
+        if (err && err.kind === 'aborted') return;
+        list.status.textContent = D.describeError(err);
+      }));
+    });
+    return Promise.all(jobs);
+  }
+
+  D.mountLists = mountLists;
+})();
