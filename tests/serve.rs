@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{bin, Room};
+use common::{bin, bin_in_locale, Room};
 
 /// Generous: the preview renders again well within a second, but CI is slow.
 const WAIT: Duration = Duration::from_secs(10);
@@ -359,7 +359,7 @@ fn a_port_in_use_is_a_clear_error_suggesting_another() {
     let taken = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let port = taken.local_addr().unwrap().port();
     let run = common::run(
-        bin()
+        bin_in_locale(&[])
             .args(["serve", room.path().to_str().unwrap(), "--port"])
             .arg(port.to_string()),
     );

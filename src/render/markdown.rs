@@ -37,11 +37,12 @@ pub const RESERVED_IDS: &[&str] = &[
     "sidebar",
     "unlock-button",
     "unlock-form",
+    "search",
     "watermark",
 ];
 /// Prefixes of ids the app numbers itself (`quiz-name-0`, …) or gives its
-/// NDA form (`nda-name`, …).
-pub const RESERVED_ID_PREFIXES: &[&str] = &["quiz-name-", "nda-"];
+/// NDA form (`nda-name`, …) and search box (`search-input`, `search-group-…`).
+pub const RESERVED_ID_PREFIXES: &[&str] = &["quiz-name-", "nda-", "search-"];
 
 pub struct Rendered {
     pub html: String,

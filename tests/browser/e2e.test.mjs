@@ -180,7 +180,8 @@ describe('e2e: real build of example-dataroom', { skip, timeout: 120000 }, () =>
     const room = copyExample(path.join(tmp, 'room'), { audiences: false });
     run(['build', room, '--out', path.join(tmp, 'sealed'), '--password-file', path.join(tmp, 'pw'), '--sign-key', key]);
     run(['build', room, '--only', 'training', '--out', path.join(tmp, 'training'), '--sign-key', key]);
-    verifyOut = run(['verify', path.join(tmp, 'sealed')]);
+    // verify speaks the sealed room's language (zh-CN) unless told: this test reads its English lines.
+    verifyOut = run(['verify', '--lang', 'en', path.join(tmp, 'sealed')]);
     sealedSite = path.join(tmp, 'sealed', 'site');
     sealedUrl = fileUrl(path.join(sealedSite, 'index.html'));
     trainingUrl = fileUrl(path.join(tmp, 'training', 'site', 'index.html'));

@@ -12,7 +12,7 @@ export const EXPECTED_CSP = "default-src 'none'; script-src 'self' file:; style-
 
 const shell = fs.readFileSync(SHELL_TEMPLATE, 'utf8');
 /** The app's scripts in the order the shell loads them (dataroom-core.js explains each). */
-export const SCRIPTS = ['dataroom-core.js', 'dataroom-crypto.js', 'dataroom-store.js', 'dataroom-views.js',
+export const SCRIPTS = ['dataroom-core.js', 'dataroom-crypto.js', 'dataroom-store.js', 'dataroom-views.js', 'dataroom-list.js',
   'dataroom-router.js', 'dataroom-gate.js', 'dataroom-search.js', 'dataroom-app.js'];
 const sources = Object.fromEntries(SCRIPTS.map((f) => [f, fs.readFileSync(path.join(STATIC_DIR, f), 'utf8')]));
 const page = fs.readFileSync(path.join(path.dirname(SHELL_TEMPLATE), 'page.html'), 'utf8');
