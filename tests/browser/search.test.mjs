@@ -104,6 +104,22 @@ for (const [name, D] of Object.entries(drivers)) {
     before(async () => { browser = await D.launch(); });
     after(async () => { if (browser) await browser.close(); });
 
+    test('on a phone, the results lie inside the screen', async () => {
+      const { context, newPage } = await D.context(browser);
+      const page = await newPage();
+      await D.resize(page, 390, 844);
+      await page.goto(url);
+      await page.waitForSelector('#password:not([disabled])');
+      await D.type(page, '#password', PASSWORD);
+      await page.click('#unlock-button');
+      await D.wait(page, () => !document.getElementById('app').hidden && document.querySelector('#content article'));
+      const found = await search(page, D, CLIENT_NAME.slice(0, 2));
+      assert.ok(found.links.length > 0, JSON.stringify(found));
+      const box = await page.$eval('#search-results', (r) => { const b = r.getBoundingClientRect(); return { left: b.left, right: b.right }; });
+      assert.ok(box.left >= 0 && box.right <= 390, `the results (${box.left}–${box.right}px) lie within the 390px screen`);
+      await context.close();
+    });
+
     test('finds clients, contracts and policies by fragment, phone tail and number; keyboard; nothing kept', async () => {
       const { context, offsite, newPage } = await D.context(browser);
       const page = await newPage();
