@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The dataroom benchmark (results and interpretation: BENCHMARKS.md).
 #
-#   benches/run.sh                      # 1,000 and 10,000 clients, 3 runs each
-#   SIZES="1000" RUNS=5 benches/run.sh
+#   benches/run.sh                      # 1,000, 10,000 and 100,000 clients, 3 runs each
+#   SIZES="1000 10000" RUNS=5 benches/run.sh
+#   BENCH_HUGO_MAX=10000 benches/run.sh # Hugo only up to this many clients (default 10,000:
+#                                       # it needed 1.5 GiB at 10k, so ~15 GiB at 100k)
 #   BENCH_TMPFS= benches/run.sh         # skip the tmpfs variants
 #   BENCH_KEEP=1 benches/run.sh         # keep the generated rooms and outputs
 #   BENCH_IDLE_WAIT=0 benches/run.sh    # do not wait for a quiet machine
@@ -26,6 +28,9 @@
 # to BENCH_IDLE_WAIT seconds (default 4) for the other processes to use less
 # than a fifth of a core.
 #
+# After the runs of each size, `dataroom verify` and `dataroom restore` of the
+# built zip are timed once each (max RSS: both stream, entry by entry).
+#
 # A last probe builds the smallest room (output on tmpfs when available) with
 # 6,000,000 PBKDF2 iterations: a ninth of the growth of seal+write over the
 # default build is the cost of the default 600,000 iterations.
@@ -33,7 +38,8 @@
 # Needs: cargo, GNU time at /usr/bin/time, hugo (Debian's is /usr/bin/hugo), python3.
 set -euo pipefail
 
-SIZES=${SIZES:-"1000 10000"}
+SIZES=${SIZES:-"1000 10000 100000"}
+BENCH_HUGO_MAX=${BENCH_HUGO_MAX:-10000}
 RUNS=${RUNS:-3}
 HUGO=${HUGO:-$(command -v hugo || echo /usr/bin/hugo)}
 BENCH_TMPFS=${BENCH_TMPFS-/dev/shm}
@@ -158,9 +164,13 @@ for n in $SIZES; do
     room="$WORK/room-$n"
     echo "== $n clients: generating" >&2
     "$GEN" "$n" "$room" 2>/dev/null
-    "$GEN" --hugo "$n" "$WORK/hugo-$n" 2>/dev/null
+    with_hugo=""
+    if ((n <= BENCH_HUGO_MAX)); then
+        with_hugo=1
+        "$GEN" --hugo "$n" "$WORK/hugo-$n" 2>/dev/null
+        record "$n" input 0 hugo_bytes "$(du -sb "$WORK/hugo-$n/content" | cut -f1)"
+    fi
     record "$n" input 0 room_bytes "$(du -sb "$room/clients" | cut -f1)"
-    record "$n" input 0 hugo_bytes "$(du -sb "$WORK/hugo-$n/content" | cut -f1)"
 
     # The generated room must be clean: 0 errors (and, by construction, 0 warnings).
     summary=$("$DATAROOM" check "$room" 2>&1 | grep -E '^[0-9]+ error\(s\)' || true)
@@ -171,10 +181,10 @@ for n in $SIZES; do
         echo "== $n clients: run $run/$RUNS" >&2
         timed check "$n" "$run" -- "$DATAROOM" check "$room"
         build_run build "$n" "$run" "$WORK/out-$n"
-        hugo_run hugo "$n" "$run" "$WORK/public-$n"
+        [[ -z "$with_hugo" ]] || hugo_run hugo "$n" "$run" "$WORK/public-$n"
         if [[ -n "$SHM" ]]; then
             build_run build_tmpfs "$n" "$run" "$SHM/out-$n"
-            hugo_run hugo_tmpfs "$n" "$run" "$SHM/public-$n"
+            [[ -z "$with_hugo" ]] || hugo_run hugo_tmpfs "$n" "$run" "$SHM/public-$n"
             rm -rf "$SHM/out-$n" "$SHM/public-$n"
         fi
     done
@@ -182,8 +192,17 @@ for n in $SIZES; do
     record "$n" build 0 site_bytes "$(du -sb "$out/site" | cut -f1)"
     record "$n" build 0 site_files "$(find "$out/site" -type f | wc -l)"
     record "$n" build 0 zip_bytes "$(stat -c %s "$out"/*.zip)"
-    record "$n" hugo 0 site_bytes "$(du -sb "$WORK/public-$n" | cut -f1)"
-    record "$n" hugo 0 site_files "$(find "$WORK/public-$n" -type f | wc -l)"
+    if [[ -n "$with_hugo" ]]; then
+        record "$n" hugo 0 site_bytes "$(du -sb "$WORK/public-$n" | cut -f1)"
+        record "$n" hugo 0 site_files "$(find "$WORK/public-$n" -type f | wc -l)"
+    fi
+    # The buyer's side: verify and restore the zip (both stream).
+    printf '%s\n' "$PASSWORD" >"$WORK/password"
+    timed verify "$n" 1 -- "$DATAROOM" verify "$out"/*.zip
+    rm -rf "$WORK/restored-$n"
+    timed restore "$n" 1 -- "$DATAROOM" restore "$out"/*.zip --out "$WORK/restored-$n" \
+        --password-file "$WORK/password"
+    rm -rf "$WORK/restored-$n"
     if [[ -z "${BENCH_KEEP:-}" ]]; then
         rm -rf "$out" "$WORK/public-$n"
     fi
@@ -235,6 +254,8 @@ def sec(x):
 
 def wall(n, tool):
     m = med(n, tool, "wall")
+    if m is None:
+        return "–"
     return "–" if m is None else f"**{m:.2f} s** ({lo(n, tool, 'wall'):.2f}–{hi(n, tool, 'wall'):.2f})"
 
 def mib(kb):
@@ -250,6 +271,10 @@ for line in open(path):
     metric = line.split("\t")[3]
     if metric.startswith("stage:") and metric[6:] not in stages:
         stages.append(metric[6:])
+
+# The stage that derives the keys (PBKDF2): the sealed build streams render,
+# seal and write as one stage since issue 11.
+SEAL_STAGE = "render+seal+write" if "render+seal+write" in stages else "seal+write"
 
 def outside(n, tool):
     w = med(n, tool, "wall")
@@ -276,6 +301,10 @@ rows += [
     ("output zip", lambda n: mb(med(n, "build", "zip_bytes"))),
     ("`dataroom check`: wall", lambda n: wall(n, "check")),
     ("  max RSS", lambda n: mib(hi(n, "check", "rss_kb"))),
+    ("`dataroom verify` of the zip: wall", lambda n: wall(n, "verify")),
+    ("  max RSS", lambda n: mib(hi(n, "verify", "rss_kb"))),
+    ("`dataroom restore` of the zip: wall", lambda n: wall(n, "restore")),
+    ("  max RSS", lambda n: mib(hi(n, "restore", "rss_kb"))),
     ("`hugo --quiet`, output on disk: wall", lambda n: wall(n, "hugo")),
     ("  CPU time (user+sys)", lambda n: sec(med(n, "hugo", "cpu"))),
     ("  max RSS", lambda n: mib(hi(n, "hugo", "rss_kb"))),
@@ -283,7 +312,8 @@ rows += [
 if tmpfs:
     rows += [("`hugo --quiet`, output on tmpfs: wall", lambda n: wall(n, "hugo_tmpfs"))]
 rows += [
-    ("hugo public/", lambda n: f"{int(med(n, 'hugo', 'site_files')):,} files, {mb(med(n, 'hugo', 'site_bytes'))}"),
+    ("hugo public/", lambda n: "–" if med(n, 'hugo', 'site_files') is None else
+     f"{int(med(n, 'hugo', 'site_files')):,} files, {mb(med(n, 'hugo', 'site_bytes'))}"),
     ("input: clients/*.yaml (Hugo: content/*.md)",
      lambda n: f"{mb(med(n, 'input', 'room_bytes'))} ({mb(med(n, 'input', 'hugo_bytes'))})"),
     ("other processes' CPU load during the runs (cores, median)",
@@ -292,8 +322,7 @@ rows += [
 for label, f in rows:
     print(f"| {label} | " + " | ".join(f(n) for n in sizes) + " |")
 
-if len(sizes) >= 2:
-    a, b = sizes[0], sizes[-1]
+for a, b in zip(sizes, sizes[1:]):
     print(f"\nScaling {a:,} → {b:,} clients (×{b / a:g} records); medians:\n")
     print(f"| | {a:,} | {b:,} | ratio | per 1,000 clients beyond {a:,} |")
     print("|---|---:|---:|---:|---:|")
@@ -312,16 +341,21 @@ if len(sizes) >= 2:
     series += [("check CPU time", "check", "cpu"), ("hugo CPU time (disk)", "hugo", "cpu")]
     if tmpfs:
         series += [("hugo CPU time (tmpfs)", "hugo_tmpfs", "cpu")]
+    series += [("build max RSS (MiB)", "build", "rss_kb"), ("check max RSS (MiB)", "check", "rss_kb"),
+               ("verify max RSS (MiB)", "verify", "rss_kb"), ("restore max RSS (MiB)", "restore", "rss_kb")]
     for label, tool, metric in series:
         x, y = med(a, tool, metric), med(b, tool, metric)
         if x is not None and y is not None and x > 0:
-            print(f"| {label} | {sec(x)} | {sec(y)} | ×{y / x:.1f} | {(y - x) / (b - a) * 1000:.3f} s |")
+            if metric == "rss_kb":
+                print(f"| {label} | {x / 1024:.0f} | {y / 1024:.0f} | ×{y / x:.1f} | {(y - x) / 1024 / (b - a) * 1000:.1f} MiB |")
+            else:
+                print(f"| {label} | {sec(x)} | {sec(y)} | ×{y / x:.1f} | {(y - x) / (b - a) * 1000:.3f} s |")
 
 for n in sizes:
-    base = med(n, probe_base, "stage:seal+write")
-    slow = med(n, "kdf10x", "stage:seal+write")
+    base = med(n, probe_base, "stage:" + SEAL_STAGE)
+    slow = med(n, "kdf10x", "stage:" + SEAL_STAGE)
     if base is not None and slow is not None:
         where = "tmpfs" if probe_base == "build_tmpfs" else "disk"
-        print(f"\nPBKDF2 probe ({n:,} clients, output on {where}): seal+write {base:.3f} s with 600,000 iterations, "
+        print(f"\nPBKDF2 probe ({n:,} clients, output on {where}): {SEAL_STAGE} {base:.3f} s with 600,000 iterations, "
               f"{slow:.3f} s with 6,000,000 → 600,000 iterations cost ≈ {(slow - base) / 9:.3f} s")
 PY

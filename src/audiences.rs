@@ -3,16 +3,16 @@
 //! together by the seal plan, so content identical for several audiences is
 //! one payload and each key slot opens exactly its audience's view.
 
-use crate::publish::{Staging, Written};
+use crate::publish::Staging;
 use crate::render::audience::room_for;
 use crate::render::registry::{AudienceSummary, Sees};
-use crate::render::{self, Engine, Extras, Selection, Theme};
+use crate::render::{self, Engine, Extras, PageSource, Selection, Theme};
 use std::collections::BTreeSet;
 
 use crate::room::{AudienceSpec, Document, MaskedField, Room};
 use crate::seal::password::AudiencePassword;
-use crate::seal::site::{Gate, NdaText, View};
-use crate::search::{self, SearchSize};
+use crate::seal::site::{Gate, NdaText, Sealed, View};
+use crate::search::{self, SearchSource};
 
 /// One audience of the room: its name, what it sees, which values it sees masked.
 pub struct Audience {
@@ -131,16 +131,15 @@ fn nda_of(doc: &Document) -> NdaText {
     }
 }
 
-/// Renders each reader's view and seals them all. `full` is the whole room
-/// rendered, given when [`someone_reads_the_whole_room`]: the readers who do
-/// ([`Reader::reads_the_whole_room`]) are sealed from it, not rendered again.
-/// Each view gets its own search index (what it sees, masked values masked).
-/// Returns the files written, the pages of the largest view and the search
+/// Renders each reader's view and seals them all, page by page as they are
+/// rendered ([`crate::seal::stream`]). `engine` renders the room for readers
+/// without an audience; each audience gets its own room (sections left out,
+/// values masked) and its own search index (what it sees, masked values
+/// masked). Returns what was written, the number of pages and the search
 /// indexes' size.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn seal_readers(
     room: &Room,
-    full: Option<&render::Site>,
     theme: &Theme,
     engine: &Engine,
     extras: &Extras,
@@ -148,7 +147,8 @@ pub(crate) fn seal_readers(
     gate: &GateSettings,
     params: &SealParams,
     staging: &Staging,
-) -> Result<(Vec<Written>, usize, SearchSize), String> {
+) -> Result<Sealed, String> {
+    let everything = Sees::all();
     // An audience's own room: only for one that does not read the whole room.
     let rooms: Vec<Option<Room>> = readers
         .iter()
@@ -157,42 +157,58 @@ pub(crate) fn seal_readers(
             _ => None,
         })
         .collect();
-    let sites: Vec<Option<render::Site>> = readers
+    let engines: Vec<Option<Engine>> = rooms
         .iter()
-        .zip(&rooms)
-        .map(|(r, own)| match (&r.audience, own) {
-            (Some(a), Some(own)) => render::render_for(own, theme, Selection::All, extras, &a.sees)
-                .map(Some)
-                .map_err(|d| d.message),
-            _ => Ok(None),
+        .map(|own| {
+            own.as_ref()
+                .map(|own| Engine::new(theme, own.settings.language))
+                .transpose()
         })
-        .collect::<Result<_, String>>()?;
-    let all = Sees::all();
-    let searches: Vec<search::SearchIndex> = readers
+        .collect::<Result<_, _>>()
+        .map_err(|d| d.message)?;
+    // Readers of the whole room share one source: the stream renders each of
+    // its pages once for all of them (`seal::stream` renders a source once per route).
+    let whole_room = PageSource::new(room, engine, Selection::All, extras, &everything);
+    let own_sources: Vec<Option<PageSource>> = readers
         .iter()
-        .zip(&rooms)
-        .map(|(r, own)| {
-            let audience = r.audience.as_ref();
-            let sees = audience.map_or(&all, |a| &a.sees);
-            let key = search::view_key(params.state_secret, audience.map(|a| a.name.as_str()));
-            search::build(&search::documents(own.as_ref().unwrap_or(room), sees), key)
-        })
+        .zip(rooms.iter().zip(&engines))
+        .map(
+            |(r, (own, own_engine))| match (own, own_engine, &r.audience) {
+                (Some(own), Some(own_engine), Some(a)) => Some(PageSource::new(
+                    own,
+                    own_engine,
+                    Selection::All,
+                    extras,
+                    &a.sees,
+                )),
+                _ => None,
+            },
+        )
         .collect();
-    let size = SearchSize::of(&searches);
-    let mut searches = searches.into_iter();
+    #[cfg(test)]
+    render::RENDERS.with(|n| {
+        let own = own_sources.iter().flatten().count();
+        n.set(n.get() + own + usize::from(someone_reads_the_whole_room(readers)))
+    });
+    let sources: Vec<&PageSource> = own_sources
+        .iter()
+        .map(|own| own.as_ref().unwrap_or(&whole_room))
+        .collect();
+    let sites: Vec<render::Site> = sources
+        .iter()
+        .map(|s| s.site_without_pages())
+        .collect::<Result<_, _>>()
+        .map_err(|d| d.message)?;
     let views: Vec<View> = readers
         .iter()
-        .zip(rooms.iter().zip(&sites))
-        .map(|(r, (own, site))| {
+        .zip(rooms.iter().zip(sources.iter().zip(&sites)))
+        .map(|(r, (own, (source, site)))| {
             let shown = own.as_ref().unwrap_or(room);
             let audience = r.audience.as_ref();
-            let site = site
-                .as_ref()
-                .or(full)
-                .ok_or("a reader of the whole room needs its render")?;
-            Ok(View {
+            View {
                 password: r.password,
                 site,
+                pages: *source,
                 attachments: shown.attachments.iter().collect(),
                 audience: audience.map(|a| a.name.clone()),
                 denied: audience.map(|a| a.sees.denied()).unwrap_or_default(),
@@ -201,12 +217,15 @@ pub(crate) fn seal_readers(
                     nda: gate.nda.clone(),
                     watermark: gate.watermark,
                 }),
-                search: searches.next(),
-            })
+                search: Some(SearchSource {
+                    room: shown,
+                    sees: audience.map_or(&everything, |a| &a.sees),
+                    key: search::view_key(params.state_secret, audience.map(|a| a.name.as_str())),
+                }),
+            }
         })
-        .collect::<Result<_, &str>>()?;
-    let pages = views.iter().map(|v| v.site.pages.len()).max().unwrap_or(0);
-    let written = crate::seal::site::seal_site(
+        .collect();
+    crate::seal::site::seal_site(
         &views,
         theme,
         engine,
@@ -216,8 +235,7 @@ pub(crate) fn seal_readers(
         params.state_secret,
         staging,
         params.progress,
-    )?;
-    Ok((written, pages, size))
+    )
 }
 
 #[cfg(test)]
@@ -266,14 +284,12 @@ mod tests {
             audiences: &summaries,
             ..Extras::default()
         };
-        let full = render::render(&room, &theme, Selection::All, &extras).expect("renders");
         let engine = Engine::new(&theme, room.settings.language).expect("engine");
         let dir = tempfile::tempdir().expect("tempdir");
         let staging = Staging::begin(&dir.path().join("out")).expect("staging");
         let renders_before = render::RENDERS.with(std::cell::Cell::get);
         seal_readers(
             &room,
-            Some(&full),
             &theme,
             &engine,
             &extras,
@@ -441,14 +457,14 @@ mod tests {
 
     #[test]
     fn an_audience_that_sees_the_whole_room_unmasked_is_not_rendered_again() {
-        // The board sees everything unmasked: sealed from the whole room's
-        // render. Only the hotline's own view is rendered.
-        assert_eq!(two_audiences().renders, 1);
+        // The board sees everything unmasked: its pages are the whole room's,
+        // rendered once; the hotline's own view is the one other source.
+        assert_eq!(two_audiences().renders, 2);
         let one = seal(&[Reader {
             password: MANAGEMENT,
             audience: None,
         }]);
-        assert_eq!(one.renders, 0);
+        assert_eq!(one.renders, 1);
     }
 
     #[test]

@@ -133,7 +133,7 @@ fn check_theme(loaded: &mut Loaded) {
     // Templates that parse can still fail on the room's values (an unknown
     // variable): render once, as the build will.
     if problems.is_empty() {
-        if let Err(d) = render::render(room, &theme, Selection::All, &render::Extras::default()) {
+        if let Err(d) = render::try_render_all(room, &theme, &render::Extras::default()) {
             let overridden = d.file.to_str().and_then(|f| f.strip_prefix("theme/"));
             if let Some(bytes) = overridden.and_then(|key| theme.files.get(key)) {
                 texts.push((d.file.clone(), String::from_utf8_lossy(bytes).into_owned()));
@@ -156,9 +156,7 @@ fn check_theme(loaded: &mut Loaded) {
 /// exports and navigation, and the engine that wraps them into documents.
 struct Rendered {
     theme: Theme,
-    /// The whole room; `None` when no reader reads it (every audience sees
-    /// only part of it or masked values, and gets its own render).
-    site: Option<render::Site>,
+    site: render::Site,
     engine: Engine,
 }
 
@@ -166,13 +164,9 @@ fn render_stage(
     room: &room::Room,
     selection: Selection,
     extras: &render::Extras,
-    whole_room: bool,
 ) -> Result<Rendered, Diagnostic> {
     let theme = Theme::load(&room.theme);
-    let site = match whole_room {
-        true => Some(render::render(room, &theme, selection, extras)?),
-        false => None,
-    };
+    let site = render::render(room, &theme, selection, extras)?;
     let engine = Engine::new(&theme, room.settings.language)?;
     Ok(Rendered {
         theme,
@@ -198,8 +192,7 @@ pub fn preview(room_dir: &Path) -> Result<publish::plain::MemorySite, BuildError
         theme,
         site,
         engine,
-    } = render_stage(&room, Selection::All, &extras, true)?;
-    let site = site.ok_or_else(|| "the preview renders the whole room".to_string())?;
+    } = render_stage(&room, Selection::All, &extras)?;
     Ok(publish::plain::memory_site(
         &site,
         &room.attachments,
@@ -256,21 +249,23 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
         ),
         false,
     );
-    // The key slots first: whether anyone reads the whole room decides
-    // whether it is rendered (an audience with its own view gets its own).
+    // The key slots first (a weak password stops the build before any work).
     let readers = match opts.selection {
         Selection::All => Some(audiences::readers(&room, opts.passwords)?),
         Selection::TrainingOnly => None,
     };
-    let whole_room = readers
-        .as_deref()
-        .is_none_or(audiences::someone_reads_the_whole_room);
-    let Rendered {
-        theme,
-        site,
-        engine,
-    } = render_stage(&room, opts.selection, &extras, whole_room)?;
-    lap("render", &mut timings);
+    // The sealed build renders its pages while it seals them (render, seal
+    // and write are one streamed stage); the public training site renders first.
+    let theme = Theme::load(&room.theme);
+    let engine = Engine::new(&theme, room.settings.language)?;
+    let training = match opts.selection {
+        Selection::All => None,
+        Selection::TrainingOnly => {
+            let site = render::render(&room, &theme, opts.selection, &extras)?;
+            lap("render", &mut timings);
+            Some(site)
+        }
+    };
 
     let staging = Staging::begin(opts.out).map_err(|e| {
         i18n::Wording::new("err_prepare_output")
@@ -284,8 +279,9 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
         i18n::text(cli_strings, "build_stage_seal").to_string(),
         opts.selection == Selection::All, // the training site is not counted
     );
-    let (written, pages, search) = match (&readers, &site) {
-        (Some(readers), _) => {
+    let (written, pages, search) = match &training {
+        None => {
+            let readers = readers.as_deref().unwrap_or_default();
             let public_title = room.settings.public_title.clone().unwrap_or_else(|| {
                 engine
                     .strings
@@ -294,9 +290,8 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
                     .unwrap_or_else(|| "Data room".into())
             });
             let state_secret = state_secret(&opts.signer.secret, &site_id);
-            audiences::seal_readers(
+            let sealed = audiences::seal_readers(
                 &room,
-                site.as_ref(),
                 &theme,
                 &engine,
                 &extras,
@@ -310,10 +305,12 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
                     progress: &opts.progress,
                 },
                 &staging,
-            )?
+            )?;
+            lap("render+seal+write", &mut timings);
+            (sealed.written, sealed.pages, sealed.search)
         }
-        (None, Some(site)) => (
-            publish::plain::plain_site(
+        Some(site) => {
+            let written = publish::plain::plain_site(
                 site,
                 &room.attachments,
                 &theme,
@@ -323,17 +320,11 @@ pub fn build_checked(opts: &BuildOptions, mut loaded: Loaded) -> Result<BuildRep
                     staging: &staging,
                     prefix: "site/",
                 },
-            )?,
-            site.pages.len(),
-            search::SearchSize::default(),
-        ),
-        (None, None) => {
-            return Err("the training site renders the whole room"
-                .to_string()
-                .into())
+            )?;
+            lap("seal+write", &mut timings);
+            (written, site.pages.len(), search::SearchSize::default())
         }
     };
-    lap("seal+write", &mut timings);
 
     terminal::show_stage(
         &opts.progress,

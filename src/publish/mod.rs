@@ -118,10 +118,10 @@ pub fn finish(
     let zip_name = format!("{}-{}.zip", f.name, f.date.format("%Y-%m-%d"));
     let zip_path = staging.path().join(&zip_name);
     archive::write_zip(&staging.path().join("site"), &zip_path, f.zip_time)?;
-    let zip_bytes = std::fs::read(&zip_path).map_err(io)?;
+    let zip_file = std::io::BufReader::new(std::fs::File::open(&zip_path).map_err(io)?);
     let zip_sig = f
         .signer
-        .sign(&zip_bytes, &format!("{trusted_comment} archive={zip_name}"))?;
+        .sign_reader(zip_file, &format!("{trusted_comment} archive={zip_name}"))?;
     staging
         .write(&format!("{zip_name}.minisig"), zip_sig.as_bytes())
         .map_err(io)?;

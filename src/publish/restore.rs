@@ -63,26 +63,31 @@ pub fn restore(
     // The index of the slot the password opened: with audiences, exactly
     // what that audience sees.
     let index_id = opener.index_id().to_string();
-    let mut pack_cache: HashMap<String, HashMap<String, seal::PayloadFile>> = HashMap::new();
-    let mut open =
-        |id: &str, file: Option<&str>, meta: &seal::PayloadMeta| -> Result<Vec<u8>, String> {
-            let file = file.unwrap_or(id);
-            if !pack_cache.contains_key(file) {
-                let js = files
-                    .read(&format!("data/{file}.js"))
-                    .ok_or(format!("payload file {file} is missing"))?;
-                let parsed = seal::parse_payload_file(&js)
-                    .ok_or_else(|| seal::SealError::Tampered(id.into()).to_string())?;
-                pack_cache.insert(file.to_string(), parsed);
-            }
-            let payload = pack_cache
-                .get(file)
-                .and_then(|p| p.get(id))
-                .ok_or_else(|| seal::SealError::Tampered(id.into()).to_string())?;
-            opener
-                .open_payload(id, meta, payload)
-                .map_err(|e| e.to_string())
+    // Payloads are read one file (one pack) at a time: memory holds one pack,
+    // never the room.
+    let read_payloads =
+        |file: &str, id: &str| -> Result<HashMap<String, seal::PayloadFile>, String> {
+            let js = files
+                .read(&format!("data/{file}.js"))
+                .ok_or(format!("payload file {file} is missing"))?;
+            seal::parse_payload_file(&js)
+                .ok_or_else(|| seal::SealError::Tampered(id.into()).to_string())
         };
+    let open_in = |payloads: &HashMap<String, seal::PayloadFile>,
+                   id: &str,
+                   meta: &seal::PayloadMeta|
+     -> Result<Vec<u8>, String> {
+        let payload = payloads
+            .get(id)
+            .ok_or_else(|| seal::SealError::Tampered(id.into()).to_string())?;
+        opener
+            .open_payload(id, meta, payload)
+            .map_err(|e| e.to_string())
+    };
+    let open = |id: &str, file: Option<&str>, meta: &seal::PayloadMeta| {
+        let file = file.unwrap_or(id);
+        open_in(&read_payloads(file, id)?, id, meta)
+    };
     let index: SealedIndex = serde_json::from_slice(&open(&index_id, None, &seal::INDEX_META)?)
         .map_err(|e| format!("the index is unreadable: {e}"))?;
 
@@ -105,43 +110,63 @@ pub fn restore(
         .read(super::SUMS)
         .map(|sums| seal::hex(&Sha256::digest(&sums)))
         .unwrap_or_default();
+    // `--compare` needs every page and file afterwards; without it nothing is kept.
+    let keep = compare.is_some();
     let mut fragments: BTreeMap<String, String> = BTreeMap::new();
-    let mut shown_pages: Vec<render::Page> = Vec::with_capacity(index.routes.len());
-    for (route, entry) in &index.routes {
-        let meta = seal::PayloadMeta {
-            content_type: seal::PAGE_TYPE,
-            name: route,
-        };
-        let html = String::from_utf8(open(&entry.p, entry.f.as_deref(), &meta)?)
-            .map_err(|_| format!("page {route} is not UTF-8"))?;
-        // Index pages get their rows back as the plain table the build took them from.
-        let html = match index.tables.get(route) {
-            Some(tables) => {
-                seal::rows::restore_rows(html, tables, |id| open(id, None, &seal::rows::ROWS_META))?
-            }
-            None => html,
-        };
-        let page = render::Page::plain(route.clone(), entry.t.clone(), html);
-        safe_relative(route)?;
-        shown_pages.push(render::Page {
-            html: fill_manifest_hash(&page.html, &manifest_hash),
-            ..page.clone()
-        });
-        fragments.insert(route.clone(), page.html);
-    }
-    // The same plain site as the training site and `serve`, into the private folder.
     let target = Target::Disk {
         staging: &staging,
         prefix: "",
     };
-    write_pages(
-        &shown_pages,
-        &index.nav,
-        &index.title,
-        &opener.header.room,
-        &engine,
-        &target,
-    )?;
+    let mut by_file: BTreeMap<&str, Vec<(&String, &seal::site::RouteEntry)>> = BTreeMap::new();
+    for (route, entry) in &index.routes {
+        safe_relative(route)?;
+        by_file
+            .entry(entry.f.as_deref().unwrap_or(&entry.p))
+            .or_default()
+            .push((route, entry));
+    }
+    for (file, members) in by_file {
+        let payloads = read_payloads(file, &members[0].1.p)?;
+        let pages: Vec<render::Page> = members
+            .into_iter()
+            .map(|(route, entry)| {
+                let meta = seal::PayloadMeta {
+                    content_type: seal::PAGE_TYPE,
+                    name: route,
+                };
+                let html = String::from_utf8(open_in(&payloads, &entry.p, &meta)?)
+                    .map_err(|_| format!("page {route} is not UTF-8"))?;
+                // Index pages get their rows back as the plain table the build took them from.
+                let html = match index.tables.get(route) {
+                    Some(tables) => seal::rows::restore_rows(html, tables, |id| {
+                        open(id, None, &seal::rows::ROWS_META)
+                    })?,
+                    None => html,
+                };
+                Ok(render::Page::plain(route.clone(), entry.t.clone(), html))
+            })
+            .collect::<Result<_, String>>()?;
+        drop(payloads);
+        let shown: Vec<render::Page> = pages
+            .iter()
+            .map(|page| render::Page {
+                html: fill_manifest_hash(&page.html, &manifest_hash),
+                ..page.clone()
+            })
+            .collect();
+        // The same plain site as the training site and `serve`, into the private folder.
+        write_pages(
+            &shown,
+            &index.nav,
+            &index.title,
+            &opener.header.room,
+            &engine,
+            &target,
+        )?;
+        if keep {
+            fragments.extend(pages.into_iter().map(|p| (p.route, p.html)));
+        }
+    }
     let mut restored_files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for (path, entry) in &index.files {
         safe_relative(path)?;
@@ -151,7 +176,9 @@ pub fn restore(
         };
         let bytes = open(&entry.p, entry.f.as_deref(), &meta)?;
         target.write(path, &bytes)?;
-        restored_files.insert(path.clone(), bytes);
+        if keep {
+            restored_files.insert(path.clone(), bytes);
+        }
     }
     write_static(&theme, &target)?;
     staging.commit().map_err(|e| {
@@ -162,8 +189,8 @@ pub fn restore(
 
     let mut result = RestoreReport {
         verify: report,
-        pages: fragments.len(),
-        files: restored_files.len(),
+        pages: index.routes.len(),
+        files: index.files.len(),
         differences: Vec::new(),
         follow_on: 0,
     };

@@ -155,10 +155,20 @@ pub fn load_signer(
 
 impl Signer {
     pub fn sign(&self, data: &[u8], trusted_comment: &str) -> Result<String, Wording> {
+        self.sign_reader(Cursor::new(data), trusted_comment)
+    }
+
+    /// [`Signer::sign`] over what `data` reads, hashed as it streams (minisign's
+    /// prehashed signatures): a zip of hundreds of MB is never held in memory.
+    pub fn sign_reader(
+        &self,
+        data: impl std::io::Read,
+        trusted_comment: &str,
+    ) -> Result<String, Wording> {
         let sig = minisign::sign(
             Some(&self.public),
             &self.secret,
-            Cursor::new(data),
+            data,
             Some(trusted_comment),
             Some("signature from dataroom"),
         )
@@ -187,6 +197,15 @@ pub fn parse_public(text: &str) -> Result<PublicKey, Wording> {
 
 /// Checks `sig_text` over `data`; returns the trusted comment.
 pub fn verify(pk: &PublicKey, data: &[u8], sig_text: &str) -> Result<String, Wording> {
+    verify_reader(pk, Cursor::new(data), sig_text)
+}
+
+/// [`verify`] over what `data` reads, hashed as it streams.
+pub fn verify_reader(
+    pk: &PublicKey,
+    data: impl std::io::Read + std::io::Seek,
+    sig_text: &str,
+) -> Result<String, Wording> {
     let sig = SignatureBox::from_string(sig_text)
         .map_err(|_| Wording::new("err_signature_unreadable"))?;
     // minisign's own error for this case says only that the key ids differ;
@@ -196,7 +215,7 @@ pub fn verify(pk: &PublicKey, data: &[u8], sig_text: &str) -> Result<String, Wor
             .arg("signed", key_id_of(sig.keynum()))
             .arg("key", key_id(pk)));
     }
-    minisign::verify(pk, &sig, Cursor::new(data), true, false, false)
+    minisign::verify(pk, &sig, data, true, false, false)
         .map_err(|_| Wording::new("err_signature_invalid"))?;
     sig.trusted_comment()
         .map_err(|_| Wording::new("err_signature_unreadable"))

@@ -429,9 +429,13 @@ pub fn verify(files: &SiteFiles, pubkey: Option<&Path>) -> Result<Report, Wordin
         let sig_path = PathBuf::from(sig_path);
         match fs::read_to_string(&sig_path) {
             Ok(sig) => {
-                let zip_bytes = fs::read(&zip.path)
+                let zip_file = fs::File::open(&zip.path)
                     .map_err(|e| crate::i18n::Wording::io_at("err_read", &zip.path, &e))?;
-                report.zip_signature = Some(signing::verify(&pk, &zip_bytes, &sig));
+                report.zip_signature = Some(signing::verify_reader(
+                    &pk,
+                    io::BufReader::new(zip_file),
+                    &sig,
+                ));
             }
             Err(_) => {
                 let name = sig_path

@@ -96,6 +96,10 @@ pub(crate) struct Engine {
     pub strings: HashMap<String, String>,
     /// The same strings as a template value, built once.
     strings_value: serde_json::Value,
+    /// Per template, just the strings it names (`t.key`), built once: copying
+    /// all ~700 strings into every page's context was a tenth of render's time.
+    /// A template that uses `t` any other way (`t[key]`, includes) gets them all.
+    strings_of_template: HashMap<String, serde_json::Value>,
     lang: Language,
     /// Template name → (its file for messages, its text), to place render errors.
     template_sources: HashMap<String, (String, String)>,
@@ -204,7 +208,7 @@ impl Engine {
                 )
             })
             .collect();
-        let template_sources = templates
+        let template_sources: HashMap<String, (String, String)> = templates
             .iter()
             .map(|(name, text)| {
                 let file = theme.source_path(&format!("templates/{name}"));
@@ -216,10 +220,22 @@ impl Engine {
         tera.register_function("url", url_function);
         let strings = load_strings(theme, lang)?;
         let strings_value = serde_json::to_value(&strings).unwrap_or_default();
+        let strings_of_template = template_sources
+            .iter()
+            .filter_map(|(name, (_, text))| {
+                let keys = strings_named(text)?;
+                let subset: serde_json::Map<String, serde_json::Value> = keys
+                    .into_iter()
+                    .filter_map(|k| Some((k.clone(), strings.get(&k)?.clone().into())))
+                    .collect();
+                Some((name.clone(), serde_json::Value::Object(subset)))
+            })
+            .collect();
         Ok(Engine {
             tera,
             strings,
             strings_value,
+            strings_of_template,
             lang,
             template_sources,
         })
@@ -280,7 +296,11 @@ impl Engine {
                 &tera::Error::msg("page values must be an object"),
             ));
         };
-        values.insert("t".into(), self.strings_value.clone());
+        let strings = self
+            .strings_of_template
+            .get(template)
+            .unwrap_or(&self.strings_value);
+        values.insert("t".into(), strings.clone());
         values.insert(
             "lang".into(),
             serde_json::Value::String(self.lang.code().into()),
@@ -291,6 +311,54 @@ impl Engine {
             .render(template, &ctx)
             .map_err(|e| self.render_error(template, &e))
     }
+}
+
+/// The catalogue keys a template names as `t.key` inside its tags, or `None`
+/// when it may reach `t` another way (`t[key]`, `set x = t`, includes,
+/// imports, macros): then it gets every string.
+fn strings_named(text: &str) -> Option<std::collections::BTreeSet<String>> {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut keys = std::collections::BTreeSet::new();
+    let mut rest = text;
+    while let Some(open) = rest.find(['{']) {
+        let after = &rest[open + 1..];
+        let close = match after.chars().next() {
+            Some('{') => "}}",
+            Some('%') => "%}",
+            _ => {
+                rest = after;
+                continue;
+            }
+        };
+        let end = after.find(close)?;
+        let code = &after[1..end];
+        rest = &after[end + close.len()..];
+        let first = code.trim_matches('-').split_whitespace().next();
+        if matches!(
+            first,
+            Some("include" | "extends" | "import" | "macro" | "block" | "set_global")
+        ) || code.contains("self::")
+        {
+            return None;
+        }
+        for (at, _) in code.match_indices('t') {
+            let before = code[..at].chars().next_back();
+            let after_t = &code[at + 1..];
+            if before.is_some_and(|c| is_ident(c) || c == '.') || after_t.starts_with(is_ident) {
+                continue; // part of another name
+            }
+            let key: String = after_t
+                .strip_prefix('.')?
+                .chars()
+                .take_while(|&c| is_ident(c))
+                .collect();
+            if key.is_empty() {
+                return None;
+            }
+            keys.insert(key);
+        }
+    }
+    Some(keys)
 }
 
 /// `url(route="clients/HX-1")` → `#/clients/HX-1`; `url(file="attachments/a.pdf")` → `#/file/attachments/a.pdf`.
@@ -388,29 +456,94 @@ pub fn render_for(
     #[cfg(test)]
     RENDERS.with(|n| n.set(n.get() + 1));
     let engine = Engine::new(theme, room.settings.language)?;
-    let view = views::RoomView::new(room, &engine.strings, selection, extras, sees);
-    let specs = view.specs();
-    let pages: Vec<Page> = specs
-        .par_iter()
-        .map(|spec| view.render_job(&engine, spec))
+    let source = PageSource::new(room, &engine, selection, extras, sees);
+    let pages: Vec<Page> = (0..source.len())
+        .into_par_iter()
+        .map(|n| source.page(n))
         .collect::<Result<_, _>>()?;
-    let nav = view.nav(&engine, &specs)?;
-    let exports = match selection {
-        Selection::All if sees.contains(registry::Section::Exports) => {
-            let mut e = views::exports(room, &engine.strings);
-            e.push(handover::notices_csv(room, &engine.strings));
-            e
+    let mut site = source.site_without_pages()?;
+    site.pages = pages;
+    Ok(site)
+}
+
+/// Renders every page of the room once and keeps none: whether the theme's
+/// templates work on the room's values (`check`), without holding the site.
+pub fn try_render_all(room: &Room, theme: &Theme, extras: &Extras) -> Result<(), Diagnostic> {
+    let engine = Engine::new(theme, room.settings.language)?;
+    let everything = registry::Sees::all();
+    let source = PageSource::new(room, &engine, Selection::All, extras, &everything);
+    (0..source.len())
+        .into_par_iter()
+        .try_for_each(|n| source.page(n).map(drop))?;
+    source.site_without_pages().map(drop)
+}
+
+/// One reader's pages, rendered one at a time on demand: the sealed build
+/// streams them (render → seal → write, pack by pack) instead of holding them all.
+pub(crate) struct PageSource<'a> {
+    view: views::RoomView<'a>,
+    engine: &'a Engine,
+    room: &'a Room,
+    selection: Selection,
+    sees: &'a registry::Sees,
+    specs: Vec<registry::PageSpec>,
+}
+
+impl<'a> PageSource<'a> {
+    pub fn new(
+        room: &'a Room,
+        engine: &'a Engine,
+        selection: Selection,
+        extras: &'a Extras<'a>,
+        sees: &'a registry::Sees,
+    ) -> PageSource<'a> {
+        let view = views::RoomView::new(room, &engine.strings, selection, extras, sees);
+        let specs = view.specs();
+        PageSource {
+            view,
+            engine,
+            room,
+            selection,
+            sees,
+            specs,
         }
-        Selection::All | Selection::TrainingOnly => Vec::new(),
-    };
-    Ok(Site {
-        title: view.site_title(),
-        lang: room.settings.language,
-        pages,
-        exports,
-        nav,
-        strings: engine.strings,
-    })
+    }
+
+    /// How many pages this reader gets.
+    pub fn len(&self) -> usize {
+        self.specs.len()
+    }
+
+    /// The route of page `n` (the registry's order).
+    pub fn route(&self, n: usize) -> &str {
+        &self.specs[n].route
+    }
+
+    /// Renders page `n`.
+    pub fn page(&self, n: usize) -> Result<Page, Diagnostic> {
+        self.view.render_job(self.engine, &self.specs[n])
+    }
+
+    /// Everything of the site but its pages: title, navigation, exports, strings.
+    pub fn site_without_pages(&self) -> Result<Site, Diagnostic> {
+        let nav = self.view.nav(self.engine, &self.specs)?;
+        let exports = match self.selection {
+            Selection::All if self.sees.contains(registry::Section::Exports) => {
+                let mut e = views::exports(self.room, &self.engine.strings);
+                e.push(handover::notices_csv(self.room, &self.engine.strings));
+                e
+            }
+            Selection::All | Selection::TrainingOnly => Vec::new(),
+        };
+        Ok(Site {
+            title: self.view.site_title(),
+            lang: self.room.settings.language,
+            pages: Vec::new(),
+            exports,
+            nav,
+            strings: self.engine.strings.clone(),
+        })
+    }
 }
 
 pub(crate) fn doc_kind_label(kind: DocKind, strings: &HashMap<String, String>) -> String {
@@ -567,6 +700,38 @@ mod tests {
             r#"<p><img src="../attachments/a&amp;b.png" data-file="attachments/a&amp;b.png" alt="x"></p>"#
         );
         assert_eq!(inline_files(html), ["attachments/a&b.png"]);
+    }
+
+    #[test]
+    fn a_template_gets_the_strings_it_names_or_all_when_it_may_reach_others() {
+        let named = strings_named(
+            "<h1>{{ t.client_title }}</h1>{%- if x %}{{ t.none_yet | safe }}{% endif -%}<p>don't {{ title }}</p>",
+        );
+        assert_eq!(
+            named.map(|k| k.into_iter().collect::<Vec<_>>()),
+            Some(vec!["client_title".to_string(), "none_yet".to_string()])
+        );
+        for dynamic in [
+            "{{ t[key] }}",
+            "{% set s = t %}{{ s.x }}",
+            "{% include \"nav.html\" %}",
+            "{%- include \"nav.html\" -%}",
+            "{% for k, v in t %}{% endfor %}",
+            "{{ t | json_encode }}",
+            "{{ t.",
+        ] {
+            assert_eq!(strings_named(dynamic), None, "{dynamic}");
+        }
+        // Every default template renders with what it is given (the render
+        // tests of whole rooms check the output).
+        let theme = Theme::load(&[]);
+        let engine = Engine::new(&theme, Language::ZhCn).expect("engine");
+        let client = engine
+            .strings_of_template
+            .get("client.html")
+            .and_then(|v| v.as_object())
+            .expect("client.html names its strings");
+        assert!(client.len() < engine.strings.len() / 4, "{}", client.len());
     }
 
     #[test]

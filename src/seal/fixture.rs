@@ -160,6 +160,7 @@ pub fn seal_fixture(spec_path: &Path, out: &Path) -> Result<FixtureIds, String> 
             super::site::View {
                 password,
                 site: &site,
+                pages: &site.pages,
                 attachments: attachments.iter().collect(),
                 audience: view.audience.clone(),
                 denied: view.denied.clone(),
@@ -181,7 +182,8 @@ pub fn seal_fixture(spec_path: &Path, out: &Path) -> Result<FixtureIds, String> 
         &super::random_bytes::<32>(),
         &staging,
         &indicatif::ProgressBar::hidden(),
-    )?;
+    )?
+    .written;
     let site_dir = staging.path().join("site");
     let header =
         std::fs::read_to_string(site_dir.join("data/header.js")).map_err(|e| e.to_string())?;

@@ -24,6 +24,7 @@ pub mod fixture;
 pub mod password;
 pub mod rows;
 pub mod site;
+pub mod stream;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -282,6 +283,10 @@ fn unframe(mut framed: Vec<u8>) -> Option<Vec<u8>> {
 pub struct Sealer {
     header: Header,
     keys: HashMap<String, [u8; 32]>,
+    /// Each slot's key-encryption key (from its password), so content keys can
+    /// be added while the build streams: a key is made when the seal plan first
+    /// meets its set of readers.
+    keks: Vec<[u8; 32]>,
 }
 
 /// One password and the content keys its slot holds.
@@ -304,33 +309,41 @@ impl Sealer {
 
     /// Several passwords, each with a slot holding only its content keys.
     pub fn with_audiences(audiences: &[Audience], iterations: u32) -> Sealer {
+        let passwords: Vec<&str> = audiences.iter().map(|a| a.password).collect();
+        let mut sealer = Sealer::with_slots(&passwords, iterations);
+        let mut kids: Vec<&str> = Vec::new();
+        for a in audiences {
+            for kid in &a.kids {
+                if !kids.contains(&kid.as_str()) {
+                    kids.push(kid);
+                }
+            }
+        }
+        for kid in kids {
+            let holders: Vec<usize> = (0..audiences.len())
+                .filter(|&s| audiences[s].kids.iter().any(|k| k == kid))
+                .collect();
+            sealer.add_key(kid, &holders);
+        }
+        sealer
+    }
+
+    /// One empty slot per password (in order); content keys come with [`Sealer::add_key`].
+    pub fn with_slots(passwords: &[&str], iterations: u32) -> Sealer {
         let room = hex(&random_bytes::<8>());
         let salt = random_bytes::<16>();
-        let mut keys: HashMap<String, [u8; 32]> = HashMap::new();
-        let mut slots = Vec::new();
-        for a in audiences {
-            let kek = derive_kek(a.password, &salt, iterations);
-            let wrapped = a
-                .kids
-                .iter()
-                .map(|kid| {
-                    let key = *keys
-                        .entry(kid.to_string())
-                        .or_insert_with(random_bytes::<32>);
-                    let (nonce, ct) = encrypt(&kek, &key, &slot_aad(&room, kid));
-                    WrappedKey {
-                        kid: kid.to_string(),
-                        nonce: B64.encode(nonce),
-                        wrapped: B64.encode(ct),
-                    }
-                })
-                .collect();
-            slots.push(Slot {
-                keys: wrapped,
+        let keks = passwords
+            .iter()
+            .map(|p| derive_kek(p, &salt, iterations))
+            .collect();
+        let slots = passwords
+            .iter()
+            .map(|_| Slot {
+                keys: Vec::new(),
                 index: String::new(),
                 gate: String::new(),
-            });
-        }
+            })
+            .collect();
         Sealer {
             header: Header {
                 format: FORMAT.into(),
@@ -346,8 +359,30 @@ impl Sealer {
                 index: String::new(),
                 gate: String::new(),
             },
-            keys,
+            keys: HashMap::new(),
+            keks,
         }
+    }
+
+    /// A fresh content key `kid`, wrapped into the slots numbered `holders`
+    /// (and only those). A kid that exists already is left as it is.
+    pub fn add_key(&mut self, kid: &str, holders: &[usize]) {
+        if self.keys.contains_key(kid) {
+            return;
+        }
+        let key = random_bytes::<32>();
+        for &s in holders {
+            let (Some(kek), Some(slot)) = (self.keks.get(s), self.header.slots.get_mut(s)) else {
+                continue;
+            };
+            let (nonce, ct) = encrypt(kek, &key, &slot_aad(&self.header.room, kid));
+            slot.keys.push(WrappedKey {
+                kid: kid.to_string(),
+                nonce: B64.encode(nonce),
+                wrapped: B64.encode(ct),
+            });
+        }
+        self.keys.insert(kid.to_string(), key);
     }
 
     pub fn set_site(&mut self, site: String) {

@@ -76,6 +76,22 @@ impl RowShards {
             })
             .collect()
     }
+
+    /// Each distinct shard: its payload id, JSON and readers.
+    pub(super) fn into_payloads(self) -> Vec<(String, Vec<u8>, super::site::Readers)> {
+        let mut by_number: Vec<(usize, Vec<u8>)> = self
+            .shards
+            .at
+            .into_iter()
+            .map(|(json, n)| (n, json))
+            .collect();
+        by_number.sort_by_key(|(n, _)| *n);
+        by_number
+            .into_iter()
+            .zip(self.shards.items)
+            .map(|((_, json), (id, readers))| (id, json, readers))
+            .collect()
+    }
 }
 
 /// Restore: the page with its tables' rows put back, each shard opened by `open`.

@@ -4,17 +4,19 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::rows::{self, RowShards, ROWS_META};
-use super::{Audience, PayloadMeta, Sealer, GATE_META, INDEX_META, PAGE_TYPE};
+use super::rows;
+use super::stream::Pages;
+use super::{PayloadMeta, Sealer, GATE_META, INDEX_META};
 use crate::publish::plain::{write_static, Target};
 use crate::publish::{Staging, Written};
-use crate::render::{Engine, Export, Page, Site, Theme};
+use crate::render::{Engine, Export, Site, Theme};
 use crate::room::model::Attachment;
-use crate::search::{doc_shard_name, term_shard_name, SearchIndex, SearchRef};
+use crate::search::{
+    doc_shard_name, term_shard_name, SearchIndex, SearchRef, SearchSize, SearchSource,
+};
 
 /// The encrypted index: every route's payload and title, every file's payload.
 #[derive(Serialize, Deserialize)]
@@ -149,24 +151,37 @@ fn compresses(path: &str) -> bool {
 /// attachments it shows, and what its gate and index say about it.
 pub struct View<'a> {
     pub password: &'a str,
+    /// The site's title, navigation and exports (its pages are in `pages`).
     pub site: &'a Site,
+    /// The pages, rendered as they are sealed ([`super::stream`]).
+    pub pages: &'a dyn Pages,
     pub attachments: Vec<&'a Attachment>,
     /// The audience's name, shown to it only.
     pub audience: Option<String>,
     /// Route prefixes of the sections this view does not see.
     pub denied: Vec<String>,
     pub gate: Option<Gate>,
-    /// What this view's search finds (sealed for this view alone).
-    pub search: Option<SearchIndex>,
+    /// What this view's search finds (built and sealed for this view alone
+    /// when the seal gets to it).
+    pub search: Option<SearchSource<'a>>,
+}
+
+/// What [`seal_site`] wrote.
+pub struct Sealed {
+    pub written: Vec<Written>,
+    /// Distinct page routes over all views.
+    pub pages: usize,
+    /// Every view's search index together.
+    pub search: SearchSize,
 }
 
 /// The readers (view numbers) of one distinct payload.
-pub(super) type Readers = BTreeSet<usize>;
+pub(crate) type Readers = BTreeSet<usize>;
 
 /// Distinct contents in first-seen order, each with the views that show it:
 /// content identical for several views is sealed once.
 pub(super) struct Distinct<K, T> {
-    at: HashMap<K, usize>,
+    pub(super) at: HashMap<K, usize>,
     pub(super) items: Vec<(T, Readers)>,
 }
 
@@ -191,21 +206,22 @@ impl<K: std::hash::Hash + Eq, T> Distinct<K, T> {
 
 /// The seal plan: which content key encrypts which payload (one key per
 /// distinct set of readers), and which keys each slot holds (every set that
-/// includes its view).
+/// includes its view). A key is made when the plan first meets its set of
+/// readers, so pages can be sealed as they are rendered.
+#[derive(Default)]
 pub struct SealPlan {
     kid_of: BTreeMap<Readers, String>,
 }
 
 impl SealPlan {
-    fn new<'r>(sets: impl IntoIterator<Item = &'r Readers>) -> SealPlan {
-        let distinct: BTreeSet<&Readers> = sets.into_iter().collect();
-        SealPlan {
-            kid_of: distinct
-                .into_iter()
-                .enumerate()
-                .map(|(n, r)| (r.clone(), format!("k{n}")))
-                .collect(),
-        }
+    /// The key of `readers`, made (and wrapped into exactly their slots) the first time.
+    pub(crate) fn key_for(&mut self, readers: &Readers, sealer: &mut Sealer) -> &str {
+        let next = self.kid_of.len();
+        self.kid_of.entry(readers.clone()).or_insert_with(|| {
+            let kid = format!("k{next}");
+            sealer.add_key(&kid, &readers.iter().copied().collect::<Vec<_>>());
+            kid
+        })
     }
 
     fn kid(&self, readers: &Readers) -> Result<&str, String> {
@@ -213,15 +229,6 @@ impl SealPlan {
             .get(readers)
             .map(String::as_str)
             .ok_or_else(|| "the seal plan has no key for a payload's readers".to_string())
-    }
-
-    /// The keys view `view`'s slot holds.
-    pub fn slot_kids(&self, view: usize) -> Vec<String> {
-        self.kid_of
-            .iter()
-            .filter(|(readers, _)| readers.contains(&view))
-            .map(|(_, kid)| kid.clone())
-            .collect()
     }
 }
 
@@ -240,27 +247,12 @@ pub(crate) fn seal_site(
     state_secret: &[u8; 32],
     staging: &Staging,
     progress: &indicatif::ProgressBar,
-) -> Result<Vec<Written>, String> {
-    // Pages are sealed without their index tables' rows, which are data of their own.
-    let page_html: Vec<Vec<std::borrow::Cow<str>>> = views
-        .iter()
-        .map(|view| view.site.pages.iter().map(rows::sealed_html).collect())
-        .collect();
-    let mut pages: Distinct<(&str, &str), (&Page, &str)> = Distinct::new();
+) -> Result<Sealed, String> {
     let mut files: Distinct<&str, &Attachment> = Distinct::new();
     let mut exports: Distinct<(&str, &[u8]), &Export> = Distinct::new();
-    let mut page_of: Vec<Vec<usize>> = Vec::new();
     let mut file_of: Vec<Vec<usize>> = Vec::new();
     let mut export_of: Vec<Vec<usize>> = Vec::new();
     for (v, view) in views.iter().enumerate() {
-        page_of.push(
-            view.site
-                .pages
-                .iter()
-                .zip(&page_html[v])
-                .map(|(p, html)| pages.add((&p.route, html), (p, html), v))
-                .collect(),
-        );
         file_of.push(
             view.attachments
                 .iter()
@@ -276,85 +268,77 @@ pub(crate) fn seal_site(
         );
     }
     let new_ids = |n: usize| -> Vec<String> { (0..n).map(|_| Sealer::new_id()).collect() };
-    let page_ids = new_ids(pages.items.len());
     let file_ids = new_ids(files.items.len());
     let export_ids = new_ids(exports.items.len());
 
+    let passwords: Vec<&str> = views.iter().map(|v| v.password).collect();
+    let mut sealer = Sealer::with_slots(&passwords, iterations);
+    sealer.set_site(site_id.to_string());
+    let mut plan = SealPlan::default();
+    let write_payload = |id: &str, payload: &[u8]| -> Result<Written, String> {
+        let path = format!("data/{id}.js");
+        let sha256 = staging
+            .write(&format!("site/{path}"), payload)
+            .map_err(|e| format!("cannot write {path}: {e}"))?;
+        Ok(Written { path, sha256 })
+    };
+
     // Pages are small: they are sealed one by one but stored in packs, so a
     // room of 10,000 clients is a few hundred files (quick to write and to copy
-    // to a USB stick), while each page still decrypts on its own. Packs are
-    // filled in random order and padded with filler payloads to a fixed count,
-    // so neither a pack's position nor its size points to particular clients.
-    let mut page_order: Vec<usize> = (0..pages.items.len()).collect();
-    page_order.shuffle(&mut rand::rngs::OsRng);
-    let packs: Vec<(String, Vec<usize>)> = page_order
-        .chunks(PACK_PAYLOADS)
-        .map(|chunk| (Sealer::new_id(), chunk.to_vec()))
-        .collect();
-    let mut pack_of_page: Vec<&str> = vec![""; pages.items.len()];
-    for (pack_id, members) in &packs {
-        for &i in members {
-            pack_of_page[i] = pack_id;
-        }
+    // to a USB stick), while each page still decrypts on its own. They are
+    // rendered, sealed and written as a stream (bounded memory); see stream.rs.
+    let page_sources: Vec<&dyn Pages> = views.iter().map(|v| v.pages).collect();
+    let streamed = super::stream::seal_pages(
+        &page_sources,
+        &mut plan,
+        &mut sealer,
+        super::stream::BOUNDS,
+        progress,
+        &write_payload,
+    )?;
+    let page_count = streamed.pages;
+    let mut written = streamed.written;
+
+    // Each view's search index is built, sealed for that view alone (its own
+    // key) and dropped before the next: never every view's index at once.
+    let mut search_refs: Vec<Option<SearchRef>> = Vec::new();
+    let mut search_size = SearchSize::default();
+    for (v, view) in views.iter().enumerate() {
+        let Some(source) = &view.search else {
+            search_refs.push(None);
+            continue;
+        };
+        let search = source.build();
+        search_size.add(&search);
+        let kid = plan.key_for(&Readers::from([v]), &mut sealer).to_string();
+        let (search_ref, shards) = seal_search(&search, &kid, &sealer, &write_payload)?;
+        written.extend(shards);
+        search_refs.push(Some(search_ref));
     }
 
     // Each view's index (and gate) is built from the ids, then sealed once
     // per distinct content too: views that see the same room share one.
-    // Each view's search shards: for that view alone (its own key).
-    let search_ids: Vec<Option<(Vec<String>, Vec<String>)>> = views
-        .iter()
-        .map(|v| {
-            v.search
-                .as_ref()
-                .map(|s| (new_ids(s.terms.len()), new_ids(s.docs.len())))
-        })
-        .collect();
-    let only_view: Vec<Readers> = (0..views.len()).map(|v| Readers::from([v])).collect();
-
     let mut indexes: Distinct<Vec<u8>, ()> = Distinct::new();
     let mut gates: Distinct<Vec<u8>, ()> = Distinct::new();
-    let mut row_shards = RowShards::new();
     let mut index_of = Vec::new();
     let mut gate_of = Vec::new();
-    for (v, view) in views.iter().enumerate() {
+    let per_view = streamed.routes.into_iter().zip(streamed.tables);
+    for (((v, view), (routes, tables)), search) in
+        views.iter().enumerate().zip(per_view).zip(search_refs)
+    {
         let mut index = SealedIndex {
             title: view.site.title.clone(),
             lang: view.site.lang.code().into(),
             home: "index".into(),
             nav: view.site.nav.clone(),
-            routes: BTreeMap::new(),
+            routes,
             files: BTreeMap::new(),
             state: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, state_secret),
             audience: view.audience.clone(),
             denied: view.denied.clone(),
-            search: view
-                .search
-                .as_ref()
-                .zip(search_ids[v].as_ref())
-                .map(|(s, (terms, docs))| SearchRef {
-                    key: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, s.key),
-                    terms: terms.clone(),
-                    docs: docs.clone(),
-                    per: crate::search::DOCS_PER_SHARD,
-                    count: s.doc_count,
-                    groups: s.groups.clone(),
-                }),
-            tables: rows::Tables::new(),
+            search,
+            tables,
         };
-        for (page, &n) in view.site.pages.iter().zip(&page_of[v]) {
-            index.routes.insert(
-                page.route.clone(),
-                RouteEntry {
-                    p: page_ids[n].clone(),
-                    t: page.title.clone(),
-                    f: Some(pack_of_page[n].to_string()),
-                },
-            );
-            if !page.tables.is_empty() {
-                let tables = row_shards.add(v, page)?;
-                index.tables.insert(page.route.clone(), tables);
-            }
-        }
         for (a, &n) in view.attachments.iter().zip(&file_of[v]) {
             index.files.insert(
                 a.path.clone(),
@@ -380,6 +364,7 @@ pub(crate) fn seal_site(
             );
         }
         let json = serde_json::to_vec(&index).map_err(|e| e.to_string())?;
+        drop(index);
         index_of.push(indexes.add(json, (), v));
         if let Some(gate) = &view.gate {
             let json = serde_json::to_vec(gate).map_err(|e| e.to_string())?;
@@ -393,76 +378,27 @@ pub(crate) fn seal_site(
     let index_json: Vec<(&Vec<u8>, &Readers)> = by_number(&indexes);
     let gate_json: Vec<(&Vec<u8>, &Readers)> = by_number(&gates);
 
-    let plan = SealPlan::new(
-        pages
-            .items
-            .iter()
-            .map(|(_, r)| r)
-            .chain(files.items.iter().map(|(_, r)| r))
-            .chain(exports.items.iter().map(|(_, r)| r))
-            .chain(index_json.iter().map(|(_, r)| *r))
-            .chain(gate_json.iter().map(|(_, r)| *r))
-            .chain(
-                only_view
-                    .iter()
-                    .zip(&search_ids)
-                    .filter(|(_, ids)| ids.is_some())
-                    .map(|(r, _)| r),
-            )
-            .chain(row_shards.shards.items.iter().map(|(_, r)| r)),
-    );
-    let slots: Vec<Audience> = views
+    // Every other payload's key exists before they are sealed in parallel.
+    for readers in files
+        .items
         .iter()
-        .enumerate()
-        .map(|(v, view)| Audience {
-            password: view.password,
-            kids: plan.slot_kids(v),
-        })
-        .collect();
-    let mut sealer = Sealer::with_audiences(&slots, iterations);
-    sealer.set_site(site_id.to_string());
-    let total =
-        pages.items.len() + files.items.len() + exports.items.len() + row_shards.shards.items.len();
-    progress.set_length(total as u64);
-    let write_payload = |id: &str, payload: &[u8]| -> Result<Written, String> {
-        let path = format!("data/{id}.js");
-        let sha256 = staging
-            .write(&format!("site/{path}"), payload)
-            .map_err(|e| format!("cannot write {path}: {e}"))?;
-        progress.inc(1);
-        Ok(Written { path, sha256 })
-    };
+        .map(|(_, r)| r)
+        .chain(exports.items.iter().map(|(_, r)| r))
+        .chain(index_json.iter().map(|(_, r)| *r))
+        .chain(gate_json.iter().map(|(_, r)| *r))
+    {
+        plan.key_for(readers, &mut sealer);
+    }
+    progress.inc_length(
+        (files.items.len() + exports.items.len() + index_json.len() + gate_json.len()) as u64,
+    );
     let sealed = |id: &str, readers: &Readers, bytes: &[u8], z: bool, meta: &PayloadMeta| {
         let kid = plan.kid(readers)?;
+        progress.inc(1);
         sealer
             .seal(id, kid, bytes, z, meta)
             .map_err(|e| e.to_string())
     };
-
-    let mut written: Vec<Written> = packs
-        .par_iter()
-        .map(|(pack_id, members)| {
-            let mut lines: Vec<Vec<u8>> = members
-                .iter()
-                .map(|&i| {
-                    let ((page, html), readers) = &pages.items[i];
-                    let meta = PayloadMeta {
-                        content_type: PAGE_TYPE,
-                        name: &page.route,
-                    };
-                    sealed(&page_ids[i], readers, html.as_bytes(), true, &meta)
-                })
-                .collect::<Result<_, String>>()?;
-            let filler_kid = plan.kid(&pages.items[members[0]].1)?;
-            while lines.len() < PACK_PAYLOADS {
-                lines.push(sealer.seal_filler(filler_kid).map_err(|e| e.to_string())?);
-            }
-            lines.shuffle(&mut rand::rngs::OsRng);
-            let w = write_payload(pack_id, &lines.concat())?;
-            progress.inc((members.len() as u64).saturating_sub(1));
-            Ok(w)
-        })
-        .collect::<Result<_, String>>()?;
     let sealed_files: Vec<Written> = files
         .items
         .par_iter()
@@ -494,14 +430,6 @@ pub(crate) fn seal_site(
         })
         .collect::<Result<_, String>>()?;
     written.extend(sealed_exports);
-    let sealed_shards: Vec<Written> = by_number(&row_shards.shards)
-        .into_par_iter()
-        .map(|(json, readers)| {
-            let id = &row_shards.shards.items[row_shards.shards.at[json]].0;
-            write_payload(id, &sealed(id, readers, json, true, &ROWS_META)?)
-        })
-        .collect::<Result<_, String>>()?;
-    written.extend(sealed_shards);
     // The index is stored uncompressed: it is mostly random payload ids, so its
     // gzip size varies from build to build, and near a size bucket's edge its
     // padded size would flip between builds of the same room.
@@ -511,18 +439,6 @@ pub(crate) fn seal_site(
             &sealed(id, readers, json, false, &INDEX_META)?,
         )?);
     }
-    written.extend(seal_search(
-        views,
-        &search_ids,
-        &only_view,
-        |id, readers, json, name| {
-            let meta = PayloadMeta {
-                content_type: "application/json",
-                name,
-            };
-            write_payload(id, &sealed(id, readers, json, true, &meta)?)
-        },
-    )?);
     for ((json, readers), id) in gate_json.iter().zip(&gate_ids) {
         written.push(write_payload(
             id,
@@ -580,33 +496,55 @@ pub(crate) fn seal_site(
             prefix: "site/",
         },
     )?);
-    Ok(written)
+    Ok(Sealed {
+        written,
+        pages: page_count,
+        search: search_size,
+    })
 }
 
-/// Seals every view's search shards (term and doc shards, each a file of its
-/// own so a query loads only the ones it needs) with `seal_one(id, readers,
-/// json, name)`.
+/// Seals one view's search shards under `kid` (term and doc shards, each a
+/// file of its own so a query loads only the ones it needs) and writes them;
+/// returns what the view's index says about them.
 fn seal_search(
-    views: &[View],
-    ids: &[Option<(Vec<String>, Vec<String>)>],
-    only_view: &[Readers],
-    seal_one: impl Fn(&str, &Readers, &[u8], &str) -> Result<Written, String> + Sync,
-) -> Result<Vec<Written>, String> {
-    let mut jobs: Vec<(&str, &Readers, &[u8], String)> = Vec::new();
-    for ((view, ids), readers) in views.iter().zip(ids).zip(only_view) {
-        let (Some(search), Some((term_ids, doc_ids))) = (&view.search, ids) else {
-            continue;
-        };
-        for (n, (json, id)) in search.terms.iter().zip(term_ids).enumerate() {
-            jobs.push((id, readers, json, term_shard_name(n)));
-        }
-        for (n, (json, id)) in search.docs.iter().zip(doc_ids).enumerate() {
-            jobs.push((id, readers, json, doc_shard_name(n)));
-        }
-    }
-    jobs.par_iter()
-        .map(|(id, readers, json, name)| seal_one(id, readers, json, name))
-        .collect()
+    search: &SearchIndex,
+    kid: &str,
+    sealer: &Sealer,
+    write_payload: &super::stream::WritePack,
+) -> Result<(SearchRef, Vec<Written>), String> {
+    let terms: Vec<String> = search.terms.iter().map(|_| Sealer::new_id()).collect();
+    let docs: Vec<String> = search.docs.iter().map(|_| Sealer::new_id()).collect();
+    let jobs: Vec<(&str, &[u8], String)> = (search.terms.iter().zip(&terms))
+        .enumerate()
+        .map(|(n, (json, id))| (id.as_str(), json.as_slice(), term_shard_name(n)))
+        .chain(
+            (search.docs.iter().zip(&docs))
+                .enumerate()
+                .map(|(n, (json, id))| (id.as_str(), json.as_slice(), doc_shard_name(n))),
+        )
+        .collect();
+    let written = jobs
+        .par_iter()
+        .map(|(id, json, name)| {
+            let meta = PayloadMeta {
+                content_type: "application/json",
+                name,
+            };
+            let sealed = sealer
+                .seal(id, kid, json, true, &meta)
+                .map_err(|e| e.to_string())?;
+            write_payload(id, &sealed)
+        })
+        .collect::<Result<_, String>>()?;
+    let search_ref = SearchRef {
+        key: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, search.key),
+        terms,
+        docs,
+        per: crate::search::DOCS_PER_SHARD,
+        count: search.doc_count,
+        groups: search.groups.clone(),
+    };
+    Ok((search_ref, written))
 }
 
 /// A content-keyed [`Distinct`]'s contents in number order.

@@ -109,11 +109,27 @@ pub struct SearchSize {
 }
 
 impl SearchSize {
-    pub fn of(indexes: &[SearchIndex]) -> SearchSize {
-        SearchSize {
-            bytes: indexes.iter().map(SearchIndex::size).sum(),
-            shards: indexes.iter().map(SearchIndex::shard_count).sum(),
-        }
+    /// Counts one more view's index.
+    pub fn add(&mut self, index: &SearchIndex) {
+        self.bytes += index.size();
+        self.shards += index.shard_count();
+    }
+}
+
+/// What one view's index is made from. The seal builds each view's index,
+/// seals its shards and drops it before the next (issue 11: the build never
+/// holds every view's index at once).
+pub struct SearchSource<'a> {
+    /// The room as the view sees it (`render::audience::room_for`).
+    pub room: &'a Room,
+    pub sees: &'a Sees,
+    /// [`view_key`] of the view.
+    pub key: [u8; 32],
+}
+
+impl SearchSource<'_> {
+    pub fn build(&self) -> SearchIndex {
+        build(&documents(self.room, self.sees), self.key)
     }
 }
 

@@ -1,0 +1,541 @@
+//! The sealed build's page pipeline (issue 11): pages are rendered, sealed and
+//! written pack by pack, so memory holds one chunk of pages and a few sealed
+//! packs, never the whole room.
+//!
+//! ```text
+//! shuffled routes ─chunk→ render (every view, rayon) → one payload per distinct
+//!   content (readers = the views showing it) → packs of PACK_PAYLOADS, sealed
+//!   (rayon) ─bounded queue→ writer thread → staging
+//!                                   └→ index tables' row shards (rows.rs), sealed → same queue
+//! ```
+//!
+//! The route order is shuffled once up front, so a pack holds pages from
+//! anywhere in the room (neither a pack's position nor its size points to
+//! particular clients), exactly as when every page was packed at the end.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::mpsc::{sync_channel, SyncSender};
+
+use rand::seq::SliceRandom;
+use rayon::prelude::*;
+
+use super::rows::{self, RowShards, ROWS_META};
+use super::site::{Readers, RouteEntry, SealPlan, PACK_PAYLOADS};
+use super::{PayloadMeta, Sealer, PAGE_TYPE};
+use crate::publish::Written;
+use crate::render::Page;
+
+/// One reader's pages, rendered on demand (`render::PageSource` in a build).
+pub trait Pages: Sync {
+    /// How many pages the reader gets.
+    fn count(&self) -> usize;
+    /// The route of page `n`.
+    fn route(&self, n: usize) -> &str;
+    /// Renders page `n`.
+    fn page(&self, n: usize) -> Result<Page, String>;
+}
+
+impl Pages for crate::render::PageSource<'_> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn route(&self, n: usize) -> &str {
+        crate::render::PageSource::route(self, n)
+    }
+    fn page(&self, n: usize) -> Result<Page, String> {
+        crate::render::PageSource::page(self, n).map_err(|d| d.message)
+    }
+}
+
+/// Pages already rendered (the tests, and callers that have a whole `Site`).
+impl Pages for Vec<Page> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn route(&self, n: usize) -> &str {
+        &self[n].route
+    }
+    fn page(&self, n: usize) -> Result<Page, String> {
+        Ok(self[n].clone())
+    }
+}
+
+/// How much the pipeline holds at once.
+#[derive(Clone, Copy, Debug)]
+pub struct Bounds {
+    /// Routes rendered (for every view) before they are sealed.
+    pub chunk_routes: usize,
+    /// Sealed packs waiting for the writer; the renderer waits when it is full.
+    pub queue_packs: usize,
+}
+
+/// A few MB of pages per chunk; two sealed packs in flight keep the writer busy.
+pub const BOUNDS: Bounds = Bounds {
+    chunk_routes: 1024,
+    queue_packs: 4,
+};
+
+/// What the pipeline produced: each view's index entries, and the packs written.
+pub struct Streamed {
+    /// Per view: route → payload id, title, pack.
+    pub routes: Vec<BTreeMap<String, RouteEntry>>,
+    /// Per view: route → its tables' row shards (written with the packs).
+    pub tables: Vec<rows::Tables>,
+    pub written: Vec<Written>,
+    /// Distinct routes over all views.
+    pub pages: usize,
+}
+
+/// Writes one payload file (`data/<id>.js`: a pack or a row shard) and says what it wrote.
+pub type WritePack<'a> = dyn Fn(&str, &[u8]) -> Result<Written, String> + Sync + 'a;
+
+/// A distinct page content on its way into a pack.
+struct Pending {
+    id: String,
+    kid: String,
+    /// The pack it goes into (its index entries name it already).
+    pack: String,
+    route: String,
+    /// The page as sealed (without its tables' rows).
+    html: String,
+}
+
+/// A distinct shard of an index table's rows on its way to a file of its own.
+struct Shard {
+    id: String,
+    kid: String,
+    json: Vec<u8>,
+}
+
+/// Renders, seals and writes every view's pages pack by pack. `write` runs on
+/// a thread of its own, fed through a queue of `bounds.queue_packs` packs.
+pub fn seal_pages(
+    views: &[&dyn Pages],
+    plan: &mut SealPlan,
+    sealer: &mut Sealer,
+    bounds: Bounds,
+    progress: &indicatif::ProgressBar,
+    write: &WritePack,
+) -> Result<Streamed, String> {
+    // Routes over all views in first-seen order; for each, its page number in every view.
+    let mut number: HashMap<&str, usize> = HashMap::new();
+    let mut at: Vec<Vec<Option<usize>>> = Vec::new();
+    for (v, view) in views.iter().enumerate() {
+        for n in 0..view.count() {
+            let u = *number.entry(view.route(n)).or_insert_with(|| {
+                at.push(vec![None; views.len()]);
+                at.len() - 1
+            });
+            at[u][v] = Some(n);
+        }
+    }
+    drop(number);
+    let mut order: Vec<usize> = (0..at.len()).collect();
+    order.shuffle(&mut rand::rngs::OsRng);
+    progress.set_length(at.len() as u64);
+
+    let (queue, packs) = sync_channel::<(String, Vec<u8>)>(bounds.queue_packs.max(1));
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> Result<Vec<Written>, String> {
+            packs
+                .into_iter()
+                .map(|(id, bytes)| write(&id, &bytes))
+                .collect()
+        });
+        let produced = produce(views, &at, &order, plan, sealer, bounds, progress, &queue);
+        drop(queue); // the writer ends when the last pack is through
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err("the writer thread failed".into()));
+        // A write error stops the producer too (its queue closes): report the cause.
+        let (routes, tables, pages) = match (produced, &written) {
+            (Ok(p), _) => p,
+            (Err(_), Err(e)) => return Err(e.clone()),
+            (Err(e), Ok(_)) => return Err(e),
+        };
+        Ok(Streamed {
+            routes,
+            tables,
+            written: written?,
+            pages,
+        })
+    })
+}
+
+/// Per view: its index's route entries and its pages' tables.
+type Produced = (Vec<BTreeMap<String, RouteEntry>>, Vec<rows::Tables>, usize);
+
+#[allow(clippy::too_many_arguments)]
+fn produce(
+    views: &[&dyn Pages],
+    at: &[Vec<Option<usize>>],
+    order: &[usize],
+    plan: &mut SealPlan,
+    sealer: &mut Sealer,
+    bounds: Bounds,
+    progress: &indicatif::ProgressBar,
+    queue: &SyncSender<(String, Vec<u8>)>,
+) -> Result<Produced, String> {
+    let mut routes: Vec<BTreeMap<String, RouteEntry>> =
+        views.iter().map(|_| BTreeMap::new()).collect();
+    let mut tables: Vec<rows::Tables> = views.iter().map(|_| rows::Tables::new()).collect();
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut pack_id = Sealer::new_id();
+    for chunk in order.chunks(bounds.chunk_routes.max(1)) {
+        // Render every view's page of each route in the chunk.
+        let rendered: Vec<Vec<(usize, Page)>> = chunk
+            .par_iter()
+            .map(|&u| {
+                let mut shown: Vec<(usize, Page)> = Vec::new();
+                for (v, n) in at[u].iter().enumerate() {
+                    let Some(n) = *n else { continue };
+                    // Views that share a source (readers of the whole room) render it once.
+                    let same = shown.iter().find(|(w, _)| {
+                        std::ptr::addr_eq(views[*w] as *const dyn Pages, views[v])
+                            && at[u][*w] == Some(n)
+                    });
+                    let page = match same {
+                        Some((_, page)) => page.clone(),
+                        None => views[v].page(n)?,
+                    };
+                    shown.push((v, page));
+                }
+                Ok(shown)
+            })
+            .collect::<Result<_, String>>()?;
+        let mut shards: Vec<Shard> = Vec::new();
+        for shown in rendered {
+            // An index page's table rows are sealed data of their own (`rows.rs`),
+            // shards identical for several views sealed once.
+            let mut row_shards = RowShards::new();
+            for (v, page) in &shown {
+                if !page.tables.is_empty() {
+                    tables[*v].insert(page.route.clone(), row_shards.add(*v, page)?);
+                }
+            }
+            for (id, json, readers) in row_shards.into_payloads() {
+                let kid = plan.key_for(&readers, sealer).to_string();
+                shards.push(Shard { id, kid, json });
+            }
+            // One payload per distinct page (as sealed: without its rows), keyed
+            // by the set of its readers.
+            let mut distinct: Vec<(Page, String, Readers)> = Vec::new();
+            for (v, page) in shown {
+                let html = rows::sealed_html(&page).into_owned();
+                match distinct.iter_mut().find(|(_, h, _)| *h == html) {
+                    Some((_, _, readers)) => {
+                        readers.insert(v);
+                    }
+                    None => distinct.push((page, html, Readers::from([v]))),
+                }
+            }
+            for (page, html, readers) in distinct {
+                let id = Sealer::new_id();
+                for &v in &readers {
+                    routes[v].insert(
+                        page.route.clone(),
+                        RouteEntry {
+                            p: id.clone(),
+                            t: page.title.clone(),
+                            f: Some(pack_id.clone()),
+                        },
+                    );
+                }
+                let kid = plan.key_for(&readers, sealer).to_string();
+                pending.push(Pending {
+                    id,
+                    kid,
+                    pack: pack_id.clone(),
+                    route: page.route,
+                    html,
+                });
+                if pending.len().is_multiple_of(PACK_PAYLOADS) {
+                    pack_id = Sealer::new_id();
+                }
+            }
+        }
+        send_shards(shards, sealer, progress, queue)?;
+        let full = pending.len() - pending.len() % PACK_PAYLOADS;
+        let ready: Vec<Pending> = pending.drain(..full).collect();
+        send_packs(ready, sealer, progress, queue)?;
+    }
+    send_packs(pending, sealer, progress, queue)?;
+    Ok((routes, tables, at.len()))
+}
+
+/// Seals row shards in parallel and queues each (a file of its own) for the writer.
+fn send_shards(
+    shards: Vec<Shard>,
+    sealer: &Sealer,
+    progress: &indicatif::ProgressBar,
+    queue: &SyncSender<(String, Vec<u8>)>,
+) -> Result<(), String> {
+    progress.inc_length(shards.len() as u64);
+    let sealed: Vec<Vec<u8>> = shards
+        .par_iter()
+        .map(|s| {
+            sealer
+                .seal(&s.id, &s.kid, &s.json, true, &ROWS_META)
+                .map_err(|e| e.to_string())
+        })
+        .collect::<Result<_, String>>()?;
+    for (bytes, shard) in sealed.into_iter().zip(shards) {
+        queue
+            .send((shard.id, bytes))
+            .map_err(|_| "the writer stopped".to_string())?;
+        progress.inc(1);
+    }
+    Ok(())
+}
+
+/// Seals `members` (consecutive runs of [`PACK_PAYLOADS`], the last one
+/// possibly short and filled up) in parallel and queues each pack for the writer.
+fn send_packs(
+    members: Vec<Pending>,
+    sealer: &Sealer,
+    progress: &indicatif::ProgressBar,
+    queue: &SyncSender<(String, Vec<u8>)>,
+) -> Result<(), String> {
+    let packs: Vec<Vec<u8>> = members
+        .par_chunks(PACK_PAYLOADS)
+        .map(|run| seal_pack(run, sealer))
+        .collect::<Result<_, String>>()?;
+    for (bytes, run) in packs.into_iter().zip(members.chunks(PACK_PAYLOADS)) {
+        queue
+            .send((run[0].pack.clone(), bytes))
+            .map_err(|_| "the writer stopped".to_string())?;
+        progress.inc(run.len() as u64);
+    }
+    Ok(())
+}
+
+/// Payloads of one pack, sealed, filled up to [`PACK_PAYLOADS`] and shuffled.
+fn seal_pack(run: &[Pending], sealer: &Sealer) -> Result<Vec<u8>, String> {
+    let mut lines: Vec<Vec<u8>> = run
+        .iter()
+        .map(|m| {
+            let meta = PayloadMeta {
+                content_type: PAGE_TYPE,
+                name: &m.route,
+            };
+            sealer
+                .seal(&m.id, &m.kid, m.html.as_bytes(), true, &meta)
+                .map_err(|e| e.to_string())
+        })
+        .collect::<Result<_, String>>()?;
+    if let Some(first) = run.first() {
+        while lines.len() < PACK_PAYLOADS {
+            lines.push(sealer.seal_filler(&first.kid).map_err(|e| e.to_string())?);
+        }
+    }
+    lines.shuffle(&mut rand::rngs::OsRng);
+    Ok(lines.concat())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::seal::{Opener, MIN_ITERATIONS};
+
+    fn page(route: String, html: String) -> Page {
+        Page::plain(route.clone(), route, html)
+    }
+
+    fn pages(n: usize, html: impl Fn(usize) -> String) -> Vec<Page> {
+        (0..n)
+            .map(|i| page(format!("clients/C-{i:05}"), html(i)))
+            .collect()
+    }
+
+    /// Pages that watch the pipeline: when the first page of each chunk is
+    /// rendered, how many packs the writer has finished. With one view and
+    /// chunks of one pack, calls `k·PACK_PAYLOADS ..` are chunk `k`, and `k`
+    /// packs have been queued before it.
+    struct Watched<'a> {
+        pages: Vec<Page>,
+        calls: AtomicUsize,
+        written: &'a AtomicUsize,
+        /// (chunk number = packs queued before it, packs written then)
+        seen: Mutex<Vec<(usize, usize)>>,
+    }
+
+    impl Pages for Watched<'_> {
+        fn count(&self) -> usize {
+            self.pages.len()
+        }
+        fn route(&self, n: usize) -> &str {
+            &self.pages[n].route
+        }
+        fn page(&self, n: usize) -> Result<Page, String> {
+            let call = self.calls.fetch_add(1, Ordering::SeqCst);
+            if call.is_multiple_of(PACK_PAYLOADS) {
+                let written = self.written.load(Ordering::SeqCst);
+                let mut seen = self.seen.lock().map_err(|e| e.to_string())?;
+                seen.push((call / PACK_PAYLOADS, written));
+            }
+            Ok(self.pages[n].clone())
+        }
+    }
+
+    fn sealer(passwords: &[&str]) -> Sealer {
+        Sealer::with_slots(passwords, MIN_ITERATIONS)
+    }
+
+    #[test]
+    fn packs_are_written_while_pages_are_still_rendered_and_the_queue_is_bounded() {
+        let chunks = 12;
+        let bounds = Bounds {
+            chunk_routes: PACK_PAYLOADS,
+            queue_packs: 2,
+        };
+        let written = AtomicUsize::new(0);
+        let watched = Watched {
+            // Identical content would be one payload: every page differs.
+            pages: pages(chunks * PACK_PAYLOADS, |i| format!("<p>{i}</p>")),
+            calls: AtomicUsize::new(0),
+            written: &written,
+            seen: Mutex::new(Vec::new()),
+        };
+        let write = |id: &str, bytes: &[u8]| -> Result<Written, String> {
+            // A slow disk: the renderer must wait for it, not run ahead.
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            assert_eq!(
+                parse_lines(bytes),
+                PACK_PAYLOADS,
+                "every pack holds the same number of payloads"
+            );
+            written.fetch_add(1, Ordering::SeqCst);
+            Ok(Written {
+                path: format!("data/{id}.js"),
+                sha256: [0; 32],
+            })
+        };
+        let mut plan = SealPlan::default();
+        let mut sealer = sealer(&["password-one-一二三"]);
+        let streamed = seal_pages(
+            &[&watched],
+            &mut plan,
+            &mut sealer,
+            bounds,
+            &indicatif::ProgressBar::hidden(),
+            &write,
+        )
+        .expect("streams");
+        assert_eq!(streamed.written.len(), chunks);
+        assert_eq!(streamed.pages, chunks * PACK_PAYLOADS);
+        let seen = watched.seen.lock().expect("lock").clone();
+        assert_eq!(seen.len(), chunks, "{seen:?}");
+        for &(queued, written) in &seen {
+            // At most `queue_packs` packs wait in the queue and one is in the
+            // writer's hands; the renderer may not be further ahead.
+            assert!(
+                queued <= written + bounds.queue_packs + 1,
+                "chunk {queued} rendered with only {written} packs written: the queue is not bounded ({seen:?})"
+            );
+        }
+        let (last_queued, last_written) = seen[seen.len() - 1];
+        assert!(
+            last_written > 0 && last_written + bounds.queue_packs + 1 >= last_queued,
+            "packs are written before the last pages are rendered ({seen:?})"
+        );
+    }
+
+    fn parse_lines(pack: &[u8]) -> usize {
+        crate::seal::parse_payload_file(pack).map_or(0, |p| p.len())
+    }
+
+    #[test]
+    fn content_identical_for_several_views_is_one_payload_under_their_shared_key() {
+        // Two views: odd pages differ (masked for the second), the rest are equal.
+        let first = pages(150, |i| format!("<p>{i} 13812345678</p>"));
+        let second = pages(150, |i| {
+            if !i.is_multiple_of(2) {
+                format!("<p>{i} 138****5678</p>")
+            } else {
+                format!("<p>{i} 13812345678</p>")
+            }
+        });
+        let second: Vec<Page> = second[..140].to_vec(); // the second view sees fewer pages
+        let packs: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+        let write = |id: &str, bytes: &[u8]| -> Result<Written, String> {
+            packs.lock().expect("lock").push(bytes.to_vec());
+            Ok(Written {
+                path: format!("data/{id}.js"),
+                sha256: [0; 32],
+            })
+        };
+        let mut plan = SealPlan::default();
+        let mut sealer = sealer(&["password-one-一二三", "password-two-四五六"]);
+        let streamed = seal_pages(
+            &[&first, &second],
+            &mut plan,
+            &mut sealer,
+            Bounds {
+                chunk_routes: 16,
+                queue_packs: 1,
+            },
+            &indicatif::ProgressBar::hidden(),
+            &write,
+        )
+        .expect("streams");
+        let (one, two) = (&streamed.routes[0], &streamed.routes[1]);
+        assert_eq!((one.len(), two.len()), (150, 140));
+        for (route, entry) in two {
+            let n: usize = route["clients/C-".len()..].parse().expect("number");
+            assert_eq!(entry.p == one[route].p, n.is_multiple_of(2), "{route}");
+        }
+        // 150 shared or first-only payloads + 70 of the second's own, in full packs.
+        let distinct: usize = 150 + 70;
+        let packs = packs.into_inner().expect("lock");
+        assert_eq!(packs.len(), distinct.div_ceil(PACK_PAYLOADS));
+        assert!(packs.iter().all(|p| parse_lines(p) == PACK_PAYLOADS));
+
+        // Each password opens exactly its own view's pages.
+        let header_js = sealer.header_js("");
+        let header =
+            crate::seal::parse_header(&String::from_utf8_lossy(&header_js)).expect("header");
+        let all: HashMap<String, crate::seal::PayloadFile> = packs
+            .iter()
+            .flat_map(|p| crate::seal::parse_payload_file(p).expect("pack"))
+            .collect();
+        for (password, routes, own) in [
+            ("password-one-一二三", one, "13812345678"),
+            ("password-two-四五六", two, "138****5678"),
+        ] {
+            let opener = Opener::unlock(header.clone(), password).expect("unlocks");
+            let mut opened = 0;
+            for (route, entry) in routes {
+                let meta = PayloadMeta {
+                    content_type: PAGE_TYPE,
+                    name: route,
+                };
+                let html = opener
+                    .open_payload(&entry.p, &meta, &all[&entry.p])
+                    .expect("its own page opens");
+                assert!(String::from_utf8_lossy(&html).starts_with("<p>"));
+                opened += 1;
+            }
+            assert_eq!(opened, routes.len());
+            // The other view's own pages do not open with this password.
+            let other = if routes.len() == 150 { two } else { one };
+            let foreign = other
+                .iter()
+                .find(|(r, e)| routes.get(*r).is_none_or(|mine| mine.p != e.p))
+                .expect("a page only the other view has");
+            let meta = PayloadMeta {
+                content_type: PAGE_TYPE,
+                name: foreign.0,
+            };
+            assert!(
+                opener
+                    .open_payload(&foreign.1.p, &meta, &all[&foreign.1.p])
+                    .is_err(),
+                "{password} opens the other view's {} ({own})",
+                foreign.0
+            );
+        }
+    }
+}
