@@ -463,6 +463,7 @@ pub fn render_for(
         .collect::<Result<_, _>>()?;
     let mut site = source.site_without_pages()?;
     site.pages = pages;
+    site.exports = (0..).map_while(|n| source.export(n)).collect();
     Ok(site)
 }
 
@@ -524,22 +525,29 @@ impl<'a> PageSource<'a> {
         self.view.render_job(self.engine, &self.specs[n])
     }
 
-    /// Everything of the site but its pages: title, navigation, exports, strings.
+    /// Export `n` of this reader (`None` past the last), made when asked:
+    /// `clients.csv`, `clients.json`, `notices.csv`.
+    pub fn export(&self, n: usize) -> Option<Export> {
+        if self.selection != Selection::All || !self.sees.contains(registry::Section::Exports) {
+            return None;
+        }
+        let strings = &self.engine.strings;
+        match n {
+            0 => Some(views::clients_csv(self.room, strings)),
+            1 => Some(views::clients_json(self.room)),
+            2 => Some(handover::notices_csv(self.room, strings)),
+            _ => None,
+        }
+    }
+
+    /// Everything of the site but its pages and exports: title, navigation, strings.
     pub fn site_without_pages(&self) -> Result<Site, Diagnostic> {
         let nav = self.view.nav(self.engine, &self.specs)?;
-        let exports = match self.selection {
-            Selection::All if self.sees.contains(registry::Section::Exports) => {
-                let mut e = views::exports(self.room, &self.engine.strings);
-                e.push(handover::notices_csv(self.room, &self.engine.strings));
-                e
-            }
-            Selection::All | Selection::TrainingOnly => Vec::new(),
-        };
         Ok(Site {
             title: self.view.site_title(),
             lang: self.room.settings.language,
             pages: Vec::new(),
-            exports,
+            exports: Vec::new(),
             nav,
             strings: self.engine.strings.clone(),
         })

@@ -665,7 +665,7 @@ pub fn csv_export(
 /// `clients.csv` (for people: the room's language, UTF-8 with BOM for Excel)
 /// and `clients.json` (for software: the records with their stable English
 /// keys, as in the source format), for the buyer's own systems.
-pub fn exports(room: &Room, strings: &HashMap<String, String>) -> Vec<Export> {
+pub fn clients_csv(room: &Room, strings: &HashMap<String, String>) -> Export {
     let rows = room.clients.iter().map(|c| {
         vec![
             c.id.clone(),
@@ -697,16 +697,16 @@ pub fn exports(room: &Room, strings: &HashMap<String, String>) -> Vec<Export> {
             c.retain_until.map(|d| d.to_string()).unwrap_or_default(),
         ]
     });
-    let csv = csv_export("exports/clients.csv", strings, &CLIENT_CSV_COLUMNS, rows);
-    let json_bytes = serde_json::to_vec_pretty(&room.clients).unwrap_or_default();
-    vec![
-        csv,
-        Export {
-            path: "exports/clients.json".into(),
-            mime: "application/json",
-            bytes: json_bytes,
-        },
-    ]
+    csv_export("exports/clients.csv", strings, &CLIENT_CSV_COLUMNS, rows)
+}
+
+/// `clients.json`: see [`clients_csv`].
+pub fn clients_json(room: &Room) -> Export {
+    Export {
+        path: "exports/clients.json".into(),
+        mime: "application/json",
+        bytes: serde_json::to_vec_pretty(&room.clients).unwrap_or_default(),
+    }
 }
 
 /// RFC 4180 quoting, and a leading `'` for cells a spreadsheet would run as

@@ -212,6 +212,23 @@ impl Sources {
     pub fn insert(&mut self, file: PathBuf, text: Arc<String>) {
         self.files.insert(file, text);
     }
+
+    /// Keeps only the texts of files `diagnostics` point into: the snippets
+    /// need no others, and every record's text kept would be ~160 MB at
+    /// 100,000 clients (issue 11).
+    pub fn keep_only_for(&mut self, diagnostics: &Diagnostics) {
+        let named: std::collections::HashSet<&Path> =
+            diagnostics.items.iter().map(|d| d.file.as_path()).collect();
+        self.files.retain(|file, _| named.contains(file.as_path()));
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
 }
 
 /// All problems of a run, errors and warnings.
@@ -519,6 +536,24 @@ mod tests {
                     || l.contains("]: the file is empty")
             })
             .count()
+    }
+
+    #[test]
+    fn only_the_texts_of_files_with_diagnostics_are_kept() {
+        let mut sources = Sources::default();
+        for file in ["clients/HX-1.yaml", "clients/HX-2.yaml", "dataroom.yaml"] {
+            sources.insert(file.into(), Arc::new(format!("text of {file}")));
+        }
+        let mut diags = Diagnostics::default();
+        diags.push(Diagnostic::error(
+            "yaml-syntax",
+            "clients/HX-2.yaml",
+            Loc::START,
+            Wording::new("diag_theme_link"),
+        ));
+        sources.keep_only_for(&diags);
+        assert_eq!(sources.len(), 1);
+        assert!(sources.files.contains_key(Path::new("clients/HX-2.yaml")));
     }
 
     #[test]

@@ -292,6 +292,7 @@ pub fn load(root: &Path) -> Loaded {
     clients.sort_by(|a, b| a.id.cmp(&b.id));
     let theme = load_theme(&fs, &mut diags);
     diags.sort();
+    sources.keep_only_for(&diags);
 
     let room = match settings {
         Some(settings) if diags.error_count() == 0 => Some(Room {

@@ -175,6 +175,20 @@ pub struct Sealed {
     pub search: SearchSize,
 }
 
+impl View<'_> {
+    /// Export `n` of this view: the site's own exports first (already made),
+    /// then those its pages make on demand.
+    fn export(&self, n: usize) -> Option<std::borrow::Cow<'_, Export>> {
+        match self.site.exports.get(n) {
+            Some(e) => Some(std::borrow::Cow::Borrowed(e)),
+            None => self
+                .pages
+                .export(n - self.site.exports.len())
+                .map(std::borrow::Cow::Owned),
+        }
+    }
+}
+
 /// The readers (view numbers) of one distinct payload.
 pub(crate) type Readers = BTreeSet<usize>;
 
@@ -249,9 +263,7 @@ pub(crate) fn seal_site(
     progress: &indicatif::ProgressBar,
 ) -> Result<Sealed, String> {
     let mut files: Distinct<&str, &Attachment> = Distinct::new();
-    let mut exports: Distinct<(&str, &[u8]), &Export> = Distinct::new();
     let mut file_of: Vec<Vec<usize>> = Vec::new();
-    let mut export_of: Vec<Vec<usize>> = Vec::new();
     for (v, view) in views.iter().enumerate() {
         file_of.push(
             view.attachments
@@ -259,17 +271,9 @@ pub(crate) fn seal_site(
                 .map(|a| files.add(&a.path, *a, v))
                 .collect(),
         );
-        export_of.push(
-            view.site
-                .exports
-                .iter()
-                .map(|e| exports.add((&e.path, &e.bytes), e, v))
-                .collect(),
-        );
     }
     let new_ids = |n: usize| -> Vec<String> { (0..n).map(|_| Sealer::new_id()).collect() };
     let file_ids = new_ids(files.items.len());
-    let export_ids = new_ids(exports.items.len());
 
     let passwords: Vec<&str> = views.iter().map(|v| v.password).collect();
     let mut sealer = Sealer::with_slots(&passwords, iterations);
@@ -316,6 +320,53 @@ pub(crate) fn seal_site(
         search_refs.push(Some(search_ref));
     }
 
+    // Exports one at a time (clients.json alone is tens of MB at 10,000
+    // clients): made for every view, deduplicated, sealed, written, dropped.
+    let mut export_entries: Vec<Vec<(String, FileEntry)>> =
+        views.iter().map(|_| Vec::new()).collect();
+    for n in 0.. {
+        let made: Vec<Option<std::borrow::Cow<Export>>> =
+            views.iter().map(|v| v.export(n)).collect();
+        if made.iter().all(Option::is_none) {
+            break;
+        }
+        let mut distinct: Distinct<(&str, &[u8]), &Export> = Distinct::new();
+        let number: Vec<Option<usize>> = made
+            .iter()
+            .enumerate()
+            .map(|(v, e)| e.as_ref().map(|e| distinct.add((&e.path, &e.bytes), e, v)))
+            .collect();
+        let ids = new_ids(distinct.items.len());
+        for (_, readers) in &distinct.items {
+            plan.key_for(readers, &mut sealer);
+        }
+        for ((e, readers), id) in distinct.items.iter().zip(&ids) {
+            let meta = PayloadMeta {
+                content_type: e.mime,
+                name: export_name(&e.path),
+            };
+            let kid = plan.kid(readers)?;
+            let sealed = sealer
+                .seal(id, kid, &e.bytes, true, &meta)
+                .map_err(|e| e.to_string())?;
+            written.push(write_payload(id, &sealed)?);
+        }
+        for ((entries, e), n) in export_entries.iter_mut().zip(&made).zip(number) {
+            if let (Some(e), Some(n)) = (e, n) {
+                entries.push((
+                    e.path.clone(),
+                    FileEntry {
+                        p: ids[n].clone(),
+                        f: None,
+                        name: export_name(&e.path).to_string(),
+                        mime: e.mime.into(),
+                        size: e.bytes.len() as u64,
+                    },
+                ));
+            }
+        }
+    }
+
     // Each view's index (and gate) is built from the ids, then sealed once
     // per distinct content too: views that see the same room share one.
     let mut indexes: Distinct<Vec<u8>, ()> = Distinct::new();
@@ -323,8 +374,12 @@ pub(crate) fn seal_site(
     let mut index_of = Vec::new();
     let mut gate_of = Vec::new();
     let per_view = streamed.routes.into_iter().zip(streamed.tables);
-    for (((v, view), (routes, tables)), search) in
-        views.iter().enumerate().zip(per_view).zip(search_refs)
+    for ((((v, view), (routes, tables)), search), exported) in views
+        .iter()
+        .enumerate()
+        .zip(per_view)
+        .zip(search_refs)
+        .zip(export_entries)
     {
         let mut index = SealedIndex {
             title: view.site.title.clone(),
@@ -351,18 +406,7 @@ pub(crate) fn seal_site(
                 },
             );
         }
-        for (e, &n) in view.site.exports.iter().zip(&export_of[v]) {
-            index.files.insert(
-                e.path.clone(),
-                FileEntry {
-                    p: export_ids[n].clone(),
-                    f: None,
-                    name: export_name(&e.path).to_string(),
-                    mime: e.mime.into(),
-                    size: e.bytes.len() as u64,
-                },
-            );
-        }
+        index.files.extend(exported);
         let json = serde_json::to_vec(&index).map_err(|e| e.to_string())?;
         drop(index);
         index_of.push(indexes.add(json, (), v));
@@ -383,15 +427,12 @@ pub(crate) fn seal_site(
         .items
         .iter()
         .map(|(_, r)| r)
-        .chain(exports.items.iter().map(|(_, r)| r))
         .chain(index_json.iter().map(|(_, r)| *r))
         .chain(gate_json.iter().map(|(_, r)| *r))
     {
         plan.key_for(readers, &mut sealer);
     }
-    progress.inc_length(
-        (files.items.len() + exports.items.len() + index_json.len() + gate_json.len()) as u64,
-    );
+    progress.inc_length((files.items.len() + index_json.len() + gate_json.len()) as u64);
     let sealed = |id: &str, readers: &Readers, bytes: &[u8], z: bool, meta: &PayloadMeta| {
         let kid = plan.kid(readers)?;
         progress.inc(1);
@@ -417,19 +458,6 @@ pub(crate) fn seal_site(
         })
         .collect::<Result<_, String>>()?;
     written.extend(sealed_files);
-    let sealed_exports: Vec<Written> = exports
-        .items
-        .par_iter()
-        .zip(&export_ids)
-        .map(|((e, readers), id)| {
-            let meta = PayloadMeta {
-                content_type: e.mime,
-                name: export_name(&e.path),
-            };
-            write_payload(id, &sealed(id, readers, &e.bytes, true, &meta)?)
-        })
-        .collect::<Result<_, String>>()?;
-    written.extend(sealed_exports);
     // The index is stored uncompressed: it is mostly random payload ids, so its
     // gzip size varies from build to build, and near a size bucket's edge its
     // padded size would flip between builds of the same room.

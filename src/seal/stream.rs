@@ -33,6 +33,11 @@ pub trait Pages: Sync {
     fn route(&self, n: usize) -> &str;
     /// Renders page `n`.
     fn page(&self, n: usize) -> Result<Page, String>;
+    /// Makes export `n` (`None` past the last), one at a time: each can be
+    /// large, and the sealed build holds one while it seals it.
+    fn export(&self, _n: usize) -> Option<crate::render::Export> {
+        None
+    }
 }
 
 impl Pages for crate::render::PageSource<'_> {
@@ -44,6 +49,9 @@ impl Pages for crate::render::PageSource<'_> {
     }
     fn page(&self, n: usize) -> Result<Page, String> {
         crate::render::PageSource::page(self, n).map_err(|d| d.message)
+    }
+    fn export(&self, n: usize) -> Option<crate::render::Export> {
+        crate::render::PageSource::export(self, n)
     }
 }
 
