@@ -546,4 +546,142 @@ mod tests {
             );
         }
     }
+
+    /// An index page with a table of `rows` rows (`clients`), cell text from `cell`.
+    fn table_page(rows: usize, cell: impl Fn(usize) -> String) -> Page {
+        use crate::render::rows::{place, placeholder, Cell, Column, Kind, Row, Table};
+        let table = Table {
+            name: "clients".into(),
+            columns: vec![Column::new(Kind::Text, "")],
+            rows: (0..rows)
+                .map(|i| Row {
+                    k: String::new(),
+                    c: vec![Cell::text(cell(i))],
+                })
+                .collect(),
+        };
+        let html = format!(
+            "<table><tbody data-rows=\"clients\">{}</tbody></table>",
+            placeholder("clients")
+        );
+        let (html, tables) = place(html, vec![table]);
+        Page {
+            route: "clients".into(),
+            title: "clients".into(),
+            html,
+            tables,
+        }
+    }
+
+    #[test]
+    fn index_tables_rows_are_shards_written_through_the_stream_shared_where_equal() {
+        use crate::render::rows::SHARD_ROWS;
+        let rows = 2 * SHARD_ROWS + 5;
+        // The second view sees the last shard's phones masked: only that shard differs.
+        let mut first = pages(100, |i| format!("<p>{i}</p>"));
+        let mut second = first.clone();
+        first.push(table_page(rows, |i| format!("客户{i} 13812345678")));
+        second.push(table_page(rows, |i| {
+            if i >= 2 * SHARD_ROWS {
+                format!("客户{i} 138****5678")
+            } else {
+                format!("客户{i} 13812345678")
+            }
+        }));
+        let files: Mutex<HashMap<String, Vec<u8>>> = Mutex::new(HashMap::new());
+        let write = |id: &str, bytes: &[u8]| -> Result<Written, String> {
+            files
+                .lock()
+                .expect("lock")
+                .insert(id.to_string(), bytes.to_vec());
+            Ok(Written {
+                path: format!("data/{id}.js"),
+                sha256: [0; 32],
+            })
+        };
+        let mut plan = SealPlan::default();
+        let mut sealer = sealer(&["password-one-一二三", "password-two-四五六"]);
+        let streamed = seal_pages(
+            &[&first, &second],
+            &mut plan,
+            &mut sealer,
+            Bounds {
+                chunk_routes: 8,
+                queue_packs: 1,
+            },
+            &indicatif::ProgressBar::hidden(),
+            &write,
+        )
+        .expect("streams");
+        let files = files.into_inner().expect("lock");
+        let one = &streamed.tables[0]["clients"][0];
+        let two = &streamed.tables[1]["clients"][0];
+        assert_eq!((one.rows, two.rows), (rows, rows));
+        assert_eq!((one.shards.len(), two.shards.len()), (3, 3));
+        assert_eq!(
+            one.shards[..2],
+            two.shards[..2],
+            "equal shards are one payload"
+        );
+        assert_ne!(one.shards[2], two.shards[2], "the masked shard is its own");
+        // The page (without its rows) is the same for both: one payload.
+        assert_eq!(
+            streamed.routes[0]["clients"].p,
+            streamed.routes[1]["clients"].p
+        );
+        // Every shard went through the writer as a file of its own.
+        let written: std::collections::BTreeSet<&str> =
+            streamed.written.iter().map(|w| w.path.as_str()).collect();
+        for id in one.shards.iter().chain(&two.shards) {
+            assert!(written.contains(format!("data/{id}.js").as_str()), "{id}");
+        }
+        assert_eq!(streamed.written.len(), files.len());
+
+        let header_js = sealer.header_js("");
+        let header =
+            crate::seal::parse_header(&String::from_utf8_lossy(&header_js)).expect("header");
+        for (password, tables, routes, own) in [
+            (
+                "password-one-一二三",
+                one,
+                &streamed.routes[0],
+                "13812345678",
+            ),
+            (
+                "password-two-四五六",
+                two,
+                &streamed.routes[1],
+                "138****5678",
+            ),
+        ] {
+            let opener = Opener::unlock(header.clone(), password).expect("unlocks");
+            let entry = &routes["clients"];
+            let pack = entry.f.as_deref().expect("in a pack");
+            let meta = PayloadMeta {
+                content_type: PAGE_TYPE,
+                name: "clients",
+            };
+            let page = opener
+                .open(&entry.p, &meta, &files[pack])
+                .expect("the page opens");
+            let page = String::from_utf8(page).expect("utf-8");
+            assert!(
+                !page.contains("客户"),
+                "the sealed page holds no rows: {page}"
+            );
+            let html = rows::restore_rows(page, std::slice::from_ref(tables), |id| {
+                opener
+                    .open(id, &ROWS_META, &files[id])
+                    .map_err(|e| e.to_string())
+            })
+            .expect("the rows come back");
+            assert!(html.contains(&format!("客户{} {own}", rows - 1)));
+            assert_eq!(html.matches("<tr>").count(), rows);
+        }
+        // The first view cannot open the second's own shard.
+        let opener = Opener::unlock(header, "password-one-一二三").expect("unlocks");
+        assert!(opener
+            .open(&two.shards[2], &ROWS_META, &files[&two.shards[2]])
+            .is_err());
+    }
 }
