@@ -64,6 +64,9 @@ fn check_output_in_chinese_matches_its_snapshot() {
     assert_eq!(r.code, 1, "{}", r.all());
     assert_snapshot("zh-CN.txt", &r.stderr);
     assert!(r.stderr.contains("个错误"), "{}", r.stderr);
+    // The fix's label too is the catalogue's, not miette's English `help:`.
+    assert!(r.stderr.contains("  提示："), "{}", r.stderr);
+    assert!(!r.stderr.contains("help:"), "{}", r.stderr);
 }
 
 #[test]
@@ -189,6 +192,42 @@ fn every_help_text_is_worded_in_both_languages() {
                 r.stdout
             );
         }
+    }
+}
+
+/// How many terminal columns `text` takes: Chinese characters and full-width
+/// forms take two (what a seller's terminal shows), everything else one.
+fn display_width(text: &str) -> usize {
+    text.chars()
+        .map(|c| match c as u32 {
+            0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF => 2,
+            0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// In a Chinese `--help`, every option's description starts in the same
+/// terminal column, however many Chinese characters its value name has
+/// (clap counted characters, so `<输出文件夹>` pushed its text 5 columns left).
+#[test]
+fn chinese_help_columns_line_up_on_the_terminal() {
+    for command in ["build", "import", "restore", "serve"] {
+        let r = run(bin_in_locale(&[]).args(["--lang", "zh-CN", command, "--help"]));
+        assert_eq!(r.code, 0, "{command}: {}", r.all());
+        let columns: std::collections::BTreeSet<usize> = r
+            .stdout
+            .lines()
+            .filter(|l| l.trim_start().starts_with('-'))
+            .filter_map(|l| {
+                // The flag and its value name, then a gap of two or more spaces.
+                let flag_start = l.len() - l.trim_start().len();
+                let gap = l[flag_start..].find("  ")? + flag_start;
+                let text_start = gap + l[gap..].len() - l[gap..].trim_start().len();
+                Some(display_width(&l[..text_start]))
+            })
+            .collect();
+        assert_eq!(columns.len(), 1, "{command}:\n{}", r.stdout);
     }
 }
 

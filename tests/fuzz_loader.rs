@@ -85,9 +85,10 @@ fn load(loader: Loader, bytes: Vec<u8>) {
     let mut sources = Sources::default();
     sources.insert(file.clone(), std::sync::Arc::new(text.clone()));
     let renderer = Renderer::new(false);
+    let strings = dataroom::i18n::embedded(dataroom::room::Language::En);
     for d in &diags {
         assert_located(d, lines, &text);
-        let shown = renderer.render(d, &sources, Path::new("room"));
+        let shown = renderer.render(d, &sources, Path::new("room"), &strings);
         assert!(shown.contains(d.code), "{shown}");
     }
     let mut all = Diagnostics::default();

@@ -349,7 +349,7 @@ pub fn render_shown(
         }
         let mut d = d.clone();
         d.word_in(strings);
-        out.push_str(&renderer.render(&d, sources, room));
+        out.push_str(&renderer.render(&d, sources, room, strings));
     }
     let total = diags.warning_count();
     if warnings_shown == total {
@@ -421,7 +421,14 @@ impl Renderer {
 
     /// Every piece of the room shown (path, message, help, source snippet) goes
     /// through [`terminal::escape`]: records and file names are untrusted text.
-    pub fn render(&self, d: &Diagnostic, sources: &Sources, room_root: &Path) -> String {
+    /// The help line's label comes from `strings` (miette's own is English).
+    pub fn render(
+        &self,
+        d: &Diagnostic,
+        sources: &Sources,
+        room_root: &Path,
+        strings: &crate::i18n::Strings,
+    ) -> String {
         let shown_path =
             terminal::escape(&room_root.join(&d.file).display().to_string()).into_owned();
         let (source, span) = match sources.files.get(&d.file) {
@@ -453,13 +460,16 @@ impl Renderer {
         let report = Report {
             d,
             title,
-            help: d.help.as_deref().map(|h| terminal::escape(h).into_owned()),
             source,
             span,
         };
         let mut out = String::new();
         if self.handler.render_report(&mut out, &report).is_err() {
             out = format!("{}\n", report.title);
+        }
+        if let Some(help) = &d.help {
+            let label = crate::i18n::text(strings, "diag_help_label");
+            out.push_str(&format!("  {label}{}\n", terminal::escape(help)));
         }
         out
     }
@@ -468,7 +478,6 @@ impl Renderer {
 struct Report<'a> {
     d: &'a Diagnostic,
     title: String,
-    help: Option<String>,
     source: Option<NamedSource<String>>,
     span: Option<SourceSpan>,
 }
@@ -493,12 +502,6 @@ impl miette::Diagnostic for Report<'_> {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
         })
-    }
-
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
