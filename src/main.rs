@@ -920,7 +920,7 @@ fn run(cli: Cli, forced: Option<Language>) -> Result<ExitCode, Failure> {
                         say(
                             strings,
                             "cli_compare_different",
-                            &[("what", &d.to_string())]
+                            &[("what", &d.worded(strings))]
                         )
                     );
                 }

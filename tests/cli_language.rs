@@ -391,7 +391,9 @@ const ALLOWED: &[&str] = &[
     "pub",
     "PBKDF",
     "SHA",
+    "sha",
     "SUMS",
+    "pdf",
     "data",
     "header",
     "http",
@@ -682,6 +684,33 @@ fn room_runs(env: &[(&str, &str)], f: &Fixtures, lang: &str) -> Vec<Invocation> 
             .arg(tmp.join(format!("restored-{lang}-{}", env.len())))
             .env("DATAROOM_PASSWORD", "not the password at all"),
     );
+    // `restore --compare` against a source changed every way it reports:
+    // a field, a new client, a deleted document, a changed attachment.
+    let changed = tmp.join(format!("changed-{lang}-{}", env.len()));
+    copy_dir(room, &changed);
+    let client = changed.join("clients/HX-1.yaml");
+    let text = std::fs::read_to_string(&client).expect("client");
+    std::fs::write(&client, text.replace("钥匙在物业", "钥匙在前台")).expect("write");
+    std::fs::write(
+        changed.join("clients/HX-2.yaml"),
+        text.replace("id: HX-1", "id: HX-2")
+            .replace("13812345678", "13912345678")
+            .replace("zhangwei@", "lina@"),
+    )
+    .expect("write");
+    std::fs::remove_file(changed.join("checklists/a.md")).expect("rm");
+    std::fs::write(changed.join("attachments/c1.pdf"), "%PDF-1.4 changed\n").expect("write");
+    add(
+        "restore compare with differences",
+        bin_in_locale(env)
+            .arg("restore")
+            .arg(&built)
+            .arg("--out")
+            .arg(tmp.join(format!("out-compare-{lang}-{}", env.len())))
+            .arg("--compare")
+            .arg(&changed)
+            .env("DATAROOM_PASSWORD", PASSWORD),
+    );
     runs
 }
 
@@ -727,6 +756,10 @@ fn a_chinese_seller_sees_no_english_and_an_english_one_no_chinese() {
         }
         for heading in PINNED_HEADINGS {
             all = all.replace(heading, " ");
+        }
+        // The room's own values, quoted in compare's lines, are Chinese.
+        for value in ["\"钥匙在物业\"", "\"钥匙在前台\""] {
+            all = all.replace(value, " ");
         }
         assert!(!has_han(&all), "{label}: Chinese in an English run:\n{all}");
         assert!(

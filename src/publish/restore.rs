@@ -258,28 +258,167 @@ fn safe_relative(path: &str) -> Result<(), String> {
 }
 
 /// One difference between the restored room and its source, for a person:
-/// what, where in the source, and how (old → new).
+/// what, where in the source, and how (old → new). Worded from the
+/// catalogue ([`Difference::worded`]); `Display` is English.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Difference {
-    /// `client HX-00010`, `document policies/nda`, `attachment attachments/a.pdf`, `page home`.
-    pub what: String,
+    pub what: Compared,
     /// The file of the source room it comes from, when there is one.
     pub source_file: Option<String>,
-    /// `notes: "old" → "new"`, or that it was deleted from or added to the source.
-    pub change: String,
+    pub change: Change,
 }
 
-impl std::fmt::Display for Difference {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+/// What differs: `client HX-00010`, `document policies/nda`, ….
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Compared {
+    Client(String),
+    Document(String),
+    Attachment(String),
+    Page(String),
+    Export(String),
+    Audience(String),
+}
+
+/// How it differs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// In the restored room, no longer in the source.
+    Deleted,
+    /// In the source, not in the restored room.
+    Added,
+    /// A record's field (`services[0].notes`), its values as JSON; `None`: absent.
+    Field {
+        field: String,
+        old: Option<String>,
+        new: Option<String>,
+    },
+    /// A page's first changed line of text; `None`: the text ended.
+    Text {
+        old: Option<String>,
+        new: Option<String>,
+    },
+    /// An attachment's bytes.
+    Content {
+        old_size: u64,
+        old_sha256: String,
+        new_size: u64,
+        new_sha256: String,
+    },
+    /// A page or export that differs from the source rendered afresh.
+    Derived,
+}
+
+impl Difference {
+    /// The difference as one line in the language of `strings`.
+    pub fn worded(&self, strings: &crate::i18n::Strings) -> String {
+        use crate::i18n::{fill, text};
+        let (what_key, name) = match &self.what {
+            Compared::Client(id) => ("cli_compare_what_client", id),
+            Compared::Document(route) => ("cli_compare_what_document", route),
+            Compared::Attachment(path) => ("cli_compare_what_attachment", path),
+            Compared::Page(route) => ("cli_compare_what_page", route),
+            Compared::Export(path) => ("cli_compare_what_export", path),
+            Compared::Audience(name) => ("cli_compare_what_audience", name),
+        };
+        let what = fill(text(strings, what_key), &[("name", name)]);
+        let or_none = |v: &Option<String>, none: &str| {
+            v.clone()
+                .unwrap_or_else(|| text(strings, none).to_string())
+        };
+        let change = match &self.change {
+            Change::Deleted => text(strings, "cli_compare_deleted").to_string(),
+            Change::Added => text(strings, "cli_compare_added").to_string(),
+            Change::Field { field, old, new } => fill(
+                text(strings, "cli_compare_field"),
+                &[
+                    ("path", field),
+                    ("field", &field_shown(strings, field)),
+                    ("old", &or_none(old, "cli_compare_none")),
+                    ("new", &or_none(new, "cli_compare_none")),
+                ],
+            ),
+            Change::Text { old, new } => fill(
+                text(strings, "cli_compare_text"),
+                &[
+                    ("old", &or_none(old, "cli_compare_end")),
+                    ("new", &or_none(new, "cli_compare_end")),
+                ],
+            ),
+            Change::Content {
+                old_size,
+                old_sha256,
+                new_size,
+                new_sha256,
+            } => fill(
+                text(strings, "cli_compare_content"),
+                &[
+                    ("old_size", &crate::i18n::grouped(&old_size.to_string())),
+                    ("old_sha256", old_sha256),
+                    ("new_size", &crate::i18n::grouped(&new_size.to_string())),
+                    ("new_sha256", new_sha256),
+                ],
+            ),
+            Change::Derived => text(strings, "cli_compare_derived").to_string(),
+        };
         match &self.source_file {
-            Some(file) => write!(f, "{} ({file}): {}", self.what, self.change),
-            None => write!(f, "{}: {}", self.what, self.change),
+            Some(file) => fill(
+                text(strings, "cli_compare_line_in_file"),
+                &[("what", &what), ("file", file), ("change", &change)],
+            ),
+            None => fill(
+                text(strings, "cli_compare_line"),
+                &[("what", &what), ("change", &change)],
+            ),
         }
     }
 }
 
-const DELETED: &str = "in the restored room, no longer in the source (deleted since the build)";
-const ADDED: &str = "in the source, not in the restored room (added since the build)";
+/// A record's field path as the catalogue names it: `contact.phone` → 联系电话,
+/// `services[0].notes` → 服务记录第 1 条·备注; a path it has no name for, as it is.
+fn field_shown(strings: &crate::i18n::Strings, path: &str) -> String {
+    use crate::i18n::{fill, text};
+    let label = |path: &str| {
+        strings
+            .get(&format!("field_{}", path.replace('.', "_")))
+            .cloned()
+    };
+    let Some((list, rest)) = path.split_once('[') else {
+        return label(path).unwrap_or_else(|| path.to_string());
+    };
+    let Some((index, field)) = rest.split_once(']') else {
+        return path.to_string();
+    };
+    let (Some(list_label), Ok(index)) = (label(list), index.parse::<usize>()) else {
+        return path.to_string();
+    };
+    // `i` counts from 0 as the YAML path does, `n` from 1 as people do.
+    let (i, n) = (index.to_string(), (index + 1).to_string());
+    match field.strip_prefix('.') {
+        None => fill(
+            text(strings, "cli_compare_item"),
+            &[("list", &list_label), ("i", &i), ("n", &n)],
+        ),
+        Some(field) => match label(&format!("{list}.{field}")) {
+            Some(field_label) => fill(
+                text(strings, "cli_compare_item_field"),
+                &[
+                    ("list", &list_label),
+                    ("i", &i),
+                    ("n", &n),
+                    ("field", &field_label),
+                ],
+            ),
+            None => path.to_string(),
+        },
+    }
+}
+
+impl std::fmt::Display for Difference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let strings = crate::i18n::embedded(crate::room::Language::En);
+        f.write_str(&self.worded(strings))
+    }
+}
 
 /// Compares the restored room with its source, record by record and field by
 /// field (the restored `exports/clients.json` against the source's records,
@@ -316,9 +455,9 @@ fn compare_with_source(
     let shown = audience.and_then(|name| listed.iter().find(|a| a.name == name));
     if let (Some(name), None) = (audience, shown) {
         found.push(Difference {
-            what: format!("audience {name}"),
+            what: Compared::Audience(name.to_string()),
             source_file: Some(room::settings::SETTINGS_FILE.to_string()),
-            change: DELETED.into(),
+            change: Change::Deleted,
         });
     }
     let own_room = shown.map(|a| room_for(&whole, &a.sees, &a.mask));
@@ -359,17 +498,17 @@ fn compare_with_source(
         .chain(new_clients.keys())
         .collect::<BTreeSet<_>>()
     {
-        let what = format!("client {id}");
+        let what = Compared::Client(id.clone());
         match (old_clients.get(id), new_clients.get(id)) {
             (Some(_), None) => found.push(Difference {
                 what,
                 source_file: None,
-                change: DELETED.into(),
+                change: Change::Deleted,
             }),
             (None, Some(_)) => found.push(Difference {
                 what,
                 source_file: client_file(id),
-                change: ADDED.into(),
+                change: Change::Added,
             }),
             (Some(old), Some(new)) => {
                 let (mut old_fields, mut new_fields) = (BTreeMap::new(), BTreeMap::new());
@@ -382,12 +521,14 @@ fn compare_with_source(
                 {
                     let (old, new) = (old_fields.get(field), new_fields.get(field));
                     if old != new {
-                        let shown =
-                            |v: Option<&String>| v.cloned().unwrap_or_else(|| "(none)".into());
                         found.push(Difference {
                             what: what.clone(),
                             source_file: client_file(id),
-                            change: format!("{field}: {} → {}", shown(old), shown(new)),
+                            change: Change::Field {
+                                field: field.clone(),
+                                old: old.cloned(),
+                                new: new.cloned(),
+                            },
                         });
                     }
                 }
@@ -419,7 +560,7 @@ fn compare_with_source(
             explained.insert(route);
             if let Some(change) = change {
                 found.push(Difference {
-                    what: format!("client {id}"),
+                    what: Compared::Client(id.to_string()),
                     source_file: client_file(id),
                     change,
                 });
@@ -441,7 +582,7 @@ fn compare_with_source(
         .collect();
     for route in doc_routes.iter().map(String::as_str) {
         let doc = room.documents.iter().find(|d| d.route() == route);
-        let what = format!("document {route}");
+        let what = Compared::Document(route.to_string());
         let source_file = doc.map(|d| d.file.to_string_lossy().replace('\\', "/"));
         let change = page_change(
             fragments.get(route).map(String::as_str),
@@ -469,20 +610,17 @@ fn compare_with_source(
         .chain(source_attachments.keys().copied())
         .collect::<BTreeSet<_>>()
     {
-        let what = format!("attachment {path}");
+        let what = Compared::Attachment(path.to_string());
         let change = match (files.get(path), source_attachments.get(path)) {
-            (Some(_), None) => Some(DELETED.to_string()),
-            (None, Some(_)) => Some(ADDED.to_string()),
+            (Some(_), None) => Some(Change::Deleted),
+            (None, Some(_)) => Some(Change::Added),
             (Some(bytes), Some(a)) => {
                 let hash = seal::hex(&Sha256::digest(bytes));
-                (hash != a.sha256).then(|| {
-                    format!(
-                        "content changed: {} bytes, sha256 {}… → {} bytes, sha256 {}…",
-                        bytes.len(),
-                        &hash[..12],
-                        a.size,
-                        &a.sha256[..a.sha256.len().min(12)]
-                    )
+                (hash != a.sha256).then(|| Change::Content {
+                    old_size: bytes.len() as u64,
+                    old_sha256: hash[..12].to_string(),
+                    new_size: a.size,
+                    new_sha256: a.sha256[..a.sha256.len().min(12)].to_string(),
                 })
             }
             (None, None) => None,
@@ -508,12 +646,12 @@ fn compare_with_source(
         .collect::<BTreeSet<_>>()
     {
         if fragments.get(route).map(String::as_str) != source_pages.get(route).copied() {
-            derived.push(format!("page {route}"));
+            derived.push(Compared::Page(route.to_string()));
         }
     }
     for export in &site.exports {
         if files.get(&export.path) != Some(&export.bytes) {
-            derived.push(format!("export {}", export.path));
+            derived.push(Compared::Export(export.path.clone()));
         }
     }
     if records_changed {
@@ -522,7 +660,7 @@ fn compare_with_source(
         found.extend(derived.into_iter().map(|what| Difference {
             what,
             source_file: None,
-            change: "differs from the source rendered afresh".into(),
+            change: Change::Derived,
         }));
     }
     result.differences = found;
@@ -531,10 +669,10 @@ fn compare_with_source(
 
 /// How a page changed from the restored room to the source: deleted, added,
 /// or its first changed line; `None` when it is the same.
-fn page_change(restored: Option<&str>, source: Option<&str>) -> Option<String> {
+fn page_change(restored: Option<&str>, source: Option<&str>) -> Option<Change> {
     match (restored, source) {
-        (Some(_), None) => Some(DELETED.to_string()),
-        (None, Some(_)) => Some(ADDED.to_string()),
+        (Some(_), None) => Some(Change::Deleted),
+        (None, Some(_)) => Some(Change::Added),
         (Some(old), Some(new)) if old != new => Some(first_changed_line(old, new)),
         _ => None,
     }
@@ -569,7 +707,7 @@ fn flatten(path: &str, value: &serde_json::Value, out: &mut BTreeMap<String, Str
 }
 
 /// The first line of a document's text that differs, as plain text: `"old" → "new"`.
-fn first_changed_line(old: &str, new: &str) -> String {
+fn first_changed_line(old: &str, new: &str) -> Change {
     let text = |html: &str| -> Vec<String> {
         let mut plain = String::with_capacity(html.len());
         let mut in_tag = false;
@@ -589,12 +727,11 @@ fn first_changed_line(old: &str, new: &str) -> String {
     };
     let (old, new) = (text(old), text(new));
     let at = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
-    let line = |lines: &[String]| {
-        lines
-            .get(at)
-            .map_or_else(|| "(end)".to_string(), |l| format!("{l:?}"))
-    };
-    format!("text changed: {} → {}", line(&old), line(&new))
+    let line = |lines: &[String]| lines.get(at).map(|l| format!("{l:?}"));
+    Change::Text {
+        old: line(&old),
+        new: line(&new),
+    }
 }
 
 #[cfg(test)]
