@@ -195,6 +195,50 @@ fn every_help_text_is_worded_in_both_languages() {
     }
 }
 
+/// A broken override template in a Chinese room is explained in Chinese, at
+/// the name tera complains about; tera's own English stays out.
+#[test]
+fn theme_template_errors_are_worded_in_the_rooms_language() {
+    let cases = [
+        ("<p>\n  {% if %}\n</p>\n", "此处的模板语法有误", "2:9"),
+        (
+            "<p>{{ no_such_value }}</p>\n",
+            "本页面没有名为 `no_such_value` 的值",
+            "1:7",
+        ),
+        (
+            "<p>{{ t.home | nofilter }}</p>\n",
+            "没有名为 `nofilter` 的过滤器",
+            "1:16",
+        ),
+        (
+            "{% include \"nope.html\" %}\n",
+            "模板 `nope.html` 不存在",
+            "1:13",
+        ),
+        ("{{ nofn() }}\n", "没有名为 `nofn` 的函数", "1:4"),
+    ];
+    for (template, expected, line_column) in cases {
+        let room = Room::valid();
+        room.write("theme/templates/home.html", template);
+        let r = check_in(&room, &mut bin_in_locale(&[]));
+        assert_eq!(r.code, 1, "{template}: {}", r.all());
+        let line = r
+            .stderr
+            .lines()
+            .find(|l| l.contains("[theme-error]"))
+            .unwrap_or_else(|| panic!("{template}: no theme error in\n{}", r.stderr));
+        assert!(line.contains(expected), "{template}: {line}");
+        assert!(
+            line.contains(&format!("home.html:{line_column} ")),
+            "{template}: {line}"
+        );
+        for english in ["Failed to", "not found", "Variable", "expected"] {
+            assert!(!r.stderr.contains(english), "{template}: {}", r.stderr);
+        }
+    }
+}
+
 /// How many terminal columns `text` takes: Chinese characters and full-width
 /// forms take two (what a seller's terminal shows), everything else one.
 fn display_width(text: &str) -> usize {

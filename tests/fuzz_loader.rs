@@ -88,7 +88,7 @@ fn load(loader: Loader, bytes: Vec<u8>) {
     let strings = dataroom::i18n::embedded(dataroom::room::Language::En);
     for d in &diags {
         assert_located(d, lines, &text);
-        let shown = renderer.render(d, &sources, Path::new("room"), &strings);
+        let shown = renderer.render(d, &sources, Path::new("room"), strings);
         assert!(shown.contains(d.code), "{shown}");
     }
     let mut all = Diagnostics::default();

@@ -322,8 +322,7 @@ impl Difference {
         };
         let what = fill(text(strings, what_key), &[("name", name)]);
         let or_none = |v: &Option<String>, none: &str| {
-            v.clone()
-                .unwrap_or_else(|| text(strings, none).to_string())
+            v.clone().unwrap_or_else(|| text(strings, none).to_string())
         };
         let change = match &self.change {
             Change::Deleted => text(strings, "cli_compare_deleted").to_string(),

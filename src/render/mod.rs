@@ -116,14 +116,87 @@ fn tera_message(e: &tera::Error) -> String {
     msg
 }
 
-fn theme_error(what: &str, e: &tera::Error) -> Diagnostic {
+fn theme_error(template: &str, e: &tera::Error) -> Diagnostic {
     Diagnostic::error(
         "theme-error",
         "theme",
         Loc::START,
-        Wording::new("diag_theme_error")
-            .arg("what", what)
-            .arg("error", tera_message(e)),
+        Wording::new("diag_template_failed")
+            .arg("template", template)
+            .cause("error", tera_reason(e).0),
+    )
+}
+
+/// Why tera refused, worded from the catalogue (tera's own text is English),
+/// and the name it complains about, to place the error in the template. The
+/// innermost error of the chain is the most specific; tera's wrappers
+/// ("Failed to render 'x'") add nothing.
+fn tera_reason(e: &tera::Error) -> (Wording, Option<String>) {
+    use tera::ErrorKind;
+    let mut chain: Vec<&tera::Error> = vec![e];
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(t) = s.downcast_ref::<tera::Error>() {
+            chain.push(t);
+        }
+        source = s.source();
+    }
+    let named = |key: &'static str, name: &str| {
+        let name = name.trim_matches(|c| c == '[' || c == ']');
+        (Wording::new(key).arg("name", name), Some(name.to_string()))
+    };
+    // The text between the first pair of `quote`s of `message`.
+    let quoted = |message: &str, quote: char| {
+        let mut parts = message.split(quote);
+        parts.next();
+        parts.next().map(str::to_string)
+    };
+    for err in chain.iter().rev() {
+        match &err.kind {
+            ErrorKind::TemplateNotFound(name) => return named("diag_tera_template_missing", name),
+            ErrorKind::MissingParent { parent, .. } => {
+                return named("diag_tera_template_missing", parent)
+            }
+            ErrorKind::CircularExtend { tpl, .. } => return named("diag_tera_circular", tpl),
+            ErrorKind::FilterNotFound(name) => return named("diag_tera_filter_missing", name),
+            ErrorKind::TestNotFound(name) => return named("diag_tera_test_missing", name),
+            ErrorKind::FunctionNotFound(name) => return named("diag_tera_function_missing", name),
+            ErrorKind::CallFunction(name)
+            | ErrorKind::CallFilter(name)
+            | ErrorKind::CallTest(name) => {
+                let detail = std::error::Error::source(*err)
+                    .map(|inner| inner.to_string())
+                    .unwrap_or_default();
+                let (wording, at) = named("diag_tera_call_failed", name);
+                return (wording.arg("detail", detail), at);
+            }
+            ErrorKind::Msg(message) if message.starts_with("Variable `") => {
+                let name = quoted(message, '`').unwrap_or_default();
+                let key = if message.contains("math operation") {
+                    "diag_tera_not_a_number"
+                } else {
+                    "diag_tera_variable_missing"
+                };
+                return named(key, &name);
+            }
+            ErrorKind::Msg(message) if message.starts_with("Failed to parse") => {
+                let full = tera_message(err);
+                let expected = full
+                    .lines()
+                    .find_map(|l| l.trim().strip_prefix("= "))
+                    .unwrap_or_default()
+                    .to_string();
+                return (
+                    Wording::new("diag_tera_syntax").arg("detail", expected),
+                    None,
+                );
+            }
+            _ => {}
+        }
+    }
+    (
+        Wording::new("diag_tera_other").arg("detail", tera_message(e)),
+        None,
     )
 }
 
@@ -176,7 +249,7 @@ pub fn check_theme(theme: &Theme) -> (Vec<Diagnostic>, Vec<(std::path::PathBuf, 
                 tera_error_loc(&message, &text),
                 Wording::new("diag_template_parse")
                     .arg("template", name)
-                    .arg("error", &message),
+                    .cause("error", tera_reason(&e).0),
             ));
             texts.push((file, text));
         }
@@ -216,7 +289,7 @@ impl Engine {
             })
             .collect();
         tera.add_raw_templates(templates)
-            .map_err(|e| theme_error("a theme template does not parse", &e))?;
+            .map_err(|e| theme_error("templates/", &e))?;
         tera.register_function("url", url_function);
         let strings = load_strings(theme, lang)?;
         let strings_value = serde_json::to_value(&strings).unwrap_or_default();
@@ -259,10 +332,12 @@ impl Engine {
             .split('\'')
             .rfind(|part| self.template_sources.contains_key(*part))
             .unwrap_or(template);
+        let (reason, named) = tera_reason(e);
         let (file, loc) = match self.template_sources.get(failed) {
             Some((file, text)) => {
-                let named = message.split('`').nth(1).filter(|n| !n.is_empty());
                 let loc = named
+                    .as_deref()
+                    .filter(|n| !n.is_empty())
                     .and_then(|n| {
                         text.find(n)
                             .map(|at| Loc::at_offset(text.as_bytes(), at, n.len()))
@@ -278,7 +353,7 @@ impl Engine {
             loc,
             Wording::new("diag_template_failed")
                 .arg("template", failed)
-                .arg("error", &message),
+                .cause("error", reason),
         )
     }
 
