@@ -362,7 +362,9 @@ mod tests {
         let index_bytes = open(opener.index_id(), None, &INDEX_META);
         let index: SealedIndex = serde_json::from_slice(&index_bytes).expect("index");
         let mut text = String::from_utf8_lossy(&index_bytes).into_owned();
-        for (route, e) in &index.routes {
+        let routes = crate::seal::routemap::all_routes(&index, |id, meta| Ok(open(id, None, meta)))
+            .expect("route map");
+        for (route, e) in &routes {
             let meta = PayloadMeta {
                 content_type: PAGE_TYPE,
                 name: route,

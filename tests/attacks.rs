@@ -379,17 +379,27 @@ fn sizes_do_not_reveal_a_clients_record_or_attachment_size() {
 /// The decrypted index of a build as management (who sees every page) opens
 /// it, and the opener that read it.
 fn open_index(site: &Path) -> (seal::Opener, seal::site::SealedIndex) {
+    open_index_as(site, MANAGEMENT_PASSWORD)
+}
+
+fn open_index_as(site: &Path, password: &str) -> (seal::Opener, seal::site::SealedIndex) {
     let header_js = std::fs::read_to_string(site.join("data/header.js")).expect("header");
     let header = seal::parse_header(&header_js).expect("header parses");
-    let opener = seal::Opener::unlock(header, MANAGEMENT_PASSWORD).expect("unlocks");
+    let opener = seal::Opener::unlock(header, password).expect("unlocks");
     let index_id = opener.index_id().to_string();
     let js = std::fs::read(site.join(format!("data/{index_id}.js"))).expect("index");
-    let index = serde_json::from_slice(
+    let mut index: seal::site::SealedIndex = serde_json::from_slice(
         &opener
             .open(&index_id, &seal::INDEX_META, &js)
             .expect("index opens"),
     )
     .expect("index json");
+    // The record pages' routes, from the route map's shards.
+    index.routes = seal::routemap::all_routes(&index, |id, meta| {
+        let js = std::fs::read(site.join(format!("data/{id}.js"))).map_err(|e| e.to_string())?;
+        opener.open(id, meta, &js).map_err(|e| e.to_string())
+    })
+    .expect("route map opens");
     (opener, index)
 }
 
@@ -740,4 +750,64 @@ fn index_rows_are_sealed_shards_and_the_index_page_holds_none() {
             "no row for {id}"
         );
     }
+}
+
+/// A room of `n` minimal clients (`HX-00001` …), built with [`PASSWORD`]:
+/// returns its build and the size of its decrypted index.
+fn room_of_clients(n: usize) -> (tempfile::TempDir, usize, seal::site::SealedIndex) {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let room = tmp.path().join("room");
+    std::fs::create_dir_all(room.join("clients")).unwrap();
+    std::fs::write(
+        room.join("dataroom.yaml"),
+        "title: 规模测试\nlanguage: zh-CN\nseller: {name: 测试保洁有限公司, contact: 王经理}\n\
+         buyer: {name: 测试物业有限公司, contact: 李经理}\nhandover_date: 2026-12-15\n",
+    )
+    .unwrap();
+    for i in 1..=n {
+        std::fs::write(
+            room.join(format!("clients/HX-{i:05}.yaml")),
+            format!("id: HX-{i:05}\nname: 客户{i}\nkind: individual\nconsent: {{given: true, date: 2024-03-01}}\n"),
+        )
+        .unwrap();
+    }
+    let out = tmp.path().join("out");
+    let r = build(&room, &out, &test_key(tmp.path()), &[]);
+    assert_eq!(r.code, 0, "build failed: {}", r.all());
+    let site = out.join("site");
+    let header = seal::parse_header(&std::fs::read_to_string(site.join("data/header.js")).unwrap())
+        .expect("header");
+    let opener = seal::Opener::unlock(header, PASSWORD).expect("unlocks");
+    let id = opener.index_id().to_string();
+    let js = std::fs::read(site.join(format!("data/{id}.js"))).unwrap();
+    let json = opener
+        .open(&id, &seal::INDEX_META, &js)
+        .expect("index opens");
+    let (_, index) = open_index_as(&site, PASSWORD);
+    (tmp, json.len(), index)
+}
+
+/// Issue 10: client pages are found through the route map, not listed in
+/// the index, so the index a reader decrypts at unlock does not grow by a
+/// client's route, title and ids (~100 bytes) per client: 2,000 more clients
+/// add a few shard ids (row, search and map shards), not 200 kB.
+#[test]
+fn the_index_does_not_grow_per_client() {
+    let (_a, small, small_index) = room_of_clients(100);
+    let (_b, large, large_index) = room_of_clients(2100);
+    assert!(
+        large < small + 3000,
+        "the index grows with the clients: {small} bytes at 100, {large} at 2,100"
+    );
+    // Every client page is still reachable, through the map's shards.
+    for (index, n) in [(&small_index, 100), (&large_index, 2100)] {
+        let clients = index
+            .routes
+            .keys()
+            .filter(|r| r.starts_with("clients/"))
+            .count();
+        assert_eq!(clients, n);
+        assert!(index.map.is_some());
+    }
+    assert_eq!(large_index.map.as_ref().unwrap().shards.len(), 4);
 }

@@ -118,7 +118,9 @@ pub fn restore(
         prefix: "",
     };
     let mut by_file: BTreeMap<&str, Vec<(&String, &seal::site::RouteEntry)>> = BTreeMap::new();
-    for (route, entry) in &index.routes {
+    // Record pages (`clients/<id>`) are named in the index's route map.
+    let routes = seal::routemap::all_routes(&index, |id, meta| open(id, None, meta))?;
+    for (route, entry) in &routes {
         safe_relative(route)?;
         by_file
             .entry(entry.f.as_deref().unwrap_or(&entry.p))
@@ -189,7 +191,7 @@ pub fn restore(
 
     let mut result = RestoreReport {
         verify: report,
-        pages: index.routes.len(),
+        pages: routes.len(),
         files: index.files.len(),
         differences: Vec::new(),
         follow_on: 0,

@@ -196,6 +196,11 @@ pub fn seal_fixture(spec_path: &Path, out: &Path) -> Result<FixtureIds, String> 
         .open(&index_id, &INDEX_META, &index_js)
         .map_err(|e| e.to_string())?;
     let index: SealedIndex = serde_json::from_slice(&index_json).map_err(|e| e.to_string())?;
+    let routes = super::routemap::all_routes(&index, |id, meta| {
+        let js =
+            std::fs::read(site_dir.join(format!("data/{id}.js"))).map_err(|e| e.to_string())?;
+        opener.open(id, meta, &js).map_err(|e| e.to_string())
+    })?;
     let mut manifest_sha256 = String::new();
     if spec.manifest {
         let sums = crate::publish::manifest(&written);
@@ -212,8 +217,7 @@ pub fn seal_fixture(spec_path: &Path, out: &Path) -> Result<FixtureIds, String> 
         room: header.room.clone(),
         site: header.site.clone(),
         index: index_id,
-        pages: index
-            .routes
+        pages: routes
             .into_iter()
             .map(|(route, e)| (route, (e.p, e.f.unwrap_or_default())))
             .collect(),

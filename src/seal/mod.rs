@@ -22,6 +22,7 @@
 
 pub mod fixture;
 pub mod password;
+pub mod routemap;
 pub mod rows;
 pub mod site;
 pub mod stream;

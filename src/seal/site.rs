@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::routemap::{self, RouteMapRef};
 use super::rows;
 use super::stream::Pages;
 use super::{PayloadMeta, Sealer, GATE_META, INDEX_META};
@@ -19,7 +20,7 @@ use crate::search::{
 };
 
 /// The encrypted index: every route's payload and title, every file's payload.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, Default)]
 pub struct SealedIndex {
     pub title: String,
     pub lang: String,
@@ -44,6 +45,10 @@ pub struct SealedIndex {
     /// The index tables of pages (by route) whose rows are sealed data (`rows.rs`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tables: rows::Tables,
+    /// Where the record pages (`clients/<id>`) are: not in `routes` but in
+    /// sealed map shards (`routemap.rs`), so the index stays small.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map: Option<RouteMapRef>,
 }
 
 /// The gate payload ([`super::GATE_META`]): opened right after unlock, before
@@ -68,7 +73,7 @@ pub struct NdaText {
     pub html: String,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, Clone, Debug)]
 pub struct RouteEntry {
     /// Payload id.
     pub p: String,
@@ -381,6 +386,16 @@ pub(crate) fn seal_site(
         .zip(search_refs)
         .zip(export_entries)
     {
+        // Record pages (`clients/<id>`) go in the view's route map, sealed for it alone.
+        let mut routes = routes;
+        let map = match routemap::split(&mut routes, &tables)? {
+            Some(map) => {
+                let kid = plan.key_for(&Readers::from([v]), &mut sealer).to_string();
+                written.extend(routemap::seal(&map, &kid, &sealer, &write_payload)?);
+                Some(map.reference)
+            }
+            None => None,
+        };
         let mut index = SealedIndex {
             title: view.site.title.clone(),
             lang: view.site.lang.code().into(),
@@ -393,6 +408,7 @@ pub(crate) fn seal_site(
             denied: view.denied.clone(),
             search,
             tables,
+            map,
         };
         for (a, &n) in view.attachments.iter().zip(&file_of[v]) {
             index.files.insert(

@@ -215,7 +215,44 @@
         });
       });
     });
+    // The route map's shards (seal/routemap.rs), bound to their numbers.
+    (index.map ? index.map.shards : []).forEach(function (id, n) {
+      meta[id] = { type: 'application/json', name: 'routes/' + n };
+    });
     return meta;
+  }
+
+  /* A record page (#/clients/<id>) is not in the index's routes but in one
+     shard of its route map: the route's HMAC under the map's key picks the
+     shard, so only that shard and then the page's own pack are opened. The
+     entry found is remembered (its pack, what it was sealed as). */
+  var mapCache = { index: null, key: null, shards: null };
+  async function findMapped(route) {
+    var index = S.index;
+    var map = index && index.map;
+    if (!map) return null;
+    if (mapCache.index !== index) {
+      mapCache = {
+        index: index,
+        key: crypto.subtle.importKey('raw', D.b64decode(map.key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']),
+        shards: new Map()
+      };
+    }
+    var cache = mapCache;
+    var mac = new Uint8Array(await crypto.subtle.sign('HMAC', await cache.key, enc.encode(route)));
+    var id = map.shards[((mac[0] << 8) | mac[1]) & (map.shards.length - 1)];
+    if (!cache.shards.has(id)) {
+      var p = loadJson(id);
+      cache.shards.set(id, p);
+      p.catch(function () { if (cache.shards.get(id) === p) cache.shards.delete(id); });
+    }
+    var entries = await cache.shards.get(id);
+    var e = hasOwn.call(entries, route) ? entries[route] : null;
+    if (!e || typeof e.p !== 'string' || !ID_RE.test(e.p)) return null;
+    if (S.index !== index) throw new DataroomError('aborted', id);
+    if (typeof e.f === 'string' && ID_RE.test(e.f)) S.packOf[e.p] = e.f;
+    S.metaOf[e.p] = { type: PAGE_TYPE, name: route };
+    return e;
   }
 
   async function payloadBytes(id, timeoutMs) {
@@ -292,6 +329,14 @@
     if (index.tables == null) index.tables = {};
     if (typeof index.tables !== 'object' || Array.isArray(index.tables)) throw new DataroomError('tampered', id);
     if (!Array.isArray(index.denied) || !index.denied.every(isText)) throw new DataroomError('tampered', id);
+    var map = index.map;
+    if (map != null) {
+      var n = Array.isArray(map.shards) ? map.shards.length : 0;
+      if (!isText(map.key) || n === 0 || (n & (n - 1)) !== 0 ||
+          !map.shards.every(function (s) { return isText(s) && ID_RE.test(s); })) {
+        throw new DataroomError('tampered', id);
+      }
+    }
     return index;
   }
 
@@ -322,6 +367,7 @@
   D.payloadBytes = payloadBytes;
   D.loadPageHtml = loadPageHtml;
   D.loadIndex = loadIndex;
+  D.findMapped = findMapped;
   D.loadGate = loadGate;
   D.importKeys = importKeys;
   D.FORMAT = FORMAT;

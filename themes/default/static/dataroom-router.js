@@ -130,6 +130,20 @@
     if (route.kind === 'file') return renderFile(route.key, token);
     var entry = lookup(S.index.routes, route.key);
     markNav('#/' + route.key);
+    if (!entry && S.index.map) {
+      // A record page: found in one shard of the route map (dataroom-crypto.js).
+      setContent(loadingPage());
+      try {
+        entry = (await D.findMapped(route.key)) ||
+          (safeDecode(route.key) !== route.key ? await D.findMapped(safeDecode(route.key)) : null);
+      } catch (err) {
+        if (token !== S.navToken || (err && err.kind === 'aborted')) return;
+        setContent(errorPage(err));
+        afterRender();
+        return;
+      }
+      if (token !== S.navToken) return;
+    }
     if (!entry) {
       setContent(notFoundPage(route.key));
       afterRender();
