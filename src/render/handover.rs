@@ -10,6 +10,8 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::registry::Counts;
+use super::rows::{Cell, Column, Kind, Row, Table};
+use super::views::route_url;
 use super::{Export, Extras};
 use crate::room::document::hex;
 use crate::room::retention;
@@ -29,9 +31,24 @@ pub fn page(
     extras: &Extras,
     strings: &HashMap<String, String>,
     counts: &Counts,
+) -> Option<(Value, Vec<Table>)> {
+    if route == "handover/checklist" {
+        return Some(checklist(room, counts));
+    }
+    Some((
+        handover_context(route, room, extras, strings, counts)?,
+        Vec::new(),
+    ))
+}
+
+fn handover_context(
+    route: &str,
+    room: &Room,
+    extras: &Extras,
+    strings: &HashMap<String, String>,
+    counts: &Counts,
 ) -> Option<Value> {
     Some(match route {
-        "handover/checklist" => checklist(room, counts),
         "handover/confirmation" => confirmation(room, extras, strings, counts),
         "handover/notices" => notices(room, strings),
         "handover/quality" => quality(extras, strings),
@@ -43,24 +60,65 @@ pub fn page(
     })
 }
 
-fn checklist(room: &Room, counts: &Counts) -> Value {
-    let clients: Vec<Value> = room
-        .clients
-        .iter()
-        .map(|c| json!({"id": c.id, "name": c.name, "sha256": c.sha256, "file": c.file.to_string_lossy().replace('\\', "/")}))
-        .collect();
-    let part = |f: &dyn Fn(&Client) -> (usize, String)| -> Vec<Value> {
-        room.clients
+/// The 移交清单: its per-client groups (clients, then services, contracts and
+/// payments) are row data with a tick box per row (`rows.rs`: a virtual list
+/// in the sealed room, keyed by item id); documents and attachments stay HTML.
+fn checklist(room: &Room, counts: &Counts) -> (Value, Vec<Table>) {
+    let text = || Column::new(Kind::Text, "");
+    let tick = |item: String, label: &str| Cell::tick(item, label);
+    let clients = Table {
+        name: "checklist_clients".into(),
+        columns: vec![text(), text(), text(), Column::new(Kind::Text, "hash")],
+        rows: room
+            .clients
             .iter()
-            .filter_map(|c| {
-                let (n, hash) = f(c);
-                (n > 0).then(|| json!({"id": c.id, "name": c.name, "count": n, "sha256": hash}))
+            .map(|c| Row {
+                k: String::new(),
+                c: vec![
+                    tick(format!("c-{}", c.id), &c.id),
+                    Cell::link(route_url(&format!("clients/{}", c.id)), c.id.clone()),
+                    Cell::text(c.name.clone()),
+                    Cell::text(c.sha256.clone()),
+                ],
             })
-            .collect()
+            .collect(),
     };
-    let services = part(&|c| (c.services.len(), json_hash(&c.services)));
-    let contracts = part(&|c| (c.contracts.len(), json_hash(&c.contracts)));
-    let payments = part(&|c| (c.payments.len(), json_hash(&c.payments)));
+    let part = |key: &str, f: &dyn Fn(&Client) -> (usize, String)| -> Table {
+        Table {
+            name: format!("checklist_{key}"),
+            columns: vec![
+                text(),
+                Column::new(Kind::Text, "nowrap"),
+                text(),
+                Column::new(Kind::Num, "num"),
+                Column::new(Kind::Text, "hash"),
+            ],
+            rows: room
+                .clients
+                .iter()
+                .filter_map(|c| {
+                    let (n, hash) = f(c);
+                    (n > 0).then(|| Row {
+                        k: String::new(),
+                        c: vec![
+                            tick(format!("{key}-{}", c.id), &c.id),
+                            Cell::text(c.id.clone()),
+                            Cell::text(c.name.clone()),
+                            Cell::text(n.to_string()),
+                            Cell::text(hash),
+                        ],
+                    })
+                })
+                .collect(),
+        }
+    };
+    let parts = [
+        part("services", &|c| (c.services.len(), json_hash(&c.services))),
+        part("contracts", &|c| {
+            (c.contracts.len(), json_hash(&c.contracts))
+        }),
+        part("payments", &|c| (c.payments.len(), json_hash(&c.payments))),
+    ];
     let docs: Vec<Value> = room
         .documents
         .iter()
@@ -71,16 +129,14 @@ fn checklist(room: &Room, counts: &Counts) -> Value {
         .iter()
         .map(|a| json!({"path": a.path, "size": a.size, "sha256": a.sha256}))
         .collect();
-    json!({
-        "clients": clients,
-        "parts": [
-            {"key": "services", "items": services},
-            {"key": "contracts", "items": contracts},
-            {"key": "payments", "items": payments},
-        ],
+    let ctx = json!({
+        "parts": ["services", "contracts", "payments"],
         "documents": docs, "attachments": attachments,
         "counts": counts,
-    })
+    });
+    let mut tables = vec![clients];
+    tables.extend(parts);
+    (ctx, tables)
 }
 
 fn confirmation(

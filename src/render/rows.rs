@@ -36,9 +36,12 @@ impl Column {
 
 /// One cell: an optional link (`h` its href, `l` its text), then text `t`,
 /// then badges `b`; `s` is the sort key when the shown text is not one
-/// (amounts: `12800.00` for `¥12,800.00`).
+/// (amounts: `12800.00` for `¥12,800.00`). A tick box cell (checklists) has
+/// `x`, the item's id its tick is kept under, and `l` as the box's label.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cell {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub x: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub h: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -63,6 +66,15 @@ impl Cell {
         Cell {
             h: href,
             l: text.into(),
+            ..Cell::default()
+        }
+    }
+
+    /// A tick box for checklist item `item`, labelled `label`.
+    pub fn tick(item: String, label: impl Into<String>) -> Cell {
+        Cell {
+            x: item,
+            l: label.into(),
             ..Cell::default()
         }
     }
@@ -151,7 +163,13 @@ pub fn rows_html(columns: &[Column], rows: &[Row]) -> String {
                 out.push_str(&format!(" data-sort=\"{}\"", escape(&cell.s)));
             }
             out.push('>');
-            if !cell.h.is_empty() {
+            if !cell.x.is_empty() {
+                out.push_str(&format!(
+                    "<input type=\"checkbox\" data-item=\"{}\" aria-label=\"{}\">",
+                    escape(&cell.x),
+                    escape(&cell.l)
+                ));
+            } else if !cell.h.is_empty() {
                 out.push_str(&format!(
                     "<a href=\"{}\">{}</a>",
                     escape_href(&cell.h),

@@ -23,7 +23,7 @@ pub fn money(d: Decimal) -> String {
 }
 
 /// `#/route`, as the templates' `url(route=…)` writes it.
-fn route_url(route: &str) -> String {
+pub(super) fn route_url(route: &str) -> String {
     format!("#/{}", encode_route(route))
 }
 
@@ -124,6 +124,10 @@ impl<'a> RoomView<'a> {
                 self.strings,
                 &registry::Counts::of(self.room),
             )
+            .map(|(ctx, handover_tables)| {
+                tables.extend(handover_tables);
+                ctx
+            })
             .ok_or_else(|| {
                 Diagnostic::error(
                     "theme-error",

@@ -117,4 +117,83 @@ describe('index tables as a virtual list', { skip, timeout: 240000 }, () => {
     assert.deepEqual(csp, []);
     assert.deepEqual(watch.pageErrors, []);
   });
+
+  // The index does not list client pages: a deep link opens one shard of the
+  // route map and the one pack holding the page, no row shard, nothing else.
+  test('a client deep link loads one route map shard and one pack', async () => {
+    const { context, watch } = await newContext(browser);
+    const page = await openPage(context, url + `#/clients/${id(1777)}`);
+    assert.equal(await unlock(page, PASSWORD), null);
+    await waitForH1(page, '客户1777');
+    const ids = await page.evaluate(() => {
+      const index = window.Dataroom.S.index;
+      const rows = Object.values(index.tables).flat().flatMap((t) => t.shards);
+      return { index: window.Dataroom.S.indexId, map: index.map.shards, rows, listed: Object.keys(index.routes) };
+    });
+    assert.ok(!ids.listed.some((r) => r.startsWith('clients/')), 'no client page is listed in the index');
+    assert.equal(ids.map.length, 4, '2,500 routes: four map shards');
+    const loaded = [...new Set(watch.requests.map((u) => (/\/data\/([0-9a-f]{32})\.js$/.exec(u) || [])[1]).filter(Boolean))];
+    const mapShards = loaded.filter((f) => ids.map.includes(f));
+    assert.equal(mapShards.length, 1, `one map shard loaded (${loaded})`);
+    assert.deepEqual(loaded.filter((f) => ids.rows.includes(f)), [], 'no row shard loaded');
+    assert.equal(loaded.length, 3, `the index, one map shard and one pack (${loaded})`);
+    // A client that does not exist is "not found", not an error.
+    await page.goto(url + '#/clients/HX-99999');
+    await page.waitForSelector('#content article.not-found', { timeout: 10000 });
+    assert.deepEqual(watch.pageErrors, []);
+    await context.close();
+  });
+
+  // The print button waits for every shard, then puts every row in the page
+  // before the print dialog (window.print is stubbed to count them).
+  test('the print button waits for all rows, then prints every row', async () => {
+    const { context, watch } = await newContext(browser);
+    const page = await openPage(context, url);
+    assert.equal(await unlock(page, PASSWORD), null);
+    await page.evaluate(() => { window.print = () => { window.__printedRows = document.querySelectorAll('tbody[data-rows] tr[aria-rowindex]').length; }; });
+    await page.goto(url + '#/payments');
+    await page.click('button.rows-print');
+    await page.waitForFunction(() => window.__printedRows !== undefined, null, { timeout: 30000 });
+    assert.equal(await page.evaluate(() => window.__printedRows), CLIENTS);
+    assert.deepEqual(watch.pageErrors, []);
+    await context.close();
+  });
+
+  // The handover checklist at scale: its per-client groups are virtual lists;
+  // ticks are kept by item id, so they survive scrolling away and a reload,
+  // and its print button prints every row of every group.
+  test('handover checklist: virtual rows, ticks kept by item, printed whole', async () => {
+    const { context, watch } = await newContext(browser);
+    let page = await openPage(context, url + '#/handover/checklist');
+    assert.equal(await unlock(page, PASSWORD), null);
+    const clientsRows = 'tbody[data-rows="checklist_clients"]';
+    await page.waitForSelector(`${clientsRows} tr[aria-rowindex="2"]`);
+    const inDom = await page.$$eval(`${clientsRows} tr[aria-rowindex]`, (r) => r.length);
+    assert.ok(inDom < 200, `only the rows in view are in the DOM (${inDom})`);
+    await page.check(`${clientsRows} input[data-item="c-${id(1)}"]`);
+    await page.$eval(clientsRows, (tb) => { const v = tb.closest('.rows-viewport'); v.scrollTop = v.scrollHeight; });
+    await page.waitForSelector(`${clientsRows} input[data-item="c-${id(CLIENTS)}"]`);
+    await page.check(`${clientsRows} input[data-item="c-${id(CLIENTS)}"]`);
+    await page.$eval(clientsRows, (tb) => { tb.closest('.rows-viewport').scrollTop = 0; });
+    await page.waitForSelector(`${clientsRows} input[data-item="c-${id(1)}"]`);
+    assert.equal(await page.isChecked(`${clientsRows} input[data-item="c-${id(1)}"]`), true, 'the tick survives scrolling');
+    const progress = '.checklist-progress[data-checklist="handover/checklist"]';
+    await page.waitForFunction((sel) => document.querySelector(sel).getAttribute('data-done') === '2', progress);
+    assert.equal(await page.$eval(progress, (p) => p.getAttribute('data-total')), String(2 * CLIENTS));
+
+    // A reload asks for the password again; the ticks are still there.
+    await page.reload();
+    assert.equal(await unlock(page, PASSWORD), null);
+    await page.waitForSelector(`${clientsRows} input[data-item="c-${id(1)}"]`);
+    assert.equal(await page.isChecked(`${clientsRows} input[data-item="c-${id(1)}"]`), true, 'the tick survives a reload');
+    assert.equal(await page.isChecked(`${clientsRows} input[data-item="c-${id(2)}"]`), false);
+    await page.waitForFunction((sel) => document.querySelector(sel).getAttribute('data-done') === '2', progress);
+
+    await page.evaluate(() => { window.print = () => { window.__printedRows = document.querySelectorAll('tbody[data-rows] tr[aria-rowindex]').length; }; });
+    await page.click('article.handover-checklist button.print-button');
+    await page.waitForFunction(() => window.__printedRows !== undefined, null, { timeout: 30000 });
+    assert.equal(await page.evaluate(() => window.__printedRows), 2 * CLIENTS, 'every client and payment row is printed');
+    assert.deepEqual(watch.pageErrors, []);
+    await context.close();
+  });
 });

@@ -5,8 +5,10 @@
  * shard is shown at once, the others load behind it. Only the rows in view
  * are in the DOM (a real <table> with aria-rowcount / aria-rowindex); any
  * column sorts (numbers, dates, text in the reader's collation), a filter box
- * narrows the rows, and printing renders every row into the table.
- * Provides: mountLists.
+ * narrows the rows, and printing renders every row into the table (the
+ * page's print button first waits for every shard). A checklist's rows carry
+ * tick boxes kept by item id.
+ * Provides: mountLists printWhenLoaded checklistLists.
  */
 (function () {
   'use strict';
@@ -108,7 +110,12 @@
     var label = t('rows_filter');
     this.input = el('input', { type: 'text', className: 'rows-filter', 'aria-label': label, placeholder: label, autocomplete: 'off' });
     this.status = el('p', { className: 'rows-status muted', 'aria-live': 'polite' });
-    var bar = el('div', { className: 'rows-bar no-print' }, [this.input, this.status]);
+    var parts = [this.input, this.status];
+    if (!table.closest('.printable')) {
+      var print = el('button', { type: 'button', className: 'print-button rows-print', text: t('print') });
+      parts.push(print);
+    }
+    var bar = el('div', { className: 'rows-bar no-print' }, parts);
     wrap.parentNode.insertBefore(bar, wrap);
     var pending = null;
     this.input.addEventListener('input', function () {
@@ -172,10 +179,18 @@
   };
 
   List.prototype.rowElement = function (row, position) {
+    var self = this;
     var cols = this.cols;
     var cells = row.c.map(function (cell, n) {
       var td = el('td', { className: cols[n] && cols[n].c ? cols[n].c : null });
       if (!cell || typeof cell !== 'object') return td;
+      if (cell.x) {
+        // A checklist's tick box: its tick is kept by item id (dataroom-views.js).
+        var box = el('input', { type: 'checkbox', 'data-item': String(cell.x), 'aria-label': cell.l || '' });
+        box.checked = !!(self.checklist && D.isTicked && D.isTicked(self.checklist, String(cell.x)));
+        td.appendChild(box);
+        return td;
+      }
       if (cell.h) {
         td.appendChild(el('a', { href: cell.h, text: cell.l || '' }));
         if (cell.t) td.appendChild(doc.createTextNode(' '));
@@ -188,6 +203,8 @@
       return td;
     });
     var tr = el('tr', { className: row.k || null, 'aria-rowindex': String(position + 2) }, cells);
+    var ticked = tr.querySelector('input[type=checkbox]:checked');
+    if (ticked) tr.classList.add('done');
     return tr;
   };
 
@@ -232,6 +249,48 @@
     this.tbody.appendChild(frag);
   };
 
+  /* The same, PRINT_CHUNK rows at a time with a pause between, so 100,000
+     rows do not freeze the page; a printable form (checklist) prints whole,
+     whatever the filter. */
+  var PRINT_CHUNK = 2000;
+  List.prototype.renderAllInChunks = function () {
+    var self = this;
+    if (this.table.closest('.printable') && this.filter) {
+      this.input.value = '';
+      this.filter = '';
+      this.refresh();
+    }
+    this.printing = true;
+    this.tbody.textContent = '';
+    var at = 0;
+    return new Promise(function (resolve) {
+      (function next() {
+        if (!self.printing) { resolve(); return; }
+        var frag = doc.createDocumentFragment();
+        var end = Math.min(self.view.length, at + PRINT_CHUNK);
+        for (; at < end; at++) frag.appendChild(self.rowElement(self.rows[self.view[at]], at));
+        self.tbody.appendChild(frag);
+        if (at < self.view.length) setTimeout(next, 0); else resolve();
+      })();
+    });
+  };
+
+  /* The item ids and labels of a checklist's tick boxes (every row, loaded
+     or not yet: resolves when all are in). */
+  List.prototype.tickItems = function () {
+    var self = this;
+    return this.done.then(function () {
+      var out = [];
+      self.rows.forEach(function (row) {
+        var box = row.c.filter(function (c) { return c && c.x; })[0];
+        if (!box) return;
+        var label = row.c.filter(function (c) { return c && !c.x; }).map(cellText).join(' ').replace(/\s+/g, ' ').trim();
+        out.push({ id: String(box.x), label: label });
+      });
+      return out;
+    });
+  };
+
   List.prototype.endPrint = function () {
     if (!this.printing) return;
     this.printing = false;
@@ -244,6 +303,30 @@
   window.addEventListener('afterprint', function () {
     mounted.forEach(function (list) { if (list.table.isConnected) list.endPrint(); });
   });
+
+  /* The page's print button: waits until every list has all its rows, puts
+     them all in the page (in chunks), then opens the print dialog. (The
+     browser's own Print menu only gets `beforeprint`, which cannot wait: it
+     prints the rows loaded so far.) */
+  function printWhenLoaded(button) {
+    var lists = mounted.filter(function (list) { return list.table.isConnected; });
+    if (!lists.length) { window.print(); return Promise.resolve(); }
+    if (button) { button.disabled = true; button.setAttribute('aria-busy', 'true'); }
+    return Promise.all(lists.map(function (list) { return list.done; })).then(function () {
+      return Promise.all(lists.map(function (list) { return list.renderAllInChunks(); }));
+    }).then(function () {
+      if (button) { button.disabled = false; button.removeAttribute('aria-busy'); }
+      window.print();
+    }, function (err) {
+      if (button) { button.disabled = false; button.removeAttribute('aria-busy'); }
+      throw err;
+    });
+  }
+
+  /* The lists of checklist `id` on the page shown now. */
+  function checklistLists(id) {
+    return mounted.filter(function (list) { return list.checklist === id && list.table.isConnected; });
+  }
 
   /* Mounts a list on each `<tbody data-rows>` of the page shown for `route`;
      resolves when every list has all its rows. */
@@ -258,6 +341,8 @@
       var table = tbody.parentNode;
       if (!entry || !table || table.tagName !== 'TABLE' || !Array.isArray(entry.shards)) return;
       var list = new List(table, tbody, entry);
+      var checklist = table.closest('.checklist[data-checklist]');
+      list.checklist = checklist ? checklist.getAttribute('data-checklist') : null;
       list.setup();
       mounted.push(list);
       // The first shard shows the first screen; the others follow in order.
@@ -269,6 +354,7 @@
         });
       });
       if (!entry.shards.length) { list.complete = true; list.refresh(); }
+      list.done = chain;
       jobs.push(chain.catch(function (err) {
         if (err && err.kind === 'aborted') return;
         list.status.textContent = D.describeError(err);
@@ -278,4 +364,6 @@
   }
 
   D.mountLists = mountLists;
+  D.printWhenLoaded = printWhenLoaded;
+  D.checklistLists = checklistLists;
 })();

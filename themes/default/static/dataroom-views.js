@@ -4,7 +4,7 @@
  * scrolling and sortable tables, checklists with saved ticks and their CSV,
  * quizzes with a printable completion record, print buttons, the manifest
  * hash; and the error, not-found and no-access pages of the router.
- * Provides: enhance printElement manifestHash errorPage notFoundPage
+ * Provides: enhance isTicked printElement manifestHash errorPage notFoundPage
  * noAccessPage loadingPage previewKind.
  */
 (function () {
@@ -82,7 +82,11 @@
   function initPrintButton(btn) {
     if (btn.getAttribute('data-ready')) return;
     btn.setAttribute('data-ready', '1');
-    btn.addEventListener('click', function () { window.print(); });
+    btn.addEventListener('click', function () {
+      // Index lists first load and show every row (dataroom-list.js).
+      if (D.printWhenLoaded) D.printWhenLoaded(btn).catch(function () { /* the list says why */ });
+      else window.print();
+    });
   }
 
   /* A spreadsheet runs a cell that starts with = + - @ (or tab / CR, which it
@@ -104,22 +108,37 @@
     btn.setAttribute('data-ready', '1');
     btn.addEventListener('click', function () {
       var id = btn.getAttribute('data-checklist');
-      var now = new Date();
-      var lines = [[t('ticks_item'), t('ticks_label'), t('ticks_ticked'), t('ticks_time')].map(csvCell).join(',')];
-      checklistBoxes(id).forEach(function (cb, i) {
-        var row = cb.closest('tr, li');
-        var label = cb.getAttribute('aria-label') || (row ? row.textContent.replace(/\s+/g, ' ').trim() : '');
-        lines.push([itemId(cb, i), label, cb.checked ? t('yes') : t('no'), fmtDate(now)].map(csvCell).join(','));
-      });
-      // BOM so spreadsheet programs read the Chinese text as UTF-8
-      var blob = new Blob(['\ufeff' + lines.join('\r\n') + '\r\n'], { type: 'text/csv;charset=utf-8' });
-      var url = URL.createObjectURL(blob);
-      var a = el('a', { href: url, download: id.replace(/[^\w.-]+/g, '-') + '-' + fmtDate(now).slice(0, 10) + '.csv', hidden: true });
-      doc.body.appendChild(a);
-      a.click();
-      doc.body.removeChild(a);
-      setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+      var virtual = D.checklistLists ? D.checklistLists(id) : [];
+      // Every row of the virtual lists, loaded or not yet (their ticks are in the store).
+      Promise.all(virtual.map(function (list) { return list.tickItems(); })).then(function (items) {
+        var now = new Date();
+        var lines = [[t('ticks_item'), t('ticks_label'), t('ticks_ticked'), t('ticks_time')].map(csvCell).join(',')];
+        var yesNo = function (ticked) { return ticked ? t('yes') : t('no'); };
+        checklistBoxes(id).forEach(function (cb, i) {
+          if (cb.closest('table.virtual')) return;
+          var row = cb.closest('tr, li');
+          var label = cb.getAttribute('aria-label') || (row ? row.textContent.replace(/\s+/g, ' ').trim() : '');
+          lines.push([itemId(cb, i), label, yesNo(cb.checked), fmtDate(now)].map(csvCell).join(','));
+        });
+        items.forEach(function (all) {
+          all.forEach(function (item) {
+            lines.push([item.id, item.label, yesNo(isTicked(id, item.id)), fmtDate(now)].map(csvCell).join(','));
+          });
+        });
+        downloadCsv(id, now, lines);
+      }, function () { /* the list says why */ });
     });
+  }
+
+  function downloadCsv(id, now, lines) {
+    // BOM so spreadsheet programs read the Chinese text as UTF-8
+    var blob = new Blob(['\ufeff' + lines.join('\r\n') + '\r\n'], { type: 'text/csv;charset=utf-8' });
+    var url = URL.createObjectURL(blob);
+    var a = el('a', { href: url, download: id.replace(/[^\w.-]+/g, '-') + '-' + fmtDate(now).slice(0, 10) + '.csv', hidden: true });
+    doc.body.appendChild(a);
+    a.click();
+    doc.body.removeChild(a);
+    setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
   }
 
   /* Tables scroll sideways on phones instead of breaking the layout. */
@@ -274,49 +293,79 @@
     ids.forEach(initChecklist);
   }
 
+  /* A box's key in the stored ticks: its item id (`data-item`: rows of the
+     handover checklist, which may be virtual rows not in the page now), else
+     a hash of its text. */
+  function boxKey(cb, hashKey) { return cb.getAttribute('data-item') || hashKey; }
+
+  function savedTicks(id) {
+    var saved = progressGet('check', id);
+    return saved && typeof saved === 'object' && !Array.isArray(saved) ? saved : null;
+  }
+
+  /* Whether item `item` of checklist `id` is ticked (virtual rows ask as they are drawn). */
+  function isTicked(id, item) {
+    var saved = savedTicks(id);
+    return !!(saved && hasOwn.call(saved, item) && saved[item]);
+  }
+
   function initChecklist(id) {
     var lists = [];
     forEach(doc.querySelectorAll('.checklist[data-checklist]'), function (list) {
       if (list.getAttribute('data-checklist') === id) lists.push(list);
     });
     lists.forEach(function (list) { list.setAttribute('data-checklist-ready', '1'); });
-    var boxes = checklistBoxes(id);
-    var keys = itemKeys(boxes);
-    var saved = progressGet('check', id);
-    if (!saved || typeof saved !== 'object') saved = null;
-    var save = function () {
-      var map = {};
-      boxes.forEach(function (box, i) { map[keys[i]] = !!box.checked; });
-      progressSet('check', id, map);
-    };
+    var virtual = D.checklistLists ? D.checklistLists(id) : [];
+    // The boxes in the page now, except virtual rows (drawn from the store).
+    var boxes = checklistBoxes(id).filter(function (cb) { return !cb.closest('table.virtual'); });
+    var keys = itemKeys(boxes).map(function (h, i) { return boxKey(boxes[i], h); });
+    var saved = savedTicks(id);
     boxes.forEach(function (cb, i) {
       cb.disabled = false;
       cb.removeAttribute('disabled');
       if (saved && hasOwn.call(saved, keys[i])) cb.checked = !!saved[keys[i]];
       markItem(cb);
-      cb.addEventListener('change', function () {
+    });
+    // One listener per list: it also sees the boxes of rows drawn later.
+    lists.forEach(function (list) {
+      list.addEventListener('change', function (ev) {
+        var cb = ev.target;
+        if (!cb || cb.type !== 'checkbox') return;
+        var n = boxes.indexOf(cb);
+        var key = n >= 0 ? keys[n] : cb.getAttribute('data-item');
+        if (!key) return;
         // The whole list is stored, so pages without it (home) can show progress.
-        save();
+        var map = savedTicks(id) || {};
+        map[key] = !!cb.checked;
+        progressSet('check', id, map);
         markItem(cb);
         checklistProgress(id);
       });
     });
-    if (saved) {
-      var present = Object.create(null); // (the handover checklist can have 10,000s of items)
+    // Ticks whose item is gone are dropped (and a note says how many), once
+    // every virtual list has all its rows.
+    Promise.all(virtual.map(function (list) { return list.tickItems(); })).then(function (items) {
+      var stored = savedTicks(id);
+      if (!stored) { checklistProgress(id); return; }
+      var present = Object.create(null); // (the handover checklist can have 100,000s of items)
       keys.forEach(function (k) { present[k] = true; });
+      items.forEach(function (all) { all.forEach(function (item) { present[item.id] = true; }); });
       var gone = 0;
+      var kept = {};
       var stale = false;
-      for (var k in saved) {
-        if (!hasOwn.call(saved, k) || present[k]) continue;
+      for (var k in stored) {
+        if (!hasOwn.call(stored, k)) continue;
+        if (present[k]) { kept[k] = stored[k]; continue; }
         stale = true;
-        if (saved[k]) gone++;
+        if (stored[k]) gone++;
       }
-      if (stale) save();
-      if (gone && lists.length) {
+      if (stale) progressSet('check', id, kept);
+      if (gone && lists.length && lists[0].isConnected) {
         var note = el('p', { className: 'checklist-note', role: 'status', text: t('checklist_dropped', { count: gone }) });
         lists[0].parentNode.insertBefore(note, lists[0]);
       }
-    }
+      checklistProgress(id);
+    }, function () { /* a list that failed to load says so itself */ });
     checklistProgress(id);
   }
 
@@ -330,14 +379,28 @@
   }
 
   /* Updates every .checklist-progress[data-checklist=id]: from the list when it
-     is on this page, else from the stored ticks (left as rendered if none). */
+     is on this page (its virtual rows counted from the index, their ticks
+     from the store), else from the stored ticks (left as rendered if none). */
   function checklistProgress(id) {
-    var boxes = checklistBoxes(id);
+    var boxes = checklistBoxes(id).filter(function (cb) { return !cb.closest('table.virtual'); });
+    var virtual = D.checklistLists ? D.checklistLists(id) : [];
     var total = boxes.length;
     var done = boxes.filter(function (cb) { return cb.checked; }).length;
-    if (!total) {
-      var saved = progressGet('check', id);
-      if (!saved || typeof saved !== 'object') return;
+    if (virtual.length) {
+      var own = Object.create(null);
+      boxes.forEach(function (cb) { var k = cb.getAttribute('data-item'); if (k) own[k] = true; });
+      var stored = savedTicks(id) || {};
+      virtual.forEach(function (list) { total += list.entry.rows || 0; });
+      // Stored ticks of items not among the page's own boxes are the rows'.
+      var ownKeys = itemKeys(boxes);
+      var hashed = Object.create(null);
+      ownKeys.forEach(function (k) { hashed[k] = true; });
+      for (var key in stored) {
+        if (hasOwn.call(stored, key) && stored[key] && !own[key] && !hashed[key]) done++;
+      }
+    } else if (!total) {
+      var saved = savedTicks(id);
+      if (!saved) return;
       for (var k in saved) {
         if (!hasOwn.call(saved, k)) continue;
         total++;
@@ -359,7 +422,7 @@
     var seen = {};
     forEach(root.querySelectorAll('.checklist-progress[data-checklist]'), function (p) {
       var id = p.getAttribute('data-checklist');
-      if (seen[id] || checklistBoxes(id).length) return;
+      if (seen[id] || checklistBoxes(id).length || (D.checklistLists && D.checklistLists(id).length)) return;
       seen[id] = true;
       checklistProgress(id);
     });
@@ -608,6 +671,7 @@
   }
 
   D.enhance = enhance;
+  D.isTicked = isTicked;
   D.printElement = printElement;
   D.manifestHash = manifestHash;
   D.noAccessPage = noAccessPage;
