@@ -1,6 +1,7 @@
 // Browser benchmark of a sealed room (issue 10): how long a buyer waits in
-// headless Chromium, from file://, for unlock, the clients and payments
-// indexes and one client page. Results and how they were taken: BENCHMARKS.md
+// headless Chromium, from file://, for unlock, every index (clients,
+// contracts, payments, services, the handover checklist and notices) and one
+// client page. Results and how they were taken: BENCHMARKS.md
 // ("In the browser").
 //
 //   benches/browser.sh 10000                 # generate, build and measure a 10k room
@@ -9,8 +10,10 @@
 // Each run opens a fresh browser context (nothing cached, no keys kept) and
 // times, from the Node side of the DevTools connection:
 //   unlock     click on Unlock → the home page's <h1> shown
-//   #/clients  location.hash set → the clients index's <article> shown
-//   #/payments the same for the payments index
+//   #/clients  location.hash set → the clients index's <article> shown with
+//              its first row drawn (the first screen of the virtual list)
+//   #/contracts, #/payments, #/services, #/handover/checklist,
+//   #/handover/notices: the same for the other indexes and printed forms
 //   client     the same for #/clients/GEN-…, a different client each run
 //   search: …  with --room (the generated room's folder, for real values):
 //              the query put into the header's search box (an input event, as
@@ -100,7 +103,10 @@ async function timeRoute(page, route, timeout = 300000) {
   await page.evaluate((r) => { location.hash = r; }, route);
   await page.waitForFunction(() => {
     const first = document.querySelector('#content > *');
-    return first && first !== window.__benchBefore && document.querySelector('#content article h1');
+    if (!(first && first !== window.__benchBefore && document.querySelector('#content article h1'))) return false;
+    // An index (or the checklist) shows its first screen when its first row is drawn.
+    const lists = document.querySelectorAll('#content [data-rows]');
+    return !lists.length || document.querySelector('#content [data-rows] [aria-rowindex="2"]');
   }, null, { timeout, polling: 'raf' });
   await painted(page);
   return performance.now() - start;
@@ -126,15 +132,17 @@ function percentile(xs, p) {
 const browser = await launchBrowser();
 if (!browser) throw new Error('Chromium not found (see tests/browser/helpers.mjs)');
 const queries = searches(args.room);
-const steps = { unlock: [], '#/clients': [], '#/payments': [], client: [] };
+const INDEXES = ['#/clients', '#/contracts', '#/payments', '#/services', '#/handover/checklist', '#/handover/notices'];
+const steps = { unlock: [] };
+for (const route of INDEXES) steps[route] = [];
+steps.client = [];
 for (const [step] of queries) steps[step] = [];
 try {
   for (let run = 0; run < runs; run++) {
     const context = await browser.newContext();
     const page = await context.newPage();
     steps.unlock.push(await timeUnlock(page));
-    steps['#/clients'].push(await timeRoute(page, '#/clients'));
-    steps['#/payments'].push(await timeRoute(page, '#/payments'));
+    for (const route of INDEXES) steps[route].push(await timeRoute(page, route));
     steps.client.push(await timeRoute(page, clientRoute(run)));
     for (const [step, query] of queries) steps[step].push(await timeSearch(page, query));
     await context.close();

@@ -8,7 +8,8 @@
 # Generates an N-client room (examples/gen_room.rs; without the example's
 # audiences and NDA, so one password), builds it sealed into a
 # temporary folder (output on tmpfs when /dev/shm is writable), then times
-# unlock, #/clients, #/payments, a client page and five searches in headless Chromium from
+# unlock, every index (clients, contracts, payments, services, handover
+# checklist and notices), a client page and five searches in headless Chromium from
 # file:// (benches/browser.mjs) and prints p50/p95. Needs Chromium and
 # `npm ci` in tests/browser.
 set -euo pipefail

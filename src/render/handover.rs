@@ -35,6 +35,9 @@ pub fn page(
     if route == "handover/checklist" {
         return Some(checklist(room, counts));
     }
+    if route == "handover/notices" {
+        return Some(notices(room, strings));
+    }
     Some((
         handover_context(route, room, extras, strings, counts)?,
         Vec::new(),
@@ -50,7 +53,6 @@ fn handover_context(
 ) -> Option<Value> {
     Some(match route {
         "handover/confirmation" => confirmation(room, extras, strings, counts),
-        "handover/notices" => notices(room, strings),
         "handover/quality" => quality(extras, strings),
         "handover/retention" => retention_view(room, strings),
         "handover/destruction" => destruction(room, strings),
@@ -231,24 +233,33 @@ pub fn notice_texts(room: &Room, strings: &HashMap<String, String>) -> Vec<Notic
 
 /// The printable notices: recipient's address block, text, then the sender
 /// (the seller, with room for its seal) and the date as written in letters.
-fn notices(room: &Room, strings: &HashMap<String, String>) -> Value {
+/// One row per notice (client id, recipient, address, text), filled into the
+/// template's row form (`rows.rs`): a virtual list in the sealed room.
+fn notices(room: &Room, strings: &HashMap<String, String>) -> (Value, Vec<Table>) {
     let s = &room.settings;
-    let notices: Vec<Value> = notice_texts(room, strings)
+    let rows: Vec<Row> = notice_texts(room, strings)
         .into_iter()
-        .map(|n| {
-            json!({
-                "client_id": n.client_id,
-                "recipient": fill(t(strings, "notice_recipient"), &[("name", &n.name)]),
-                "address": n.address,
-                "paragraphs": n.text.split("\n\n").collect::<Vec<_>>(),
-            })
+        .map(|n| Row {
+            k: String::new(),
+            c: vec![
+                Cell::text(n.client_id),
+                Cell::text(fill(t(strings, "notice_recipient"), &[("name", &n.name)])),
+                Cell::text(n.address),
+                Cell::text(n.text),
+            ],
         })
         .collect();
-    json!({
-        "notices": notices,
+    let ctx = json!({
+        "count": rows.len(),
         "sender": fill(t(strings, "notice_sender"), &[("seller", &s.seller.name)]),
         "date": crate::i18n::long_date(strings, s.handover_date),
-    })
+    });
+    let table = Table {
+        name: "notices".into(),
+        columns: vec![Column::new(Kind::Text, ""); 4],
+        rows,
+    };
+    (ctx, vec![table])
 }
 
 pub fn notices_csv(room: &Room, strings: &HashMap<String, String>) -> Export {

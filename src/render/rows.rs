@@ -190,6 +190,59 @@ pub fn rows_html(columns: &[Column], rows: &[Row]) -> String {
     out
 }
 
+/// A page's row form for table `name`: the inside of its
+/// `<template data-row-form="name">`, when it has one.
+fn row_form<'a>(html: &'a str, name: &str) -> Option<&'a str> {
+    let open = format!("<template data-row-form=\"{}\">", escape(name));
+    let from = html.find(&open)? + open.len();
+    let len = html[from..].find("</template>")?;
+    Some(&html[from..from + len])
+}
+
+/// Rows as records (notices): each row is the form with cell `n`'s text
+/// put into the (empty) element marked `data-cell="n"`, and its paragraphs
+/// (split at blank lines) as `<p>`s into the one marked `data-cell-paragraphs="n"`.
+/// `dataroom-list.js` fills the same form in the browser.
+pub fn form_rows_html(form: &str, rows: &[Row]) -> String {
+    let mut out = String::new();
+    for row in rows {
+        let mut rest = form;
+        while let Some(at) = rest.find(" data-cell") {
+            let tag_end = at + rest[at..].find('>').map_or(rest.len() - at, |n| n + 1);
+            out.push_str(&rest[..tag_end]);
+            let attr = &rest[at + " data-cell".len()..tag_end];
+            let (paragraphs, attr) = match attr.strip_prefix("-paragraphs") {
+                Some(a) => (true, a),
+                None => (false, attr),
+            };
+            let n: Option<usize> = attr
+                .strip_prefix("=\"")
+                .and_then(|a| a.split('"').next())
+                .and_then(|n| n.parse().ok());
+            let text = n.and_then(|n| row.c.get(n)).map_or("", |c| c.t.as_str());
+            if paragraphs {
+                for p in text.split("\n\n").filter(|p| !p.trim().is_empty()) {
+                    out.push_str(&format!("<p>{}</p>", escape(p)));
+                }
+            } else {
+                out.push_str(&escape(text));
+            }
+            rest = &rest[tag_end..];
+        }
+        out.push_str(rest);
+        out.push('\n');
+    }
+    out
+}
+
+/// The rows' HTML in `html`: by the page's row form for the table, else as `<tr>`s.
+fn rows_in(html: &str, name: &str, columns: &[Column], rows: &[Row]) -> String {
+    match row_form(html, name) {
+        Some(form) => form_rows_html(form, rows),
+        None => rows_html(columns, rows),
+    }
+}
+
 /// Puts each table's rows where the template left its placeholder; a table
 /// whose placeholder the theme does not have is left out.
 pub fn place(mut html: String, tables: Vec<Table>) -> (String, Vec<Placed>) {
@@ -197,7 +250,7 @@ pub fn place(mut html: String, tables: Vec<Table>) -> (String, Vec<Placed>) {
     for table in tables {
         let mark = placeholder(&table.name);
         let Some(at) = html.find(&mark) else { continue };
-        let rows = rows_html(&table.columns, &table.rows);
+        let rows = rows_in(&html, &table.name, &table.columns, &table.rows);
         html.replace_range(at..at + mark.len(), &rows);
         // Tables placed earlier and lying after this one move by the difference.
         for p in placed.iter_mut().filter(|p| p.at > at) {
@@ -226,13 +279,14 @@ pub fn strip(html: &str, placed: &[Placed]) -> String {
     out
 }
 
-/// Puts rows back into a stripped page (restore): after `<tbody data-rows="name">`.
+/// Puts rows back into a stripped page (restore): right after the element
+/// marked `data-rows="name"` opens (`<tbody data-rows="name">`).
 pub fn inline(html: &str, name: &str, columns: &[Column], rows: &[Row]) -> Option<String> {
-    let open = format!("<tbody data-rows=\"{}\">", escape(name));
-    let at = html.find(&open)? + open.len();
+    let mark = format!(" data-rows=\"{}\">", escape(name));
+    let at = html.find(&mark)? + mark.len();
     let mut out = String::with_capacity(html.len() + rows.len() * 128);
     out.push_str(&html[..at]);
-    out.push_str(&rows_html(columns, rows));
+    out.push_str(&rows_in(html, name, columns, rows));
     out.push_str(&html[at..]);
     Some(out)
 }
@@ -285,6 +339,30 @@ mod tests {
         let back = inline(&stripped, "a", &a.columns, &a.rows).unwrap();
         let back = inline(&back, "b", &b.columns, &b.rows).unwrap();
         assert_eq!(back, full);
+    }
+
+    #[test]
+    fn rows_with_a_form_are_records_and_inline_back() {
+        let form = "<section><b data-cell=\"0\"></b><div data-cell-paragraphs=\"1\"></div></section>";
+        let page = format!(
+            "<div class=\"n\" data-rows=\"n\">{}</div><template data-row-form=\"n\">{form}</template>",
+            placeholder("n")
+        );
+        let table = Table {
+            name: "n".into(),
+            columns: vec![Column::new(Kind::Text, ""); 2],
+            rows: vec![Row {
+                k: String::new(),
+                c: vec![Cell::text("HX-1 <x>"), Cell::text("one\n\ntwo & three")],
+            }],
+        };
+        let (full, placed) = place(page, vec![table.clone()]);
+        assert!(full.starts_with(
+            "<div class=\"n\" data-rows=\"n\"><section><b data-cell=\"0\">HX-1 &lt;x&gt;</b><div data-cell-paragraphs=\"1\"><p>one</p><p>two &amp; three</p></div></section>\n</div>"
+        ), "{full}");
+        let stripped = strip(&full, &placed);
+        assert!(!stripped.contains("HX-1"));
+        assert_eq!(inline(&stripped, "n", &table.columns, &table.rows).unwrap(), full);
     }
 
     #[test]

@@ -155,6 +155,32 @@ describe('index tables as a virtual list', { skip, timeout: 240000 }, () => {
     await page.click('button.rows-print');
     await page.waitForFunction(() => window.__printedRows !== undefined, null, { timeout: 30000 });
     assert.equal(await page.evaluate(() => window.__printedRows), CLIENTS);
+    // What the print dialog would print: a PDF holding the last row.
+    const pdf = path.join(tmp, 'payments.pdf');
+    await page.pdf({ path: pdf, format: 'A4' });
+    const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    assert.match(text, new RegExp(id(CLIENTS)), 'the last row is in the PDF');
+    assert.match(text, new RegExp(id(1)));
+    assert.deepEqual(watch.pageErrors, []);
+    await context.close();
+  });
+
+  // The notices (one letter per client) are records drawn from the page's
+  // row form: only those in view are in the page; printing puts all in.
+  test('notices: a virtual list of letters, printed whole', async () => {
+    const { context, watch } = await newContext(browser);
+    const page = await openPage(context, url + '#/handover/notices');
+    assert.equal(await unlock(page, PASSWORD), null);
+    await page.waitForSelector('[data-rows="notices"] section.notice[aria-rowindex="2"]');
+    const first = await page.$eval('[data-rows="notices"] section.notice[aria-rowindex="2"]', (s) => s.textContent);
+    assert.match(first, new RegExp(id(1)));
+    assert.match(first, /测试保洁有限公司/, 'the sender is in the letter');
+    const inDom = await page.$$eval('[data-rows="notices"] section.notice', (r) => r.length);
+    assert.ok(inDom < 100, `only the letters in view are in the page (${inDom})`);
+    await page.evaluate(() => { window.print = () => { window.__printedRows = document.querySelectorAll('[data-rows="notices"] section.notice').length; }; });
+    await page.click('article.handover-notices button.print-button');
+    await page.waitForFunction(() => window.__printedRows !== undefined, null, { timeout: 30000 });
+    assert.equal(await page.evaluate(() => window.__printedRows), CLIENTS, 'every letter is printed');
     assert.deepEqual(watch.pageErrors, []);
     await context.close();
   });

@@ -1,6 +1,7 @@
 /*!
  * dataroom-list.js: the sealed room's index tables (clients, contracts,
- * payments, services) as virtual lists. The page arrives without its rows;
+ * payments, services, the handover checklist's groups) and printed records
+ * (notices, drawn from the page's <template data-row-form>) as virtual lists. The page arrives without its rows;
  * they are sealed JSON shards named in the index (`tables[route]`): the first
  * shard is shown at once, the others load behind it. Only the rows in view
  * are in the DOM (a real <table> with aria-rowcount / aria-rowindex); any
@@ -61,7 +62,8 @@
     return raw === '' ? null : String(raw);
   }
 
-  function List(table, tbody, entry) {
+  function List(table, tbody, entry, form) {
+    this.form = form || null; // a <template data-row-form>: rows are records (notices)
     this.table = table;
     this.tbody = tbody;
     this.entry = entry;
@@ -178,7 +180,23 @@
     this.refresh();
   };
 
+  /* A record: the row form with each cell's text in its [data-cell=n] and
+     paragraphs in its [data-cell-paragraphs=n] (as render/rows.rs fills it). */
+  List.prototype.formElement = function (row, position) {
+    var node = this.form.content.firstElementChild.cloneNode(true);
+    var text = function (n) { var c = row.c[Number(n)]; return c && typeof c === 'object' && c.t ? String(c.t) : ''; };
+    forEach(node.querySelectorAll('[data-cell]'), function (e) { e.textContent = text(e.getAttribute('data-cell')); });
+    forEach(node.querySelectorAll('[data-cell-paragraphs]'), function (e) {
+      text(e.getAttribute('data-cell-paragraphs')).split('\n\n').forEach(function (p) {
+        if (p.trim()) e.appendChild(el('p', { text: p }));
+      });
+    });
+    node.setAttribute('aria-rowindex', String(position + 2));
+    return node;
+  };
+
   List.prototype.rowElement = function (row, position) {
+    if (this.form) return this.formElement(row, position);
     var self = this;
     var cols = this.cols;
     var cells = row.c.map(function (cell, n) {
@@ -208,7 +226,12 @@
     return tr;
   };
 
-  function spacer(cols, height) {
+  function spacer(cols, height, form) {
+    if (form) {
+      var div = el('div', { className: 'rows-spacer', 'aria-hidden': 'true' });
+      div.style.height = height + 'px';
+      return div;
+    }
     var td = el('td', { colspan: String(Math.max(cols, 1)) });
     td.style.height = height + 'px';
     return el('tr', { className: 'rows-spacer', 'aria-hidden': 'true' }, [td]);
@@ -228,13 +251,13 @@
     this.drawn = [first, last];
     var frag = doc.createDocumentFragment();
     var ncols = this.headerRow() ? this.headerRow().cells.length : 1;
-    if (first > 0) frag.appendChild(spacer(ncols, first * rowH));
+    if (first > 0) frag.appendChild(spacer(ncols, first * rowH, this.form));
     for (var i = first; i < last; i++) frag.appendChild(this.rowElement(this.rows[this.view[i]], i));
-    if (last < total) frag.appendChild(spacer(ncols, (total - last) * rowH));
+    if (last < total) frag.appendChild(spacer(ncols, (total - last) * rowH, this.form));
     this.tbody.textContent = '';
     this.tbody.appendChild(frag);
     if (!this.rowHeight && last > first) {
-      var probe = this.tbody.querySelector('tr[aria-rowindex]');
+      var probe = this.tbody.querySelector('[aria-rowindex]');
       var h = probe ? probe.getBoundingClientRect().height : 0;
       if (h > 0) { this.rowHeight = h; this.draw(true); }
     }
@@ -335,12 +358,21 @@
     mounted = [];
     if (!Array.isArray(tables)) return Promise.resolve();
     var jobs = [];
-    forEach(root.querySelectorAll('tbody[data-rows]'), function (tbody) {
+    forEach(root.querySelectorAll('[data-rows]'), function (tbody) {
       var name = tbody.getAttribute('data-rows');
       var entry = tables.filter(function (e) { return e && e.name === name; })[0];
+      if (!entry || !Array.isArray(entry.shards)) return;
+      // A <tbody> of a table, or any element whose rows the page's row form draws.
+      var form = null;
       var table = tbody.parentNode;
-      if (!entry || !table || table.tagName !== 'TABLE' || !Array.isArray(entry.shards)) return;
-      var list = new List(table, tbody, entry);
+      if (tbody.tagName !== 'TBODY') {
+        forEach(root.querySelectorAll('template[data-row-form]'), function (t) {
+          if (t.getAttribute('data-row-form') === name) form = t;
+        });
+        if (!form || !form.content.firstElementChild) return;
+        table = tbody;
+      } else if (!table || table.tagName !== 'TABLE') return;
+      var list = new List(table, tbody, entry, form);
       var checklist = table.closest('.checklist[data-checklist]');
       list.checklist = checklist ? checklist.getAttribute('data-checklist') : null;
       list.setup();
