@@ -293,10 +293,12 @@
     ids.forEach(initChecklist);
   }
 
-  /* A box's key in the stored ticks: its item id (`data-item`: rows of the
-     handover checklist, which may be virtual rows not in the page now), else
-     a hash of its text. */
-  function boxKey(cb, hashKey) { return cb.getAttribute('data-item') || hashKey; }
+  /* A box's key in the stored ticks: in a row-data table (the handover
+     checklist's groups, virtual rows not always in the page) its item id,
+     else a hash of its text. */
+  function boxKey(cb, hashKey) {
+    return (cb.closest('[data-rows]') && cb.getAttribute('data-item')) || hashKey;
+  }
 
   function savedTicks(id) {
     var saved = progressGet('check', id);
@@ -332,7 +334,7 @@
         var cb = ev.target;
         if (!cb || cb.type !== 'checkbox') return;
         var n = boxes.indexOf(cb);
-        var key = n >= 0 ? keys[n] : cb.getAttribute('data-item');
+        var key = n >= 0 ? keys[n] : boxKey(cb, '');
         if (!key) return;
         // The whole list is stored, so pages without it (home) can show progress.
         var map = savedTicks(id) || {};
@@ -388,7 +390,7 @@
     var done = boxes.filter(function (cb) { return cb.checked; }).length;
     if (virtual.length) {
       var own = Object.create(null);
-      boxes.forEach(function (cb) { var k = cb.getAttribute('data-item'); if (k) own[k] = true; });
+      boxes.forEach(function (cb) { var k = boxKey(cb, ''); if (k) own[k] = true; });
       var stored = savedTicks(id) || {};
       virtual.forEach(function (list) { total += list.entry.rows || 0; });
       // Stored ticks of items not among the page's own boxes are the rows'.
