@@ -394,7 +394,7 @@ describe('e2e: real build of example-dataroom', { skip, timeout: 120000 }, () =>
       const page = await openPage(await ctx(), `${sealedUrl}#/handover/notices`);
       assert.equal(await unlock(page, PASSWORD), null);
       await page.waitForSelector('#content section.notice');
-      const shown = await page.$$eval('#content section.notice', (s) => s.map((n) => n.getAttribute('data-client')));
+      const shown = await page.$$eval('#content section.notice', (s) => s.map((n) => n.querySelector('.notice-ref [data-cell="0"]').textContent));
       assert.deepEqual([...shown].sort(), CLIENT_IDS, 'a notice for every client');
 
       assert.equal(await page.isVisible('#nav'), true, '#nav visible on screen');
