@@ -106,7 +106,7 @@ async function timeRoute(page, route, timeout = 300000) {
     if (!(first && first !== window.__benchBefore && document.querySelector('#content article h1'))) return false;
     // An index (or the checklist) shows its first screen when its first row is drawn.
     const lists = document.querySelectorAll('#content [data-rows]');
-    return !lists.length || document.querySelector('#content [data-rows] [aria-rowindex="2"]');
+    return !lists.length || document.querySelector('#content [data-rows] [aria-rowindex="2"], #content [data-rows] [aria-posinset="1"]');
   }, null, { timeout, polling: 'raf' });
   await painted(page);
   return performance.now() - start;

@@ -1,5 +1,6 @@
 //! The index tables' rows as sealed data (issue 10): each table of a page
-//! (`render::rows`) is cut into shards of at most [`SHARD_ROWS`] rows, each
+//! (`render::rows`) is cut into shards of at most [`SHARD_ROWS`] rows (the
+//! first of [`FIRST_SHARD_ROWS`], any of about [`SHARD_BYTES`] at most), each
 //! shard a JSON payload of its own (padded, AES-GCM, under the key of exactly
 //! the views that show it), named in that view's index under the page's route.
 //! The page itself is sealed without the rows, so opening `#/clients` at
@@ -58,15 +59,13 @@ impl RowShards {
             .iter()
             .map(|placed| {
                 let table = &placed.table;
-                let shards = table
-                    .rows
-                    .chunks(SHARD_ROWS)
-                    .map(|chunk| {
-                        let json = serde_json::to_vec(chunk).map_err(|e| e.to_string())?;
+                let shards = shard_jsons(&table.rows)?
+                    .into_iter()
+                    .map(|json| {
                         let n = self.shards.add(json, Sealer::new_id(), view);
-                        Ok(self.shards.items[n].0.clone())
+                        self.shards.items[n].0.clone()
                     })
-                    .collect::<Result<Vec<String>, String>>()?;
+                    .collect();
                 Ok(TableEntry {
                     name: table.name.clone(),
                     rows: table.rows.len(),
@@ -92,6 +91,42 @@ impl RowShards {
             .map(|((_, json), (id, readers))| (id, json, readers))
             .collect()
     }
+}
+
+/// The first shard's rows: all the first screen needs, so it opens fast even
+/// when rows are long (notices).
+pub const FIRST_SHARD_ROWS: usize = 250;
+/// A shard's JSON stops growing past this many bytes (long rows: notices).
+pub const SHARD_BYTES: usize = 512 * 1024;
+
+/// `rows` cut into shards (JSON arrays): the first of at most
+/// [`FIRST_SHARD_ROWS`], the others of at most [`SHARD_ROWS`] rows and about
+/// [`SHARD_BYTES`] bytes.
+fn shard_jsons(rows: &[Row]) -> Result<Vec<Vec<u8>>, String> {
+    let mut shards = Vec::new();
+    let mut current: Vec<u8> = Vec::new();
+    let mut count = 0;
+    for row in rows {
+        let json = serde_json::to_vec(row).map_err(|e| e.to_string())?;
+        let limit = if shards.is_empty() {
+            FIRST_SHARD_ROWS
+        } else {
+            SHARD_ROWS
+        };
+        if count > 0 && (count == limit || current.len() + json.len() > SHARD_BYTES) {
+            current.push(b']');
+            shards.push(std::mem::take(&mut current));
+            count = 0;
+        }
+        current.push(if count == 0 { b'[' } else { b',' });
+        current.extend_from_slice(&json);
+        count += 1;
+    }
+    if count > 0 {
+        current.push(b']');
+        shards.push(current);
+    }
+    Ok(shards)
 }
 
 /// Restore: the page with its tables' rows put back, each shard opened by `open`.
@@ -124,3 +159,45 @@ pub fn restore_rows(
 
 /// An index's tables, by route.
 pub type Tables = BTreeMap<String, Vec<TableEntry>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::rows::Cell;
+
+    fn rows(n: usize, text: &str) -> Vec<Row> {
+        (0..n)
+            .map(|i| Row {
+                k: String::new(),
+                c: vec![Cell::text(format!("{i} {text}"))],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_small_first_shard_then_full_ones_every_row_once() {
+        let all = rows(5000, "x");
+        let shards = shard_jsons(&all).unwrap();
+        let parsed: Vec<Vec<Row>> = shards
+            .iter()
+            .map(|j| serde_json::from_slice(j).unwrap())
+            .collect();
+        let sizes: Vec<usize> = parsed.iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![FIRST_SHARD_ROWS, SHARD_ROWS, SHARD_ROWS, 750]);
+        assert_eq!(parsed.concat(), all);
+    }
+
+    #[test]
+    fn long_rows_make_shards_of_about_shard_bytes() {
+        let long = "告".repeat(400); // ~1.2 kB a row
+        let all = rows(3000, &long);
+        let shards = shard_jsons(&all).unwrap();
+        assert!(shards.iter().all(|j| j.len() <= SHARD_BYTES + 2));
+        assert!(shards.len() > 3000 / SHARD_ROWS + 1);
+        let back: Vec<Row> = shards
+            .iter()
+            .flat_map(|j| serde_json::from_slice::<Vec<Row>>(j).unwrap())
+            .collect();
+        assert_eq!(back, all);
+    }
+}

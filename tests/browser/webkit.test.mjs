@@ -412,7 +412,7 @@ describe('webkit: real build of example-dataroom from file://', { skip, timeout:
     await page.findElement(By.css(box)).click();
     await goRoute(page, '#/handover/notices');
     const letter = await waitFor(page, () => {
-      const s = document.querySelector('[data-rows="notices"] section.notice[aria-rowindex="2"]');
+      const s = document.querySelector('[data-rows="notices"] section.notice[aria-posinset="1"]');
       return s && s.textContent;
     }, 'the first notice');
     assert.ok(letter.length > 50, letter);

@@ -95,6 +95,11 @@
       wrap.appendChild(table);
     }
     wrap.classList.add('rows-viewport');
+    if (this.form) {
+      // Records hold no link to focus: the scrolling box itself takes the keyboard.
+      table.setAttribute('role', 'list');
+      wrap.setAttribute('tabindex', '0');
+    }
     this.viewport = wrap;
     var head = this.headerRow();
     if (head) {
@@ -159,7 +164,7 @@
       view = order.map(function (n) { return view[n]; });
     }
     this.view = view;
-    this.table.setAttribute('aria-rowcount', String(view.length + 1));
+    if (!this.form) this.table.setAttribute('aria-rowcount', String(view.length + 1));
     this.status.textContent = this.complete
       ? t('rows_shown', { shown: fmtInt(view.length), total: fmtInt(this.entry.rows) })
       : t('rows_loading');
@@ -191,7 +196,10 @@
         if (p.trim()) e.appendChild(el('p', { text: p }));
       });
     });
-    node.setAttribute('aria-rowindex', String(position + 2));
+    // A record is a list item (rows of a table carry aria-rowindex instead).
+    node.setAttribute('role', 'listitem');
+    node.setAttribute('aria-posinset', String(position + 1));
+    node.setAttribute('aria-setsize', String(this.view.length));
     return node;
   };
 
@@ -257,7 +265,7 @@
     this.tbody.textContent = '';
     this.tbody.appendChild(frag);
     if (!this.rowHeight && last > first) {
-      var probe = this.tbody.querySelector('[aria-rowindex]');
+      var probe = this.tbody.querySelector('[aria-rowindex], [aria-posinset]');
       var h = probe ? probe.getBoundingClientRect().height : 0;
       if (h > 0) { this.rowHeight = h; this.draw(true); }
     }
@@ -380,7 +388,11 @@
       // The first shard shows the first screen; the others follow in order.
       var chain = Promise.resolve();
       entry.shards.forEach(function (id, n) {
-        chain = chain.then(function () { return loadShard(id); }).then(function (rows) {
+        chain = chain.then(function () {
+          // Left for another page: the rest is not decrypted (it would slow that page).
+          if (!list.table.isConnected) throw new D.DataroomError('aborted', id);
+          return loadShard(id);
+        }).then(function (rows) {
           if (n === entry.shards.length - 1) list.complete = true;
           list.add(rows);
         });
