@@ -343,7 +343,8 @@ mod tests {
 
     #[test]
     fn rows_with_a_form_are_records_and_inline_back() {
-        let form = "<section><b data-cell=\"0\"></b><div data-cell-paragraphs=\"1\"></div></section>";
+        let form =
+            "<section><b data-cell=\"0\"></b><div data-cell-paragraphs=\"1\"></div></section>";
         let page = format!(
             "<div class=\"n\" data-rows=\"n\">{}</div><template data-row-form=\"n\">{form}</template>",
             placeholder("n")
@@ -362,7 +363,10 @@ mod tests {
         ), "{full}");
         let stripped = strip(&full, &placed);
         assert!(!stripped.contains("HX-1"));
-        assert_eq!(inline(&stripped, "n", &table.columns, &table.rows).unwrap(), full);
+        assert_eq!(
+            inline(&stripped, "n", &table.columns, &table.rows).unwrap(),
+            full
+        );
     }
 
     #[test]
