@@ -167,7 +167,9 @@ fn one_notice_per_client_and_a_mail_merge_csv() {
     let letters = &page[..page.find("<template data-row-form").expect("row form")];
     let clients = clients();
     assert_eq!(
-        letters.matches("<section class=\"notice page-break\"").count(),
+        letters
+            .matches("<section class=\"notice page-break\"")
+            .count(),
         clients.len()
     );
     for c in &clients {
