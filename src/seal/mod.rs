@@ -71,6 +71,19 @@ impl std::fmt::Display for SealError {
 
 impl std::error::Error for SealError {}
 
+/// The same, worded from the catalogue for the command line.
+impl From<SealError> for crate::i18n::Wording {
+    fn from(e: SealError) -> Self {
+        use crate::i18n::Wording;
+        match e {
+            SealError::WrongPassword => Wording::new("restore_wrong_password"),
+            SealError::UnknownKey(kid) => Wording::new("err_seal_unknown_key").arg("kid", kid),
+            SealError::Tampered(id) => Wording::new("err_seal_tampered").arg("id", id),
+            SealError::Malformed(what) => Wording::new("err_seal_malformed").arg("what", what),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Kdf {
     pub name: String,
