@@ -182,7 +182,8 @@ pub fn seal_fixture(spec_path: &Path, out: &Path) -> Result<FixtureIds, String> 
         &super::random_bytes::<32>(),
         &staging,
         &indicatif::ProgressBar::hidden(),
-    )?
+    )
+    .map_err(|w| w.to_string())?
     .written;
     let site_dir = staging.path().join("site");
     let header =

@@ -5,6 +5,7 @@
 //! The page itself is sealed without the rows, so opening `#/clients` at
 //! 100,000 clients decrypts a small page and the first shard, not megabytes.
 
+use crate::i18n::Wording;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -53,7 +54,7 @@ impl RowShards {
     }
 
     /// Records that `view` shows `page`'s tables; returns their index entries.
-    pub(super) fn add(&mut self, view: usize, page: &Page) -> Result<Vec<TableEntry>, String> {
+    pub(super) fn add(&mut self, view: usize, page: &Page) -> Result<Vec<TableEntry>, Wording> {
         page.tables
             .iter()
             .map(|placed| {
@@ -62,11 +63,12 @@ impl RowShards {
                     .rows
                     .chunks(SHARD_ROWS)
                     .map(|chunk| {
-                        let json = serde_json::to_vec(chunk).map_err(|e| e.to_string())?;
+                        let json = serde_json::to_vec(chunk)
+                            .map_err(|e| Wording::internal(e.to_string()))?;
                         let n = self.shards.add(json, Sealer::new_id(), view);
                         Ok(self.shards.items[n].0.clone())
                     })
-                    .collect::<Result<Vec<String>, String>>()?;
+                    .collect::<Result<Vec<String>, Wording>>()?;
                 Ok(TableEntry {
                     name: table.name.clone(),
                     rows: table.rows.len(),
@@ -98,26 +100,31 @@ impl RowShards {
 pub fn restore_rows(
     html: String,
     tables: &[TableEntry],
-    mut open: impl FnMut(&str) -> Result<Vec<u8>, String>,
-) -> Result<String, String> {
+    mut open: impl FnMut(&str) -> Result<Vec<u8>, Wording>,
+) -> Result<String, Wording> {
     let mut html = html;
     for table in tables {
         let mut all: Vec<Row> = Vec::with_capacity(table.rows);
         for id in &table.shards {
-            let shard: Vec<Row> = serde_json::from_slice(&open(id)?)
-                .map_err(|e| format!("the rows of table {} are unreadable: {e}", table.name))?;
+            let shard: Vec<Row> = serde_json::from_slice(&open(id)?).map_err(|e| {
+                Wording::internal(format!(
+                    "the rows of table {} are unreadable: {e}",
+                    table.name
+                ))
+            })?;
             all.extend(shard);
         }
         if all.len() != table.rows {
-            return Err(format!(
+            return Err(Wording::internal(format!(
                 "table {} holds {} rows, its index says {}",
                 table.name,
                 all.len(),
                 table.rows
-            ));
+            )));
         }
-        html = rows::inline(&html, &table.name, &table.cols, &all)
-            .ok_or_else(|| format!("the page has no place for table {}", table.name))?;
+        html = rows::inline(&html, &table.name, &table.cols, &all).ok_or_else(|| {
+            Wording::internal(format!("the page has no place for table {}", table.name))
+        })?;
     }
     Ok(html)
 }
