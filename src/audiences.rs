@@ -3,6 +3,7 @@
 //! together by the seal plan, so content identical for several audiences is
 //! one payload and each key slot opens exactly its audience's view.
 
+use crate::i18n::Wording;
 use crate::publish::Staging;
 use crate::render::audience::room_for;
 use crate::render::registry::{AudienceSummary, Sees};
@@ -147,7 +148,7 @@ pub(crate) fn seal_readers(
     gate: &GateSettings,
     params: &SealParams,
     staging: &Staging,
-) -> Result<Sealed, String> {
+) -> Result<Sealed, Wording> {
     let everything = Sees::all();
     // An audience's own room: only for one that does not read the whole room.
     let rooms: Vec<Option<Room>> = readers
@@ -165,7 +166,7 @@ pub(crate) fn seal_readers(
                 .transpose()
         })
         .collect::<Result<_, _>>()
-        .map_err(|d| d.message)?;
+        .map_err(Wording::from)?;
     // Readers of the whole room share one source: the stream renders each of
     // its pages once for all of them (`seal::stream` renders a source once per route).
     let whole_room = PageSource::new(room, engine, Selection::All, extras, &everything);
@@ -198,7 +199,7 @@ pub(crate) fn seal_readers(
         .iter()
         .map(|s| s.site_without_pages())
         .collect::<Result<_, _>>()
-        .map_err(|d| d.message)?;
+        .map_err(Wording::from)?;
     let views: Vec<View> = readers
         .iter()
         .zip(rooms.iter().zip(sources.iter().zip(&sites)))

@@ -128,6 +128,12 @@ impl Wording {
             .cause("error", Wording::io(error))
     }
 
+    /// A failure that only a bug in dataroom causes: the catalogue's frame
+    /// asks for a report; `detail` is for the developers.
+    pub fn internal(detail: impl Into<String>) -> Wording {
+        Wording::new("err_internal").arg("detail", detail.into())
+    }
+
     /// An I/O error that carries this wording (for functions that return `io::Result`).
     pub fn into_io(self, kind: std::io::ErrorKind) -> std::io::Error {
         std::io::Error::new(kind, self)
@@ -338,6 +344,47 @@ mod tests {
                 assert!(b.contains_key(key), "{key} is in one catalogue only");
             }
         }
+    }
+
+    /// Every key the code words a message with (`Wording::new("…")`,
+    /// `io_at("…", …)`, `text(strings, "…")`) is in both catalogues: a
+    /// missing one would show the key itself to the user.
+    #[test]
+    fn every_key_the_code_uses_is_in_both_catalogues() {
+        let (zh, en) = (embedded(Language::ZhCn), embedded(Language::En));
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut checked = 0;
+        let mut missing = Vec::new();
+        for entry in walkdir::WalkDir::new(&src).into_iter().flatten() {
+            if entry.path().extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let code = std::fs::read_to_string(entry.path()).expect("source");
+            for opener in ["Wording::new(\"", "io_at(\"", "text(strings, \""] {
+                for (at, _) in code.match_indices(opener) {
+                    let rest = &code[at + opener.len()..];
+                    let Some(key) = rest.split('"').next() else {
+                        continue;
+                    };
+                    if key.is_empty() || !key.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                        continue;
+                    }
+                    checked += 1;
+                    for (name, catalogue) in [("zh-CN", zh), ("en", en)] {
+                        let found = catalogue.contains_key(key)
+                            || catalogue.contains_key(&format!("{key}_message"));
+                        if !found {
+                            missing.push(format!("{key} ({name}, {})", entry.path().display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            checked > 100,
+            "only {checked} keys found: the scan is broken"
+        );
+        assert!(missing.is_empty(), "keys missing: {missing:#?}");
     }
 
     #[test]

@@ -397,7 +397,7 @@ fn open_index_as(site: &Path, password: &str) -> (seal::Opener, seal::site::Seal
     // The record pages' routes, from the route map's shards.
     index.routes = seal::routemap::all_routes(&index, |id, meta| {
         let js = std::fs::read(site.join(format!("data/{id}.js"))).map_err(|e| e.to_string())?;
-        opener.open(id, meta, &js).map_err(|e| e.to_string())
+        Ok(opener.open(id, meta, &js)?)
     })
     .expect("route map opens");
     (opener, index)

@@ -5,6 +5,7 @@
 //! into a private staging folder) and `serve` (in memory, nothing on disk).
 //! Where the files go is the caller's [`Target`].
 
+use crate::i18n::Wording;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -28,11 +29,11 @@ pub enum Target<'a> {
 
 impl Target<'_> {
     /// Puts one file at `path` (relative to the site) and returns its SHA-256.
-    pub fn write(&self, path: &str, bytes: &[u8]) -> Result<[u8; 32], String> {
+    pub fn write(&self, path: &str, bytes: &[u8]) -> Result<[u8; 32], Wording> {
         match self {
             Target::Disk { staging, prefix } => staging
                 .write(&format!("{prefix}{path}"), bytes)
-                .map_err(|e| format!("cannot write {path}: {e}")),
+                .map_err(|e| Wording::io_at("err_write", std::path::Path::new(path), &e)),
             Target::Memory(site) => {
                 use sha2::{Digest, Sha256};
                 let hash = Sha256::digest(bytes).into();
@@ -92,7 +93,7 @@ impl MemorySite {
 }
 
 /// The theme's static files (CSS, JavaScript), public in every kind of site.
-pub(crate) fn write_static(theme: &Theme, target: &Target) -> Result<Vec<Written>, String> {
+pub(crate) fn write_static(theme: &Theme, target: &Target) -> Result<Vec<Written>, Wording> {
     theme
         .under("static/")
         .map(|(name, bytes)| {
@@ -111,13 +112,13 @@ pub(crate) fn write_pages(
     site_id: &str,
     engine: &Engine,
     target: &Target,
-) -> Result<Vec<Written>, String> {
+) -> Result<Vec<Written>, Wording> {
     pages
         .par_iter()
         .map(|page| {
             let html = engine
                 .standalone(page, nav, title, site_id)
-                .map_err(|d| d.message)?;
+                .map_err(Wording::from)?;
             let path = render::route_file(&page.route);
             let sha256 = target.write(&path, html.as_bytes())?;
             Ok(Written { path, sha256 })
@@ -134,7 +135,7 @@ pub(crate) fn plain_site(
     engine: &Engine,
     site_id: &str,
     target: &Target,
-) -> Result<Vec<Written>, String> {
+) -> Result<Vec<Written>, Wording> {
     let mut written = write_pages(&site.pages, &site.nav, &site.title, site_id, engine, target)?;
     let shown: std::collections::BTreeSet<String> = site
         .pages
@@ -146,8 +147,8 @@ pub(crate) fn plain_site(
         let Some(attachment) = attachments.iter().find(|a| a.path == path) else {
             continue;
         };
-        let bytes =
-            std::fs::read(&attachment.abs_path).map_err(|e| format!("cannot read {path}: {e}"))?;
+        let bytes = std::fs::read(&attachment.abs_path)
+            .map_err(|e| Wording::io_at("err_read", std::path::Path::new(&path), &e))?;
         let sha256 = target.write(&path, &bytes)?;
         written.push(Written { path, sha256 });
     }
@@ -166,7 +167,7 @@ pub(crate) fn memory_site(
     attachments: &[Attachment],
     theme: &Theme,
     engine: &Engine,
-) -> Result<MemorySite, String> {
+) -> Result<MemorySite, Wording> {
     let memory = MemorySite {
         attachments: attachments
             .iter()

@@ -54,42 +54,37 @@ pub fn restore(
     let header_js = files
         .read("data/header.js")
         .ok_or_else(|| Wording::new("err_restore_not_sealed"))?;
-    let header =
-        seal::parse_header(&String::from_utf8_lossy(&header_js)).map_err(|e| e.to_string())?;
-    let opener = seal::Opener::unlock(header, password).map_err(|e| match e {
-        seal::SealError::WrongPassword => Wording::new("restore_wrong_password"),
-        other => Wording::from(other.to_string()),
-    })?;
+    let header = seal::parse_header(&String::from_utf8_lossy(&header_js)).map_err(Wording::from)?;
+    let opener = seal::Opener::unlock(header, password).map_err(Wording::from)?;
     // The index of the slot the password opened: with audiences, exactly
     // what that audience sees.
     let index_id = opener.index_id().to_string();
     // Payloads are read one file (one pack) at a time: memory holds one pack,
     // never the room.
     let read_payloads =
-        |file: &str, id: &str| -> Result<HashMap<String, seal::PayloadFile>, String> {
-            let js = files
-                .read(&format!("data/{file}.js"))
-                .ok_or(format!("payload file {file} is missing"))?;
-            seal::parse_payload_file(&js)
-                .ok_or_else(|| seal::SealError::Tampered(id.into()).to_string())
+        |file: &str, id: &str| -> Result<HashMap<String, seal::PayloadFile>, Wording> {
+            let js = files.read(&format!("data/{file}.js")).ok_or_else(|| {
+                Wording::new("err_file_missing").arg("file", format!("data/{file}.js"))
+            })?;
+            seal::parse_payload_file(&js).ok_or_else(|| seal::SealError::Tampered(id.into()).into())
         };
     let open_in = |payloads: &HashMap<String, seal::PayloadFile>,
                    id: &str,
                    meta: &seal::PayloadMeta|
-     -> Result<Vec<u8>, String> {
+     -> Result<Vec<u8>, Wording> {
         let payload = payloads
             .get(id)
-            .ok_or_else(|| seal::SealError::Tampered(id.into()).to_string())?;
+            .ok_or_else(|| Wording::from(seal::SealError::Tampered(id.into())))?;
         opener
             .open_payload(id, meta, payload)
-            .map_err(|e| e.to_string())
+            .map_err(Wording::from)
     };
     let open = |id: &str, file: Option<&str>, meta: &seal::PayloadMeta| {
         let file = file.unwrap_or(id);
         open_in(&read_payloads(file, id)?, id, meta)
     };
     let index: SealedIndex = serde_json::from_slice(&open(&index_id, None, &seal::INDEX_META)?)
-        .map_err(|e| format!("the index is unreadable: {e}"))?;
+        .map_err(|e| Wording::internal(format!("the index is unreadable: {e}")))?;
 
     let lang = if index.lang == "en" {
         room::Language::En
@@ -137,7 +132,7 @@ pub fn restore(
                     name: route,
                 };
                 let html = String::from_utf8(open_in(&payloads, &entry.p, &meta)?)
-                    .map_err(|_| format!("page {route} is not UTF-8"))?;
+                    .map_err(|_| Wording::internal(format!("page {route} is not UTF-8")))?;
                 // Index pages get their rows back as the plain table the build took them from.
                 let html = match index.tables.get(route) {
                     Some(tables) => seal::rows::restore_rows(html, tables, |id| {
@@ -147,7 +142,7 @@ pub fn restore(
                 };
                 Ok(render::Page::plain(route.clone(), entry.t.clone(), html))
             })
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<_, Wording>>()?;
         drop(payloads);
         let shown: Vec<render::Page> = pages
             .iter()
@@ -243,7 +238,7 @@ pub fn sealed_language(target: &Path) -> Option<room::Language> {
     room::Language::from_code(rest.split_once('"')?.0)
 }
 
-fn safe_relative(path: &str) -> Result<(), String> {
+fn safe_relative(path: &str) -> Result<(), Wording> {
     let bad = path.is_empty()
         || path.starts_with('/')
         || path.contains('\\')
@@ -251,9 +246,7 @@ fn safe_relative(path: &str) -> Result<(), String> {
             .split('/')
             .any(|p| p.is_empty() || p == "." || p == "..");
     if bad {
-        Err(format!(
-            "refusing to write `{path}`: not a plain relative path"
-        ))
+        Err(Wording::new("err_restore_unsafe_path").arg("path", path))
     } else {
         Ok(())
     }
@@ -465,7 +458,7 @@ fn compare_with_source(
     let room = own_room.as_ref().unwrap_or(&whole);
     let sees = shown.map_or_else(Sees::all, |a| a.sees.clone());
     let site =
-        render::render_for(room, &theme, Selection::All, &extras, &sees).map_err(|d| d.message)?;
+        render::render_for(room, &theme, Selection::All, &extras, &sees).map_err(Wording::from)?;
 
     // Records, field by field: from the restored export when this reader
     // sees the exports, else from each client's page.

@@ -182,7 +182,8 @@ pub fn seal_fixture(spec_path: &Path, out: &Path) -> Result<FixtureIds, String> 
         &super::random_bytes::<32>(),
         &staging,
         &indicatif::ProgressBar::hidden(),
-    )?
+    )
+    .map_err(|w| w.to_string())?
     .written;
     let site_dir = staging.path().join("site");
     let header =
@@ -199,8 +200,9 @@ pub fn seal_fixture(spec_path: &Path, out: &Path) -> Result<FixtureIds, String> 
     let routes = super::routemap::all_routes(&index, |id, meta| {
         let js =
             std::fs::read(site_dir.join(format!("data/{id}.js"))).map_err(|e| e.to_string())?;
-        opener.open(id, meta, &js).map_err(|e| e.to_string())
-    })?;
+        Ok(opener.open(id, meta, &js)?)
+    })
+    .map_err(|w| w.to_string())?;
     let mut manifest_sha256 = String::new();
     if spec.manifest {
         let sums = crate::publish::manifest(&written);

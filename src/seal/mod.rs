@@ -72,6 +72,19 @@ impl std::fmt::Display for SealError {
 
 impl std::error::Error for SealError {}
 
+/// The same, worded from the catalogue for the command line.
+impl From<SealError> for crate::i18n::Wording {
+    fn from(e: SealError) -> Self {
+        use crate::i18n::Wording;
+        match e {
+            SealError::WrongPassword => Wording::new("restore_wrong_password"),
+            SealError::UnknownKey(kid) => Wording::new("err_seal_unknown_key").arg("kid", kid),
+            SealError::Tampered(id) => Wording::new("err_seal_tampered").arg("id", id),
+            SealError::Malformed(what) => Wording::new("err_seal_malformed").arg("what", what),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Kdf {
     pub name: String,
@@ -664,6 +677,22 @@ pub fn parse_payload_file(js: &[u8]) -> Option<HashMap<String, PayloadFile>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seal_errors_are_worded_in_the_users_language() {
+        use crate::i18n::{embedded, Wording};
+        use crate::room::Language;
+        let tampered = Wording::from(SealError::Tampered("p12".into()));
+        let zh = tampered.message(embedded(Language::ZhCn));
+        assert!(zh.contains("已被篡改") && zh.contains("p12"), "{zh}");
+        let en = tampered.message(embedded(Language::En));
+        assert!(en.contains("tampered with") && en.contains("p12"), "{en}");
+        let wrong = Wording::from(SealError::WrongPassword).message(embedded(Language::ZhCn));
+        assert!(wrong.contains("密码"), "{wrong}");
+        let bug =
+            Wording::from(SealError::UnknownKey("k9".into())).message(embedded(Language::ZhCn));
+        assert!(bug.contains("k9") && bug.contains("报告"), "{bug}");
+    }
 
     fn unhex(s: &str) -> Vec<u8> {
         (0..s.len())

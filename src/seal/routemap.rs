@@ -8,6 +8,7 @@
 //! ([`RouteMapRef`]); its size grows with the number of shards, not clients.
 //! Packs keep their random fill: the map says where a page is, not the order.
 
+use crate::i18n::Wording;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -66,7 +67,7 @@ pub(super) struct RouteMap {
 pub(super) fn split(
     routes: &mut BTreeMap<String, RouteEntry>,
     tables: &Tables,
-) -> Result<Option<RouteMap>, String> {
+) -> Result<Option<RouteMap>, Wording> {
     let records: Vec<String> = routes
         .keys()
         .filter(|r| is_record(r, tables))
@@ -87,10 +88,10 @@ pub(super) fn split(
         .iter()
         .enumerate()
         .map(|(number, shard)| {
-            let json = serde_json::to_vec(shard).map_err(|e| e.to_string())?;
+            let json = serde_json::to_vec(shard).map_err(|e| Wording::internal(e.to_string()))?;
             Ok((Sealer::new_id(), shard_name(number), json))
         })
-        .collect::<Result<Vec<_>, String>>()?;
+        .collect::<Result<Vec<_>, Wording>>()?;
     Ok(Some(RouteMap {
         reference: RouteMapRef {
             key: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, key),
@@ -106,7 +107,7 @@ pub(super) fn seal(
     kid: &str,
     sealer: &Sealer,
     write_payload: &WritePack,
-) -> Result<Vec<Written>, String> {
+) -> Result<Vec<Written>, Wording> {
     map.shards
         .iter()
         .map(|(id, name, json)| {
@@ -116,7 +117,7 @@ pub(super) fn seal(
             };
             let sealed = sealer
                 .seal(id, kid, json, true, &meta)
-                .map_err(|e| e.to_string())?;
+                .map_err(Wording::from)?;
             write_payload(id, &sealed)
         })
         .collect()
@@ -126,8 +127,8 @@ pub(super) fn seal(
 /// `open(id, meta)` (restore, verify, tests).
 pub fn all_routes(
     index: &SealedIndex,
-    mut open: impl FnMut(&str, &PayloadMeta) -> Result<Vec<u8>, String>,
-) -> Result<BTreeMap<String, RouteEntry>, String> {
+    mut open: impl FnMut(&str, &PayloadMeta) -> Result<Vec<u8>, Wording>,
+) -> Result<BTreeMap<String, RouteEntry>, Wording> {
     let mut routes = index.routes.clone();
     let Some(map) = &index.map else {
         return Ok(routes);
@@ -137,9 +138,11 @@ pub fn all_routes(
         base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &map.key)
             .ok()
             .and_then(|k| k.try_into().ok())
-            .ok_or("the index's route map has no valid key")?;
+            .ok_or_else(|| Wording::internal("the index's route map has no valid key"))?;
     if !n.is_power_of_two() {
-        return Err("the index's route map has a wrong number of shards".into());
+        return Err(Wording::internal(
+            "the index's route map has a wrong number of shards",
+        ));
     }
     for (number, id) in map.shards.iter().enumerate() {
         let name = shard_name(number);
@@ -148,10 +151,14 @@ pub fn all_routes(
             name: &name,
         };
         let shard: BTreeMap<String, RouteEntry> = serde_json::from_slice(&open(id, &meta)?)
-            .map_err(|e| format!("route map shard {number} is unreadable: {e}"))?;
+            .map_err(|e| {
+                Wording::internal(format!("route map shard {number} is unreadable: {e}"))
+            })?;
         for (route, entry) in shard {
             if shard_of(&key, &route, n) != number {
-                return Err(format!("route map shard {number} holds a foreign route"));
+                return Err(Wording::internal(format!(
+                    "route map shard {number} holds a foreign route"
+                )));
             }
             routes.insert(route, entry);
         }

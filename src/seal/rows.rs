@@ -6,6 +6,7 @@
 //! The page itself is sealed without the rows, so opening `#/clients` at
 //! 100,000 clients decrypts a small page and the first shard, not megabytes.
 
+use crate::i18n::Wording;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -54,7 +55,7 @@ impl RowShards {
     }
 
     /// Records that `view` shows `page`'s tables; returns their index entries.
-    pub(super) fn add(&mut self, view: usize, page: &Page) -> Result<Vec<TableEntry>, String> {
+    pub(super) fn add(&mut self, view: usize, page: &Page) -> Result<Vec<TableEntry>, Wording> {
         page.tables
             .iter()
             .map(|placed| {
@@ -102,12 +103,12 @@ pub const SHARD_BYTES: usize = 512 * 1024;
 /// `rows` cut into shards (JSON arrays): the first of at most
 /// [`FIRST_SHARD_ROWS`], the others of at most [`SHARD_ROWS`] rows and about
 /// [`SHARD_BYTES`] bytes.
-fn shard_jsons(rows: &[Row]) -> Result<Vec<Vec<u8>>, String> {
+fn shard_jsons(rows: &[Row]) -> Result<Vec<Vec<u8>>, Wording> {
     let mut shards = Vec::new();
     let mut current: Vec<u8> = Vec::new();
     let mut count = 0;
     for row in rows {
-        let json = serde_json::to_vec(row).map_err(|e| e.to_string())?;
+        let json = serde_json::to_vec(row).map_err(|e| Wording::internal(e.to_string()))?;
         let limit = if shards.is_empty() {
             FIRST_SHARD_ROWS
         } else {
@@ -133,26 +134,31 @@ fn shard_jsons(rows: &[Row]) -> Result<Vec<Vec<u8>>, String> {
 pub fn restore_rows(
     html: String,
     tables: &[TableEntry],
-    mut open: impl FnMut(&str) -> Result<Vec<u8>, String>,
-) -> Result<String, String> {
+    mut open: impl FnMut(&str) -> Result<Vec<u8>, Wording>,
+) -> Result<String, Wording> {
     let mut html = html;
     for table in tables {
         let mut all: Vec<Row> = Vec::with_capacity(table.rows);
         for id in &table.shards {
-            let shard: Vec<Row> = serde_json::from_slice(&open(id)?)
-                .map_err(|e| format!("the rows of table {} are unreadable: {e}", table.name))?;
+            let shard: Vec<Row> = serde_json::from_slice(&open(id)?).map_err(|e| {
+                Wording::internal(format!(
+                    "the rows of table {} are unreadable: {e}",
+                    table.name
+                ))
+            })?;
             all.extend(shard);
         }
         if all.len() != table.rows {
-            return Err(format!(
+            return Err(Wording::internal(format!(
                 "table {} holds {} rows, its index says {}",
                 table.name,
                 all.len(),
                 table.rows
-            ));
+            )));
         }
-        html = rows::inline(&html, &table.name, &table.cols, &all)
-            .ok_or_else(|| format!("the page has no place for table {}", table.name))?;
+        html = rows::inline(&html, &table.name, &table.cols, &all).ok_or_else(|| {
+            Wording::internal(format!("the page has no place for table {}", table.name))
+        })?;
     }
     Ok(html)
 }

@@ -2,6 +2,7 @@
 //! and the encrypted index become payloads; the shell, the theme's static files
 //! and the public header are the only plaintext.
 
+use crate::i18n::Wording;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rayon::prelude::*;
@@ -243,11 +244,11 @@ impl SealPlan {
         })
     }
 
-    fn kid(&self, readers: &Readers) -> Result<&str, String> {
+    fn kid(&self, readers: &Readers) -> Result<&str, Wording> {
         self.kid_of
             .get(readers)
             .map(String::as_str)
-            .ok_or_else(|| "the seal plan has no key for a payload's readers".to_string())
+            .ok_or_else(|| Wording::internal("the seal plan has no key for a payload's readers"))
     }
 }
 
@@ -266,7 +267,7 @@ pub(crate) fn seal_site(
     state_secret: &[u8; 32],
     staging: &Staging,
     progress: &indicatif::ProgressBar,
-) -> Result<Sealed, String> {
+) -> Result<Sealed, Wording> {
     let mut files: Distinct<&str, &Attachment> = Distinct::new();
     let mut file_of: Vec<Vec<usize>> = Vec::new();
     for (v, view) in views.iter().enumerate() {
@@ -284,11 +285,11 @@ pub(crate) fn seal_site(
     let mut sealer = Sealer::with_slots(&passwords, iterations);
     sealer.set_site(site_id.to_string());
     let mut plan = SealPlan::default();
-    let write_payload = |id: &str, payload: &[u8]| -> Result<Written, String> {
+    let write_payload = |id: &str, payload: &[u8]| -> Result<Written, Wording> {
         let path = format!("data/{id}.js");
         let sha256 = staging
             .write(&format!("site/{path}"), payload)
-            .map_err(|e| format!("cannot write {path}: {e}"))?;
+            .map_err(|e| Wording::io_at("err_write", std::path::Path::new(&path), &e))?;
         Ok(Written { path, sha256 })
     };
 
@@ -353,7 +354,7 @@ pub(crate) fn seal_site(
             let kid = plan.kid(readers)?;
             let sealed = sealer
                 .seal(id, kid, &e.bytes, true, &meta)
-                .map_err(|e| e.to_string())?;
+                .map_err(Wording::from)?;
             written.push(write_payload(id, &sealed)?);
         }
         for ((entries, e), n) in export_entries.iter_mut().zip(&made).zip(number) {
@@ -423,11 +424,11 @@ pub(crate) fn seal_site(
             );
         }
         index.files.extend(exported);
-        let json = serde_json::to_vec(&index).map_err(|e| e.to_string())?;
+        let json = serde_json::to_vec(&index).map_err(|e| Wording::internal(e.to_string()))?;
         drop(index);
         index_of.push(indexes.add(json, (), v));
         if let Some(gate) = &view.gate {
-            let json = serde_json::to_vec(gate).map_err(|e| e.to_string())?;
+            let json = serde_json::to_vec(gate).map_err(|e| Wording::internal(e.to_string()))?;
             gate_of.push(Some(gates.add(json, (), v)));
         } else {
             gate_of.push(None);
@@ -452,17 +453,15 @@ pub(crate) fn seal_site(
     let sealed = |id: &str, readers: &Readers, bytes: &[u8], z: bool, meta: &PayloadMeta| {
         let kid = plan.kid(readers)?;
         progress.inc(1);
-        sealer
-            .seal(id, kid, bytes, z, meta)
-            .map_err(|e| e.to_string())
+        sealer.seal(id, kid, bytes, z, meta).map_err(Wording::from)
     };
     let sealed_files: Vec<Written> = files
         .items
         .par_iter()
         .zip(&file_ids)
         .map(|((a, readers), id)| {
-            let bytes =
-                std::fs::read(&a.abs_path).map_err(|e| format!("cannot read {}: {e}", a.path))?;
+            let bytes = std::fs::read(&a.abs_path)
+                .map_err(|e| Wording::io_at("err_read", &a.abs_path, &e))?;
             let meta = PayloadMeta {
                 content_type: mime_of(&a.path),
                 name: a.file_name(),
@@ -472,7 +471,7 @@ pub(crate) fn seal_site(
                 &sealed(id, readers, &bytes, compresses(&a.path), &meta)?,
             )
         })
-        .collect::<Result<_, String>>()?;
+        .collect::<Result<_, Wording>>()?;
     written.extend(sealed_files);
     // The index is stored uncompressed: it is mostly random payload ids, so its
     // gzip size varies from build to build, and near a size bucket's edge its
@@ -521,17 +520,22 @@ pub(crate) fn seal_site(
         })
         .collect();
     let header = sealer.header_js_per_slot(shared, per_slot);
-    let io = |e: std::io::Error| format!("cannot write the site: {e}");
+    let io = |path: &str| {
+        let path = std::path::Path::new(path).to_path_buf();
+        move |e: std::io::Error| Wording::io_at("err_write", &path, &e)
+    };
     written.push(Written {
         path: "data/header.js".into(),
-        sha256: staging.write("site/data/header.js", &header).map_err(io)?,
+        sha256: staging
+            .write("site/data/header.js", &header)
+            .map_err(io("data/header.js"))?,
     });
-    let shell = engine.shell(public_title).map_err(|d| d.message)?;
+    let shell = engine.shell(public_title).map_err(Wording::from)?;
     written.push(Written {
         path: "index.html".into(),
         sha256: staging
             .write("site/index.html", shell.as_bytes())
-            .map_err(io)?,
+            .map_err(io("index.html"))?,
     });
     written.extend(write_static(
         theme,
@@ -555,7 +559,7 @@ fn seal_search(
     kid: &str,
     sealer: &Sealer,
     write_payload: &super::stream::WritePack,
-) -> Result<(SearchRef, Vec<Written>), String> {
+) -> Result<(SearchRef, Vec<Written>), Wording> {
     let terms: Vec<String> = search.terms.iter().map(|_| Sealer::new_id()).collect();
     let docs: Vec<String> = search.docs.iter().map(|_| Sealer::new_id()).collect();
     let jobs: Vec<(&str, &[u8], String)> = (search.terms.iter().zip(&terms))
@@ -576,10 +580,10 @@ fn seal_search(
             };
             let sealed = sealer
                 .seal(id, kid, json, true, &meta)
-                .map_err(|e| e.to_string())?;
+                .map_err(Wording::from)?;
             write_payload(id, &sealed)
         })
-        .collect::<Result<_, String>>()?;
+        .collect::<Result<_, Wording>>()?;
     let search_ref = SearchRef {
         key: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, search.key),
         terms,

@@ -13,6 +13,7 @@
 //! anywhere in the room (neither a pack's position nor its size points to
 //! particular clients), exactly as when every page was packed at the end.
 
+use crate::i18n::Wording;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::mpsc::{sync_channel, SyncSender};
 
@@ -32,7 +33,7 @@ pub trait Pages: Sync {
     /// The route of page `n`.
     fn route(&self, n: usize) -> &str;
     /// Renders page `n`.
-    fn page(&self, n: usize) -> Result<Page, String>;
+    fn page(&self, n: usize) -> Result<Page, Wording>;
     /// Makes export `n` (`None` past the last), one at a time: each can be
     /// large, and the sealed build holds one while it seals it.
     fn export(&self, _n: usize) -> Option<crate::render::Export> {
@@ -47,8 +48,8 @@ impl Pages for crate::render::PageSource<'_> {
     fn route(&self, n: usize) -> &str {
         crate::render::PageSource::route(self, n)
     }
-    fn page(&self, n: usize) -> Result<Page, String> {
-        crate::render::PageSource::page(self, n).map_err(|d| d.message)
+    fn page(&self, n: usize) -> Result<Page, Wording> {
+        crate::render::PageSource::page(self, n).map_err(Wording::from)
     }
     fn export(&self, n: usize) -> Option<crate::render::Export> {
         crate::render::PageSource::export(self, n)
@@ -63,7 +64,7 @@ impl Pages for Vec<Page> {
     fn route(&self, n: usize) -> &str {
         &self[n].route
     }
-    fn page(&self, n: usize) -> Result<Page, String> {
+    fn page(&self, n: usize) -> Result<Page, Wording> {
         Ok(self[n].clone())
     }
 }
@@ -95,7 +96,7 @@ pub struct Streamed {
 }
 
 /// Writes one payload file (`data/<id>.js`: a pack or a row shard) and says what it wrote.
-pub type WritePack<'a> = dyn Fn(&str, &[u8]) -> Result<Written, String> + Sync + 'a;
+pub type WritePack<'a> = dyn Fn(&str, &[u8]) -> Result<Written, Wording> + Sync + 'a;
 
 /// A distinct page content on its way into a pack.
 struct Pending {
@@ -124,7 +125,7 @@ pub fn seal_pages(
     bounds: Bounds,
     progress: &indicatif::ProgressBar,
     write: &WritePack,
-) -> Result<Streamed, String> {
+) -> Result<Streamed, Wording> {
     // Routes over all views in first-seen order; for each, its page number in every view.
     let mut number: HashMap<&str, usize> = HashMap::new();
     let mut at: Vec<Vec<Option<usize>>> = Vec::new();
@@ -144,7 +145,7 @@ pub fn seal_pages(
 
     let (queue, packs) = sync_channel::<(String, Vec<u8>)>(bounds.queue_packs.max(1));
     std::thread::scope(|scope| {
-        let writer = scope.spawn(move || -> Result<Vec<Written>, String> {
+        let writer = scope.spawn(move || -> Result<Vec<Written>, Wording> {
             packs
                 .into_iter()
                 .map(|(id, bytes)| write(&id, &bytes))
@@ -154,7 +155,7 @@ pub fn seal_pages(
         drop(queue); // the writer ends when the last pack is through
         let written = writer
             .join()
-            .unwrap_or_else(|_| Err("the writer thread failed".into()));
+            .unwrap_or_else(|_| Err(Wording::internal("the writer thread failed")));
         // A write error stops the producer too (its queue closes): report the cause.
         let (routes, tables, pages) = match (produced, &written) {
             (Ok(p), _) => p,
@@ -183,7 +184,7 @@ fn produce(
     bounds: Bounds,
     progress: &indicatif::ProgressBar,
     queue: &SyncSender<(String, Vec<u8>)>,
-) -> Result<Produced, String> {
+) -> Result<Produced, Wording> {
     let mut routes: Vec<BTreeMap<String, RouteEntry>> =
         views.iter().map(|_| BTreeMap::new()).collect();
     let mut tables: Vec<rows::Tables> = views.iter().map(|_| rows::Tables::new()).collect();
@@ -210,7 +211,7 @@ fn produce(
                 }
                 Ok(shown)
             })
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<_, Wording>>()?;
         let mut shards: Vec<Shard> = Vec::new();
         for shown in rendered {
             // An index page's table rows are sealed data of their own (`rows.rs`),
@@ -277,20 +278,20 @@ fn send_shards(
     sealer: &Sealer,
     progress: &indicatif::ProgressBar,
     queue: &SyncSender<(String, Vec<u8>)>,
-) -> Result<(), String> {
+) -> Result<(), Wording> {
     progress.inc_length(shards.len() as u64);
     let sealed: Vec<Vec<u8>> = shards
         .par_iter()
         .map(|s| {
             sealer
                 .seal(&s.id, &s.kid, &s.json, true, &ROWS_META)
-                .map_err(|e| e.to_string())
+                .map_err(Wording::from)
         })
-        .collect::<Result<_, String>>()?;
+        .collect::<Result<_, Wording>>()?;
     for (bytes, shard) in sealed.into_iter().zip(shards) {
         queue
             .send((shard.id, bytes))
-            .map_err(|_| "the writer stopped".to_string())?;
+            .map_err(|_| Wording::internal("the writer stopped"))?;
         progress.inc(1);
     }
     Ok(())
@@ -303,22 +304,22 @@ fn send_packs(
     sealer: &Sealer,
     progress: &indicatif::ProgressBar,
     queue: &SyncSender<(String, Vec<u8>)>,
-) -> Result<(), String> {
+) -> Result<(), Wording> {
     let packs: Vec<Vec<u8>> = members
         .par_chunks(PACK_PAYLOADS)
         .map(|run| seal_pack(run, sealer))
-        .collect::<Result<_, String>>()?;
+        .collect::<Result<_, Wording>>()?;
     for (bytes, run) in packs.into_iter().zip(members.chunks(PACK_PAYLOADS)) {
         queue
             .send((run[0].pack.clone(), bytes))
-            .map_err(|_| "the writer stopped".to_string())?;
+            .map_err(|_| Wording::internal("the writer stopped"))?;
         progress.inc(run.len() as u64);
     }
     Ok(())
 }
 
 /// Payloads of one pack, sealed, filled up to [`PACK_PAYLOADS`] and shuffled.
-fn seal_pack(run: &[Pending], sealer: &Sealer) -> Result<Vec<u8>, String> {
+fn seal_pack(run: &[Pending], sealer: &Sealer) -> Result<Vec<u8>, Wording> {
     let mut lines: Vec<Vec<u8>> = run
         .iter()
         .map(|m| {
@@ -328,12 +329,12 @@ fn seal_pack(run: &[Pending], sealer: &Sealer) -> Result<Vec<u8>, String> {
             };
             sealer
                 .seal(&m.id, &m.kid, m.html.as_bytes(), true, &meta)
-                .map_err(|e| e.to_string())
+                .map_err(Wording::from)
         })
-        .collect::<Result<_, String>>()?;
+        .collect::<Result<_, Wording>>()?;
     if let Some(first) = run.first() {
         while lines.len() < PACK_PAYLOADS {
-            lines.push(sealer.seal_filler(&first.kid).map_err(|e| e.to_string())?);
+            lines.push(sealer.seal_filler(&first.kid).map_err(Wording::from)?);
         }
     }
     lines.shuffle(&mut rand::rngs::OsRng);
@@ -377,11 +378,14 @@ mod tests {
         fn route(&self, n: usize) -> &str {
             &self.pages[n].route
         }
-        fn page(&self, n: usize) -> Result<Page, String> {
+        fn page(&self, n: usize) -> Result<Page, Wording> {
             let call = self.calls.fetch_add(1, Ordering::SeqCst);
             if call.is_multiple_of(PACK_PAYLOADS) {
                 let written = self.written.load(Ordering::SeqCst);
-                let mut seen = self.seen.lock().map_err(|e| e.to_string())?;
+                let mut seen = self
+                    .seen
+                    .lock()
+                    .map_err(|e| Wording::internal(e.to_string()))?;
                 seen.push((call / PACK_PAYLOADS, written));
             }
             Ok(self.pages[n].clone())
@@ -407,7 +411,7 @@ mod tests {
             written: &written,
             seen: Mutex::new(Vec::new()),
         };
-        let write = |id: &str, bytes: &[u8]| -> Result<Written, String> {
+        let write = |id: &str, bytes: &[u8]| -> Result<Written, Wording> {
             // A slow disk: the renderer must wait for it, not run ahead.
             std::thread::sleep(std::time::Duration::from_millis(20));
             assert_eq!(
@@ -468,7 +472,7 @@ mod tests {
         });
         let second: Vec<Page> = second[..140].to_vec(); // the second view sees fewer pages
         let packs: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
-        let write = |id: &str, bytes: &[u8]| -> Result<Written, String> {
+        let write = |id: &str, bytes: &[u8]| -> Result<Written, Wording> {
             packs.lock().expect("lock").push(bytes.to_vec());
             Ok(Written {
                 path: format!("data/{id}.js"),
@@ -589,7 +593,7 @@ mod tests {
             }
         }));
         let files: Mutex<HashMap<String, Vec<u8>>> = Mutex::new(HashMap::new());
-        let write = |id: &str, bytes: &[u8]| -> Result<Written, String> {
+        let write = |id: &str, bytes: &[u8]| -> Result<Written, Wording> {
             files
                 .lock()
                 .expect("lock")
@@ -672,7 +676,7 @@ mod tests {
             let html = rows::restore_rows(page, std::slice::from_ref(tables), |id| {
                 opener
                     .open(id, &ROWS_META, &files[id])
-                    .map_err(|e| e.to_string())
+                    .map_err(Wording::from)
             })
             .expect("the rows come back");
             assert!(html.contains(&format!("客户{} {own}", rows - 1)));
