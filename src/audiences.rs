@@ -169,19 +169,17 @@ pub(crate) fn seal_readers(
         .map_err(Wording::from)?;
     // Readers of the whole room share one source: the stream renders each of
     // its pages once for all of them (`seal::stream` renders a source once per route).
-    let whole_room = PageSource::new(room, engine, Selection::All, extras, &everything);
+    let whole_room =
+        PageSource::new(room, engine, Selection::All, extras, &everything).rows_as_data();
     let own_sources: Vec<Option<PageSource>> = readers
         .iter()
         .zip(rooms.iter().zip(&engines))
         .map(
             |(r, (own, own_engine))| match (own, own_engine, &r.audience) {
-                (Some(own), Some(own_engine), Some(a)) => Some(PageSource::new(
-                    own,
-                    own_engine,
-                    Selection::All,
-                    extras,
-                    &a.sees,
-                )),
+                (Some(own), Some(own_engine), Some(a)) => Some(
+                    PageSource::new(own, own_engine, Selection::All, extras, &a.sees)
+                        .rows_as_data(),
+                ),
                 _ => None,
             },
         )

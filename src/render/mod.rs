@@ -585,6 +585,13 @@ impl<'a> PageSource<'a> {
         }
     }
 
+    /// For the sealed site: index tables' rows as data only (sealed as
+    /// shards), never written into the page's HTML.
+    pub fn rows_as_data(mut self) -> Self {
+        self.view.rows_as_data = true;
+        self
+    }
+
     /// How many pages this reader gets.
     pub fn len(&self) -> usize {
         self.specs.len()

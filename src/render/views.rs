@@ -41,6 +41,9 @@ pub struct RoomView<'a> {
     selection: Selection,
     extras: &'a Extras<'a>,
     sees: &'a Sees,
+    /// Index tables' rows as data only, not in the page's HTML (the sealed
+    /// site stores them as shards: `rows::place_without_rows`).
+    pub rows_as_data: bool,
 }
 
 use crate::i18n::text as t;
@@ -59,6 +62,7 @@ impl<'a> RoomView<'a> {
             selection,
             extras,
             sees,
+            rows_as_data: false,
         }
     }
 
@@ -154,7 +158,10 @@ impl<'a> RoomView<'a> {
             }
         }
         let html = engine.render_page(spec.template, ctx)?;
-        let (html, tables) = rows::place(html, tables);
+        let (html, tables) = match self.rows_as_data {
+            true => rows::place_without_rows(html, tables),
+            false => rows::place(html, tables),
+        };
         Ok(Page {
             route: spec.route.clone(),
             title,
