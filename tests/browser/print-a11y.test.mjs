@@ -98,6 +98,9 @@ describe('printing the handover documents to A4 in Chromium', { skip, timeout: 2
     }
 
     await show(page, url, 'handover/notices');
+    // The letters are row data: wait until the list has drawn both (the
+    // browser's own print prints the rows loaded so far).
+    await page.waitForFunction(() => document.querySelectorAll('#content section.notice').length === 2);
     const notices = await printPages(page, 'notices');
     assert.equal(notices.length, 2, 'one page per client');
     for (const [i, name] of ['张伟', '测试科技有限公司'].entries()) {

@@ -338,6 +338,7 @@
         if (!key) return;
         // The whole list is stored, so pages without it (home) can show progress.
         var map = savedTicks(id) || {};
+        boxes.forEach(function (b, i) { if (!hasOwn.call(map, keys[i])) map[keys[i]] = !!b.checked; });
         map[key] = !!cb.checked;
         progressSet('check', id, map);
         markItem(cb);
