@@ -96,12 +96,15 @@ impl RowShards {
 
 /// The first shard's rows: all the first screen needs, so it opens fast even
 /// when rows are long (notices).
-pub const FIRST_SHARD_ROWS: usize = 250;
+pub const FIRST_SHARD_ROWS: usize = 100;
+/// The first shard stops at this many bytes: a screen of long rows (a notice
+/// letter is ~2 kB) opens without decrypting hundreds of letters first.
+pub const FIRST_SHARD_BYTES: usize = 64 * 1024;
 /// A shard's JSON stops growing past this many bytes (long rows: notices).
 pub const SHARD_BYTES: usize = 512 * 1024;
 
 /// `rows` cut into shards (JSON arrays): the first of at most
-/// [`FIRST_SHARD_ROWS`], the others of at most [`SHARD_ROWS`] rows and about
+/// [`FIRST_SHARD_ROWS`] and [`FIRST_SHARD_BYTES`], the others of at most [`SHARD_ROWS`] rows and about
 /// [`SHARD_BYTES`] bytes.
 fn shard_jsons(rows: &[Row]) -> Result<Vec<Vec<u8>>, Wording> {
     let mut shards = Vec::new();
@@ -109,12 +112,12 @@ fn shard_jsons(rows: &[Row]) -> Result<Vec<Vec<u8>>, Wording> {
     let mut count = 0;
     for row in rows {
         let json = serde_json::to_vec(row).map_err(|e| Wording::internal(e.to_string()))?;
-        let limit = if shards.is_empty() {
-            FIRST_SHARD_ROWS
+        let (limit, bytes) = if shards.is_empty() {
+            (FIRST_SHARD_ROWS, FIRST_SHARD_BYTES)
         } else {
-            SHARD_ROWS
+            (SHARD_ROWS, SHARD_BYTES)
         };
-        if count > 0 && (count == limit || current.len() + json.len() > SHARD_BYTES) {
+        if count > 0 && (count == limit || current.len() + json.len() > bytes) {
             current.push(b']');
             shards.push(std::mem::take(&mut current));
             count = 0;
@@ -200,6 +203,9 @@ mod tests {
         let shards = shard_jsons(&all).unwrap();
         assert!(shards.iter().all(|j| j.len() <= SHARD_BYTES + 2));
         assert!(shards.len() > 3000 / SHARD_ROWS + 1);
+        // The first screen's shard stays small even though rows are long.
+        assert!(shards[0].len() <= FIRST_SHARD_BYTES + 2, "{}", shards[0].len());
+        assert!(shards[0].len() > FIRST_SHARD_BYTES / 2);
         let back: Vec<Row> = shards
             .iter()
             .flat_map(|j| serde_json::from_slice::<Vec<Row>>(j).unwrap())
