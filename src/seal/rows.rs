@@ -204,7 +204,11 @@ mod tests {
         assert!(shards.iter().all(|j| j.len() <= SHARD_BYTES + 2));
         assert!(shards.len() > 3000 / SHARD_ROWS + 1);
         // The first screen's shard stays small even though rows are long.
-        assert!(shards[0].len() <= FIRST_SHARD_BYTES + 2, "{}", shards[0].len());
+        assert!(
+            shards[0].len() <= FIRST_SHARD_BYTES + 2,
+            "{}",
+            shards[0].len()
+        );
         assert!(shards[0].len() > FIRST_SHARD_BYTES / 2);
         let back: Vec<Row> = shards
             .iter()
