@@ -192,7 +192,15 @@ mod tests {
             .map(|j| serde_json::from_slice(j).unwrap())
             .collect();
         let sizes: Vec<usize> = parsed.iter().map(Vec::len).collect();
-        assert_eq!(sizes, vec![FIRST_SHARD_ROWS, SHARD_ROWS, SHARD_ROWS, 750]);
+        assert_eq!(
+            sizes,
+            vec![
+                FIRST_SHARD_ROWS,
+                SHARD_ROWS,
+                SHARD_ROWS,
+                5000 - FIRST_SHARD_ROWS - 2 * SHARD_ROWS
+            ]
+        );
         assert_eq!(parsed.concat(), all);
     }
 
