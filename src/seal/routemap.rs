@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rows::Tables;
 use super::site::{RouteEntry, SealedIndex};
-use super::stream::WritePack;
+use super::stream::{seal_json_shard, WritePack};
 use super::{PayloadMeta, Sealer};
 use crate::publish::Written;
 use crate::search::term_hash;
@@ -110,16 +110,7 @@ pub(super) fn seal(
 ) -> Result<Vec<Written>, Wording> {
     map.shards
         .iter()
-        .map(|(id, name, json)| {
-            let meta = PayloadMeta {
-                content_type: "application/json",
-                name,
-            };
-            let sealed = sealer
-                .seal(id, kid, json, true, &meta)
-                .map_err(Wording::from)?;
-            write_payload(id, &sealed)
-        })
+        .map(|(id, name, json)| seal_json_shard(sealer, kid, id, name, json, write_payload))
         .collect()
 }
 

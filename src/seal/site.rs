@@ -574,14 +574,7 @@ fn seal_search(
     let written = jobs
         .par_iter()
         .map(|(id, json, name)| {
-            let meta = PayloadMeta {
-                content_type: "application/json",
-                name,
-            };
-            let sealed = sealer
-                .seal(id, kid, json, true, &meta)
-                .map_err(Wording::from)?;
-            write_payload(id, &sealed)
+            super::stream::seal_json_shard(sealer, kid, id, name, json, write_payload)
         })
         .collect::<Result<_, Wording>>()?;
     let search_ref = SearchRef {

@@ -98,6 +98,24 @@ pub struct Streamed {
 /// Writes one payload file (`data/<id>.js`: a pack or a row shard) and says what it wrote.
 pub type WritePack<'a> = dyn Fn(&str, &[u8]) -> Result<Written, Wording> + Sync + 'a;
 
+/// Seals one JSON shard (route map, search index) named `name` under `kid`
+/// and writes it as its own payload file.
+pub(super) fn seal_json_shard(
+    sealer: &Sealer,
+    kid: &str,
+    id: &str,
+    name: &str,
+    json: &[u8],
+    write_payload: &WritePack,
+) -> Result<Written, Wording> {
+    let meta = PayloadMeta {
+        content_type: "application/json",
+        name,
+    };
+    let sealed = sealer.seal(id, kid, json, true, &meta)?;
+    write_payload(id, &sealed)
+}
+
 /// A distinct page content on its way into a pack.
 struct Pending {
     id: String,
