@@ -174,16 +174,7 @@ fn every_help_text_is_worded_in_both_languages() {
         let r = run(bin_in_locale(&[]).args(["--lang", lang, "help", "build"]));
         assert_eq!(r.code, 0, "{lang}: {}", r.all());
         assert!(!r.stdout.contains("help_"), "{lang}:\n{}", r.stdout);
-        for command in [
-            "check",
-            "build",
-            "retention",
-            "import",
-            "init",
-            "keygen",
-            "verify",
-            "restore",
-        ] {
+        for command in SUBCOMMANDS {
             let r = run(bin_in_locale(&[]).args(["--lang", lang, command, "--help"]));
             assert_eq!(r.code, 0, "{lang} {command}: {}", r.all());
             assert!(
@@ -577,20 +568,23 @@ struct Invocation {
     run: Run,
 }
 
+/// Every subcommand of `dataroom`.
+const SUBCOMMANDS: [&str; 9] = [
+    "check",
+    "build",
+    "retention",
+    "import",
+    "serve",
+    "init",
+    "keygen",
+    "verify",
+    "restore",
+];
+
 /// Every subcommand's `--help`, the top-level help and `help COMMAND`.
 fn help_runs(env: &[(&str, &str)]) -> Vec<Invocation> {
     let mut args: Vec<Vec<&str>> = vec![vec!["--help"], vec!["-h"], vec!["help"]];
-    for command in [
-        "check",
-        "build",
-        "retention",
-        "import",
-        "serve",
-        "init",
-        "keygen",
-        "verify",
-        "restore",
-    ] {
+    for command in SUBCOMMANDS {
         args.push(vec![command, "--help"]);
         args.push(vec![command, "-h"]);
         args.push(vec!["help", command]);
