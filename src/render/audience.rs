@@ -74,6 +74,10 @@ pub fn room_for(room: &Room, sees: &Sees, masked: &BTreeSet<MaskedField>) -> Roo
 }
 
 fn mask_client(c: &mut Client, masked: &BTreeSet<MaskedField>) {
+    if masked.contains(&MaskedField::Phone) {
+        // The parsed number is the unmasked one: a view must not show it.
+        c.contact.phone_parsed = None;
+    }
     for &field in masked {
         let value = match field {
             MaskedField::IdNumber => &mut c.id_number,

@@ -343,7 +343,10 @@ impl<'a> RoomView<'a> {
                 .contact
                 .phone
                 .as_deref()
-                .map(crate::room::quality::display_phone),
+                .map(|raw| match &c.contact.phone_parsed {
+                    Some(parsed) => crate::room::quality::shown_phone(raw, parsed),
+                    None => crate::room::quality::display_phone(raw),
+                }),
             ..c.contact.clone()
         };
         json!({

@@ -375,6 +375,9 @@ pub fn parse_client(rel: &Path, text: &str) -> Result<Client, Vec<Diagnostic>> {
         name: name.value,
         kind,
         contact: Contact {
+            phone_parsed: contact
+                .and_then(|c| c.phone.as_ref())
+                .map(|p| super::quality::parse_phone(&p.value)),
             phone: contact.and_then(|c| c.phone.as_ref().map(|p| p.value.clone())),
             email: contact.and_then(|c| c.email.as_ref().map(|p| p.value.clone())),
             address: contact.and_then(|c| c.address.clone()),

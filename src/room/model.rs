@@ -229,6 +229,12 @@ pub struct Contact {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub address: Option<String>,
+    /// `phone` as libphonenumber reads it, parsed once when the room loads:
+    /// the check, the pages and every audience's view need it, and parsing
+    /// is the costliest per-record step of a build. `None` when there is no
+    /// phone or the phone was masked for an audience.
+    #[serde(skip)]
+    pub phone_parsed: Option<super::quality::Phone>,
 }
 
 #[derive(Clone, Debug, Serialize)]

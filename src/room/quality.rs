@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{Months, NaiveDate};
+use rayon::prelude::*;
 
 use super::diagnostic::{Diagnostic, Loc, Wording};
 use super::model::{Client, ClientKind};
@@ -88,8 +89,13 @@ pub fn is_valid_phone(raw: &str) -> bool {
 /// A phone number as the room shows it: libphonenumber's national format for
 /// Chinese numbers, international for foreign ones, as written when invalid.
 pub fn display_phone(raw: &str) -> String {
-    match parse_phone(raw) {
-        Phone::Personal { shown, .. } | Phone::Hotline { shown, .. } => shown,
+    shown_phone(raw, &parse_phone(raw))
+}
+
+/// [`display_phone`] of a number already parsed (`Contact::phone_parsed`).
+pub fn shown_phone(raw: &str, parsed: &Phone) -> String {
+    match parsed {
+        Phone::Personal { shown, .. } | Phone::Hotline { shown, .. } => shown.clone(),
         Phone::Invalid => raw.trim().to_string(),
     }
 }
@@ -192,119 +198,126 @@ pub fn is_valid_credit_code(raw: &str) -> bool {
 /// Findings about each client alone, then about clients that share a phone or e-mail.
 /// Their words come from the message catalogue (`finding_<key>_message` / `_fix`).
 pub fn check_quality(clients: &[Client], today: NaiveDate) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
     let year_ago = today.checked_sub_months(Months::new(12)).unwrap_or(today);
-    for c in clients {
-        let warn = |code,
-                    key: &'static str,
-                    field: &str,
-                    loc: Option<Loc>,
-                    args: Vec<(&'static str, String)>| {
-            Diagnostic::finding(
-                code,
-                &c.file,
-                loc.unwrap_or(c.locs.id),
-                Some((&c.id, field)),
-                Wording {
-                    key: key.into(),
-                    args,
-                    lists: vec![],
-                    causes: vec![],
-                },
-            )
-        };
-        if let Some(phone) = &c.contact.phone {
-            if parse_phone(phone) == Phone::Invalid {
-                out.push(warn(
-                    "phone-invalid",
-                    "phone_invalid",
-                    "contact.phone",
-                    c.locs.phone,
-                    vec![("phone", phone.trim().to_string())],
-                ));
+    // Each record's own findings in parallel (in the records' order); the
+    // duplicates across records after.
+    let per_client: Vec<Vec<Diagnostic>> = clients
+        .par_iter()
+        .map(|c| {
+            let mut out = Vec::new();
+            let warn = |code,
+                        key: &'static str,
+                        field: &str,
+                        loc: Option<Loc>,
+                        args: Vec<(&'static str, String)>| {
+                Diagnostic::finding(
+                    code,
+                    &c.file,
+                    loc.unwrap_or(c.locs.id),
+                    Some((&c.id, field)),
+                    Wording {
+                        key: key.into(),
+                        args,
+                        lists: vec![],
+                        causes: vec![],
+                    },
+                )
+            };
+            if let Some(phone) = &c.contact.phone {
+                if c.contact.phone_parsed == Some(Phone::Invalid) {
+                    out.push(warn(
+                        "phone-invalid",
+                        "phone_invalid",
+                        "contact.phone",
+                        c.locs.phone,
+                        vec![("phone", phone.trim().to_string())],
+                    ));
+                }
             }
-        }
-        if let Some(id) = &c.id_number {
-            if let Err(problem) = check_id_number(id, today) {
-                let id = id.trim();
-                let (key, args) = match problem {
-                    IdNumberProblem::Shape => ("id_number_invalid", vec![]),
-                    IdNumberProblem::Region => (
-                        "id_number_region",
-                        vec![("region", id.get(..2).unwrap_or(id).to_string())],
-                    ),
-                    IdNumberProblem::BirthDate => (
-                        "id_number_birth_date",
-                        vec![("date", id.get(6..14).unwrap_or(id).to_string())],
-                    ),
-                    IdNumberProblem::CheckChar { expected } => {
-                        ("id_number_check_char", vec![("char", expected.to_string())])
-                    }
-                };
-                out.push(warn(
-                    "id-number-invalid",
-                    key,
-                    "id_number",
-                    c.locs.id_number,
-                    args,
-                ));
+            if let Some(id) = &c.id_number {
+                if let Err(problem) = check_id_number(id, today) {
+                    let id = id.trim();
+                    let (key, args) = match problem {
+                        IdNumberProblem::Shape => ("id_number_invalid", vec![]),
+                        IdNumberProblem::Region => (
+                            "id_number_region",
+                            vec![("region", id.get(..2).unwrap_or(id).to_string())],
+                        ),
+                        IdNumberProblem::BirthDate => (
+                            "id_number_birth_date",
+                            vec![("date", id.get(6..14).unwrap_or(id).to_string())],
+                        ),
+                        IdNumberProblem::CheckChar { expected } => {
+                            ("id_number_check_char", vec![("char", expected.to_string())])
+                        }
+                    };
+                    out.push(warn(
+                        "id-number-invalid",
+                        key,
+                        "id_number",
+                        c.locs.id_number,
+                        args,
+                    ));
+                }
             }
-        }
-        if let Some(code) = &c.credit_code {
-            if !is_valid_credit_code(code) {
+            if let Some(code) = &c.credit_code {
+                if !is_valid_credit_code(code) {
+                    out.push(warn(
+                        "credit-code-invalid",
+                        "credit_code_invalid",
+                        "credit_code",
+                        c.locs.credit_code,
+                        vec![],
+                    ));
+                }
+            }
+            match &c.consent {
+                None => out.push(warn(
+                    "consent-missing",
+                    "consent_missing",
+                    "consent",
+                    None,
+                    vec![],
+                )),
+                Some(consent) if !consent.given => out.push(warn(
+                    "consent-missing",
+                    "consent_refused",
+                    "consent",
+                    c.locs.consent,
+                    vec![],
+                )),
+                _ => {}
+            }
+            if c.kind == ClientKind::Individual && c.credit_code.is_some() {
                 out.push(warn(
-                    "credit-code-invalid",
-                    "credit_code_invalid",
+                    "kind-mismatch",
+                    "kind_mismatch",
                     "credit_code",
                     c.locs.credit_code,
                     vec![],
                 ));
             }
-        }
-        match &c.consent {
-            None => out.push(warn(
-                "consent-missing",
-                "consent_missing",
-                "consent",
-                None,
-                vec![],
-            )),
-            Some(consent) if !consent.given => out.push(warn(
-                "consent-missing",
-                "consent_refused",
-                "consent",
-                c.locs.consent,
-                vec![],
-            )),
-            _ => {}
-        }
-        if c.kind == ClientKind::Individual && c.credit_code.is_some() {
-            out.push(warn(
-                "kind-mismatch",
-                "kind_mismatch",
-                "credit_code",
-                c.locs.credit_code,
-                vec![],
-            ));
-        }
-        match c.last_service() {
-            Some(last) if last < year_ago => out.push(warn(
-                "no-recent-service",
-                "no_recent_service",
-                "services",
-                c.locs.latest_service,
-                vec![("today", today.to_string()), ("last", last.to_string())],
-            )),
-            _ => {}
-        }
-    }
+            match c.last_service() {
+                Some(last) if last < year_ago => out.push(warn(
+                    "no-recent-service",
+                    "no_recent_service",
+                    "services",
+                    c.locs.latest_service,
+                    vec![("today", today.to_string()), ("last", last.to_string())],
+                )),
+                _ => {}
+            }
+            out
+        })
+        .collect();
+    let mut out: Vec<Diagnostic> = per_client.into_iter().flatten().collect();
     duplicates(clients, &mut out, "contact.phone", "phone-shared", |c| {
         c.contact
             .phone
             .as_deref()
-            .map(|raw| match parse_phone(raw) {
-                Phone::Personal { key, .. } | Phone::Hotline { key, .. } => key,
-                Phone::Invalid => normalize_phone(raw),
+            .map(|raw| match &c.contact.phone_parsed {
+                Some(Phone::Personal { key, .. } | Phone::Hotline { key, .. }) => key.clone(),
+                _ => normalize_phone(raw),
             })
             .filter(|p| !p.is_empty())
             .map(|p| (p, c.locs.phone))
