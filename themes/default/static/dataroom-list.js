@@ -43,11 +43,14 @@
 
   function isRow(r) { return r && typeof r === 'object' && Array.isArray(r.c); }
 
-  /* A shard: its JSON rows (decrypted like a page; its id is in S.metaOf). */
-  function loadShard(id) {
-    return D.loadPageHtml(id).then(function (text) {
+  /* A shard of `list`: its JSON rows, decrypted (its id is in S.metaOf).
+     Not kept as text like a page (a room's shards are its whole book), and
+     not decoded or parsed once the list has left the page. */
+  function loadShard(list, id) {
+    return D.payloadBytes(id).then(function (bytes) {
+      if (!list.table.isConnected) throw new D.DataroomError('aborted', id);
       var rows;
-      try { rows = JSON.parse(text); } catch (e) { throw new D.DataroomError('tampered', id); }
+      try { rows = JSON.parse(D.decodeText(bytes, id)); } catch (e) { throw new D.DataroomError('tampered', id); }
       if (!Array.isArray(rows) || !rows.every(isRow)) throw new D.DataroomError('tampered', id);
       return rows;
     });
@@ -418,11 +421,23 @@
     });
   }
 
+  /* Resolves when the page is idle (no input, no frame to draw, no other
+     page being opened), or after a second at most: the shards behind the
+     first screen load then, so a click or a scroll never waits behind one.
+     (Safari has no requestIdleCallback.) */
+  function whenIdle() {
+    return new Promise(function (resolve) {
+      if (window.requestIdleCallback) window.requestIdleCallback(function () { resolve(); }, { timeout: 1000 });
+      else setTimeout(resolve, 16);
+    });
+  }
+
   /* Mounts a list on each `<tbody data-rows>` of the page shown for `route`;
      resolves when every list has all its rows. The first list's first shard
      is drawn and painted before anything else loads: at 100,000 clients the
      other shards (and the other lists of the checklist) would otherwise be
-     decrypted, parsed and drawn before the reader sees the first screen. */
+     decrypted, parsed and drawn before the reader sees the first screen.
+     They follow one at a time per list, each when the page is idle. */
   function mountLists(root, route) {
     var tables = S.index && S.index.tables && hasOwn.call(S.index.tables, route) ? S.index.tables[route] : null;
     mounted = [];
@@ -452,9 +467,11 @@
       var chain = leads ? Promise.resolve() : firstScreen;
       entry.shards.forEach(function (id, n) {
         chain = chain.then(function () {
+          return leads && n === 0 ? null : whenIdle();
+        }).then(function () {
           // Left for another page: the rest is not decrypted (it would slow that page).
           if (!list.table.isConnected) throw new D.DataroomError('aborted', id);
-          return loadShard(id);
+          return loadShard(list, id);
         }).then(function (rows) {
           if (n === entry.shards.length - 1) list.complete = true;
           list.add(rows);
