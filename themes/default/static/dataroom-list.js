@@ -5,8 +5,8 @@
  * they are sealed JSON shards named in the index (`tables[route]`): the first
  * shard of the page's first list is drawn at once, and only once that screen
  * is painted do the other shards (and the other lists' first ones) load
- * behind it. Only the rows in view (and a screen's worth around them)
- * are in the DOM (a real <table> with aria-rowcount / aria-rowindex); any
+ * behind it. Only the rows in view (and a screen's worth around them; all
+ * of a list of at most 50) are in the DOM (a real <table> with aria-rowcount / aria-rowindex); any
  * column sorts (numbers, dates, text in the reader's collation), a filter box
  * narrows the rows, and printing renders every row into the table (the
  * page's print button first waits for every shard). A checklist's rows carry
@@ -29,6 +29,9 @@
   // but only one printed letter (a notice is a screen high).
   var OVERSCAN_PX = 680;
   var TABLE_ROW_PX = 34;  // a table row's height until one is measured
+  // A list this short (a small room's) is drawn whole once all its rows are
+  // in: the browser's find and its own Print menu then see every row.
+  var WHOLE_ROWS = 50;
   var mounted = [];   // the lists of the page shown now
 
   var collator = null;
@@ -84,6 +87,7 @@
     this.rowHeight = 0;
     this.complete = false;
     this.printing = false;
+    this.whole = (entry.rows || 0) <= WHOLE_ROWS;
   }
 
   List.prototype.headerRow = function () {
@@ -141,12 +145,13 @@
   };
 
   /* A shard's rows. Unfiltered and unsorted, they go after the rows drawn,
-     which stay as they are (the list only grows its scroll height). */
+     which stay as they are (the list only grows its scroll height); a short
+     list waits for its last shard. */
   List.prototype.add = function (rows) {
-    var from = this.rows.length;
     for (var i = 0; i < rows.length; i++) this.rows.push(rows[i]);
+    if (this.whole && !this.complete) return;
     if (this.filter || this.sort) { this.refresh(); return; }
-    for (var n = from; n < this.rows.length; n++) this.view.push(n);
+    for (var n = this.view.length; n < this.rows.length; n++) this.view.push(n);
     this.showCount();
     this.draw(false);
   };
@@ -279,7 +284,7 @@
     var vp = this.viewport;
     var top = Math.floor(vp.scrollTop / rowH);
     var bottom = Math.min(total, Math.ceil((vp.scrollTop + (vp.clientHeight || 600)) / rowH));
-    var over = Math.ceil(OVERSCAN_PX / rowH);
+    var over = this.whole ? total : Math.ceil(OVERSCAN_PX / rowH);
     var drawn = this.drawn;
     if (!force && drawn && drawn.first <= Math.max(0, top - (over >> 1)) &&
         drawn.last >= Math.min(total, bottom + (over >> 1))) {
@@ -288,7 +293,7 @@
     }
     var first = Math.max(0, top - over);
     var last = Math.min(total, bottom + over);
-    if (this.form && !this.rowHeight) last = Math.min(last, first + 1);
+    if (this.form && !this.rowHeight && !this.whole) last = Math.min(last, first + 1);
     var frag = doc.createDocumentFragment();
     var ncols = this.headerRow() ? this.headerRow().cells.length : 1;
     var above = spacer(ncols, 0, this.form);
