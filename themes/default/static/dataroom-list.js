@@ -6,8 +6,8 @@
  * shard of the page's first list is drawn at once, and only once that screen
  * is painted do the other shards (and the other lists' first ones) load
  * behind it. Only the rows in view (and a screen's worth around them; all
- * of a list of at most 50) are in the DOM (a real <table> with aria-rowcount / aria-rowindex); any
- * column sorts (numbers, dates, text in the reader's collation), a filter box
+ * of a list of at most 50) are in the DOM (a real <table> with
+ * aria-rowcount / aria-rowindex); any column sorts (numbers, dates, text in the reader's collation), a filter box
  * narrows the rows, and printing renders every row into the table (the
  * page's print button first waits for every shard). A checklist's rows carry
  * tick boxes kept by item id.
@@ -429,7 +429,7 @@
   /* Resolves when the page is idle (no input, no frame to draw, no other
      page being opened), or after a second at most: the shards behind the
      first screen load then, so a click or a scroll never waits behind one.
-     (Safari has no requestIdleCallback.) */
+     (Safari has no requestIdleCallback: a frame's pause between shards.) */
   function whenIdle() {
     return new Promise(function (resolve) {
       if (window.requestIdleCallback) window.requestIdleCallback(function () { resolve(); }, { timeout: 1000 });
