@@ -1,16 +1,17 @@
 /*!
  * dataroom-list.js: the sealed room's index tables (clients, contracts,
  * payments, services, the handover checklist's groups) and printed records
- * (notices, drawn from the page's <template data-row-form>) as virtual lists. The page arrives without its rows;
- * they are sealed JSON shards named in the index (`tables[route]`): the first
- * shard of the page's first list is drawn at once, and only once that screen
- * is painted do the other shards (and the other lists' first ones) load
- * behind it. Only the rows in view (and a screen's worth around them; all
- * of a list of at most 50) are in the DOM (a real <table> with
- * aria-rowcount / aria-rowindex); any column sorts (numbers, dates, text in the reader's collation), a filter box
- * narrows the rows, and printing renders every row into the table (the
- * page's print button first waits for every shard). A checklist's rows carry
- * tick boxes kept by item id.
+ * (notices, drawn from the page's <template data-row-form>) as virtual
+ * lists. The page arrives without its rows; they are sealed JSON shards named
+ * in the index (`tables[route]`): the first shard of the page's first list is
+ * drawn at once, and only once that screen is painted do the other shards
+ * (and the other lists' first ones) load behind it. Only the rows in view
+ * (and a screen's worth around them; all of a list of at most 50) are in the
+ * DOM (a real <table> with aria-rowcount / aria-rowindex); any column sorts
+ * (numbers, dates, text in the reader's collation), a filter box narrows the
+ * rows, and printing renders every row into the table (the page's print
+ * button first waits for every shard). A checklist's rows carry tick boxes
+ * kept by item id.
  * Provides: mountLists printWhenLoaded checklistLists.
  */
 (function () {
