@@ -417,13 +417,15 @@
   }
 
   /* Resolves once the browser has painted what is in the page now (the
-     first screen), or after a moment when it paints nothing (a hidden tab). */
+     first screen); at once in a hidden tab (it paints nothing), after a
+     second at most. */
   function afterPaint() {
     return new Promise(function (resolve) {
       var done = false;
       var go = function () { if (!done) { done = true; resolve(); } };
+      if (doc.visibilityState === 'hidden') { go(); return; }
       requestAnimationFrame(function () { setTimeout(go, 0); });
-      setTimeout(go, 250);
+      setTimeout(go, 1000);
     });
   }
 
