@@ -22,12 +22,14 @@
 //              policy phrase, and one that finds nothing (each run's first
 //              search loads its shards cold, as a buyer's would)
 // each step ending after two animation frames (layout and paint done). It
-// prints p50 and p95 (nearest rank) per step as a Markdown table.
+// prints p50 and p95 (nearest rank) per step as a Markdown table, and the
+// machine's load average before and after.
 //
 // Needs Chromium (Debian's /usr/bin/chromium, or $CHROMIUM) and the browser
 // tests' npm packages (`npm ci` in tests/browser).
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { launchBrowser, fileUrl } from '../tests/browser/helpers.mjs';
@@ -129,6 +131,8 @@ function percentile(xs, p) {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 }
 
+// This 2-core machine's timings follow its load: the table says what it was.
+const loadBefore = os.loadavg()[0];
 const browser = await launchBrowser();
 if (!browser) throw new Error('Chromium not found (see tests/browser/helpers.mjs)');
 const queries = searches(args.room);
@@ -156,3 +160,4 @@ const ms = (x) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(0)} m
 console.log(`| step (${runs} runs${clients ? `, ${clients.toLocaleString('en')} clients` : ''}) | p50 | p95 |`);
 console.log('|---|---:|---:|');
 for (const [step, xs] of Object.entries(steps)) console.log(`| ${step} | ${ms(percentile(xs, 50))} | ${ms(percentile(xs, 95))} |`);
+console.log(`\nload average (1 min, ${os.cpus().length} CPUs): ${loadBefore.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after`);

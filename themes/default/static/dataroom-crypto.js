@@ -3,7 +3,7 @@
  * ARCHITECTURE.md "The sealed format"): the password's key slot, payload
  * files loaded as <script src="data/<id>.js">, AES-256-GCM with associated
  * data, padding, gunzip; the gate and the index of the slot that opened.
- * Provides: unwrapKeys importKeys payloadBytes loadPageHtml loadGate loadIndex
+ * Provides: unwrapKeys importKeys payloadBytes loadPageHtml decodeText loadGate loadIndex
  * indexPacks indexMeta FORMAT MIN_ITERATIONS.
  */
 (function () {
@@ -366,6 +366,7 @@
   D.indexMeta = indexMeta;
   D.payloadBytes = payloadBytes;
   D.loadPageHtml = loadPageHtml;
+  D.decodeText = decodeText;
   D.loadIndex = loadIndex;
   D.findMapped = findMapped;
   D.loadGate = loadGate;

@@ -1,14 +1,17 @@
 /*!
  * dataroom-list.js: the sealed room's index tables (clients, contracts,
  * payments, services, the handover checklist's groups) and printed records
- * (notices, drawn from the page's <template data-row-form>) as virtual lists. The page arrives without its rows;
- * they are sealed JSON shards named in the index (`tables[route]`): the first
- * shard is shown at once, the others load behind it. Only the rows in view
- * are in the DOM (a real <table> with aria-rowcount / aria-rowindex); any
- * column sorts (numbers, dates, text in the reader's collation), a filter box
- * narrows the rows, and printing renders every row into the table (the
- * page's print button first waits for every shard). A checklist's rows carry
- * tick boxes kept by item id.
+ * (notices, drawn from the page's <template data-row-form>) as virtual
+ * lists. The page arrives without its rows; they are sealed JSON shards named
+ * in the index (`tables[route]`): the first shard of the page's first list is
+ * drawn at once, and only once that screen is painted do the other shards
+ * (and the other lists' first ones) load behind it. Only the rows in view
+ * (and a screen's worth around them; all of a list of at most 50) are in the
+ * DOM (a real <table> with aria-rowcount / aria-rowindex); any column sorts
+ * (numbers, dates, text in the reader's collation), a filter box narrows the
+ * rows, and printing renders every row into the table (the page's print
+ * button first waits for every shard). A checklist's rows carry tick boxes
+ * kept by item id.
  * Provides: mountLists printWhenLoaded checklistLists.
  */
 (function () {
@@ -23,7 +26,13 @@
   var t = D.t;
   var uiLang = D.uiLang;
 
-  var OVERSCAN = 20;
+  // Rows drawn beyond the viewport on each side, in pixels: ~20 table rows,
+  // but only one printed letter (a notice is a screen high).
+  var OVERSCAN_PX = 680;
+  var TABLE_ROW_PX = 34;  // a table row's height until one is measured
+  // A list this short (a small room's) is drawn whole once all its rows are
+  // in: the browser's find and its own Print menu then see every row.
+  var WHOLE_ROWS = 50;
   var mounted = [];   // the lists of the page shown now
 
   var collator = null;
@@ -38,11 +47,14 @@
 
   function isRow(r) { return r && typeof r === 'object' && Array.isArray(r.c); }
 
-  /* A shard: its JSON rows (decrypted like a page; its id is in S.metaOf). */
-  function loadShard(id) {
-    return D.loadPageHtml(id).then(function (text) {
+  /* A shard of `list`: its JSON rows, decrypted (its id is in S.metaOf).
+     Not kept as text like a page (a room's shards are its whole book), and
+     not decoded or parsed once the list has left the page. */
+  function loadShard(list, id) {
+    return D.payloadBytes(id).then(function (bytes) {
+      if (!list.table.isConnected) throw new D.DataroomError('aborted', id);
       var rows;
-      try { rows = JSON.parse(text); } catch (e) { throw new D.DataroomError('tampered', id); }
+      try { rows = JSON.parse(D.decodeText(bytes, id)); } catch (e) { throw new D.DataroomError('tampered', id); }
       if (!Array.isArray(rows) || !rows.every(isRow)) throw new D.DataroomError('tampered', id);
       return rows;
     });
@@ -69,13 +81,14 @@
     this.entry = entry;
     this.cols = entry.cols || [];
     this.rows = [];          // every row loaded so far, in the build's order
-    this.texts = [];         // each row's text, lower case, for the filter
+    this.texts = [];         // each row's text, lower case, for the filter (made when first filtered)
     this.view = [];          // indexes into rows: filtered and sorted
     this.filter = '';
     this.sort = null;        // {col, sign}
     this.rowHeight = 0;
     this.complete = false;
     this.printing = false;
+    this.whole = (entry.rows || 0) <= WHOLE_ROWS;
   }
 
   List.prototype.headerRow = function () {
@@ -132,21 +145,36 @@
     wrap.addEventListener('scroll', function () { self.draw(); }, { passive: true });
   };
 
+  /* A shard's rows. Unfiltered and unsorted, they go after the rows drawn,
+     which stay as they are (the list only grows its scroll height); a short
+     list waits for its last shard. */
   List.prototype.add = function (rows) {
-    for (var i = 0; i < rows.length; i++) {
-      this.rows.push(rows[i]);
-      this.texts.push(rows[i].c.map(cellText).join(' ').toLowerCase());
-    }
-    this.refresh();
+    for (var i = 0; i < rows.length; i++) this.rows.push(rows[i]);
+    if (this.whole && !this.complete) return;
+    if (this.filter || this.sort) { this.refresh(); return; }
+    for (var n = this.view.length; n < this.rows.length; n++) this.view.push(n);
+    this.showCount();
+    this.draw(false);
+  };
+
+  List.prototype.showCount = function () {
+    if (!this.form) this.table.setAttribute('aria-rowcount', String(this.view.length + 1));
+    this.status.textContent = this.complete
+      ? t('rows_shown', { shown: fmtInt(this.view.length), total: fmtInt(this.entry.rows) })
+      : t('rows_loading');
   };
 
   /* Filter, then sort (stable: ties keep the build's order). */
   List.prototype.refresh = function () {
     var rows = this.rows;
     var needle = this.filter.toLowerCase();
+    var texts = this.texts;
+    if (needle) {
+      for (var r = texts.length; r < rows.length; r++) texts.push(rows[r].c.map(cellText).join(' ').toLowerCase());
+    }
     var view = [];
     for (var i = 0; i < rows.length; i++) {
-      if (!needle || this.texts[i].indexOf(needle) >= 0) view.push(i);
+      if (!needle || texts[i].indexOf(needle) >= 0) view.push(i);
     }
     if (this.sort) {
       var col = this.sort.col;
@@ -164,10 +192,7 @@
       view = order.map(function (n) { return view[n]; });
     }
     this.view = view;
-    if (!this.form) this.table.setAttribute('aria-rowcount', String(view.length + 1));
-    this.status.textContent = this.complete
-      ? t('rows_shown', { shown: fmtInt(view.length), total: fmtInt(this.entry.rows) })
-      : t('rows_loading');
+    this.showCount();
     this.draw(true);
   };
 
@@ -235,39 +260,71 @@
   };
 
   function spacer(cols, height, form) {
-    if (form) {
-      var div = el('div', { className: 'rows-spacer', 'aria-hidden': 'true' });
-      div.style.height = height + 'px';
-      return div;
-    }
-    var td = el('td', { colspan: String(Math.max(cols, 1)) });
-    td.style.height = height + 'px';
-    return el('tr', { className: 'rows-spacer', 'aria-hidden': 'true' }, [td]);
+    var node = form ? el('div', { className: 'rows-spacer', 'aria-hidden': 'true' })
+      : el('tr', { className: 'rows-spacer', 'aria-hidden': 'true' }, [el('td', { colspan: String(Math.max(cols, 1)) })]);
+    setSpacer(node, height);
+    return node;
   }
 
-  /* The rows in view (plus some above and below), between two spacers that
-     keep the scroll height of the whole list. */
+  /* A spacer of no height is not shown at all (an empty table row still
+     takes a border's room). */
+  function setSpacer(node, height) {
+    var box = node.firstChild || node;
+    box.style.height = height + 'px';
+    node.hidden = height <= 0;
+  }
+
+  /* The rows in view plus OVERSCAN_PX above and below, between two spacers
+     that keep the scroll height of the whole list. Scrolling within what is
+     drawn (or rows arriving below it) only resizes the spacers; a record
+     list draws one record first to learn how high its records are. */
   List.prototype.draw = function (force) {
     if (this.printing) return;
     var total = this.view.length;
-    var rowH = this.rowHeight || 34;
+    var rowH = this.rowHeight || TABLE_ROW_PX;
     var vp = this.viewport;
-    var first = Math.max(0, Math.floor(vp.scrollTop / rowH) - OVERSCAN);
-    var count = Math.ceil((vp.clientHeight || 600) / rowH) + 2 * OVERSCAN;
-    var last = Math.min(total, first + count);
-    if (!force && this.drawn && this.drawn[0] === first && this.drawn[1] === last) return;
-    this.drawn = [first, last];
+    var top = Math.floor(vp.scrollTop / rowH);
+    var bottom = Math.min(total, Math.ceil((vp.scrollTop + (vp.clientHeight || 600)) / rowH));
+    var over = this.whole ? total : Math.ceil(OVERSCAN_PX / rowH);
+    var drawn = this.drawn;
+    if (!force && drawn && drawn.first <= Math.max(0, top - (over >> 1)) &&
+        drawn.last >= Math.min(total, bottom + (over >> 1))) {
+      this.fitSpacers(total, rowH);
+      return;
+    }
+    var first = Math.max(0, top - over);
+    var last = Math.min(total, bottom + over);
+    if (this.form && !this.rowHeight && !this.whole) last = Math.min(last, first + 1);
     var frag = doc.createDocumentFragment();
     var ncols = this.headerRow() ? this.headerRow().cells.length : 1;
-    if (first > 0) frag.appendChild(spacer(ncols, first * rowH, this.form));
+    var above = spacer(ncols, 0, this.form);
+    var below = spacer(ncols, 0, this.form);
+    frag.appendChild(above);
     for (var i = first; i < last; i++) frag.appendChild(this.rowElement(this.rows[this.view[i]], i));
-    if (last < total) frag.appendChild(spacer(ncols, (total - last) * rowH, this.form));
+    frag.appendChild(below);
     this.tbody.textContent = '';
     this.tbody.appendChild(frag);
+    this.drawn = { first: first, last: last, above: above, below: below };
+    this.fitSpacers(total, rowH);
     if (!this.rowHeight && last > first) {
       var probe = this.tbody.querySelector('[aria-rowindex], [aria-posinset]');
       var h = probe ? probe.getBoundingClientRect().height : 0;
-      if (h > 0) { this.rowHeight = h; this.draw(true); }
+      if (h > 0) {
+        this.rowHeight = h;
+        // A table row near the guess needs no second drawing; a record does.
+        this.draw(!!this.form || Math.abs(h - rowH) > rowH / 2);
+      }
+    }
+  };
+
+  /* The spacers' heights for the rows not drawn; records know how many there are. */
+  List.prototype.fitSpacers = function (total, rowH) {
+    var d = this.drawn;
+    setSpacer(d.above, d.first * rowH);
+    setSpacer(d.below, Math.max(0, total - d.last) * rowH);
+    if (this.form && d.setsize !== total) {
+      d.setsize = total;
+      forEach(this.tbody.querySelectorAll('[aria-setsize]'), function (node) { node.setAttribute('aria-setsize', String(total)); });
     }
   };
 
@@ -359,13 +416,42 @@
     return mounted.filter(function (list) { return list.checklist === id && list.table.isConnected; });
   }
 
+  /* Resolves once the browser has painted what is in the page now (the
+     first screen); at once in a hidden tab (it paints nothing), after a
+     second at most. */
+  function afterPaint() {
+    return new Promise(function (resolve) {
+      var done = false;
+      var go = function () { if (!done) { done = true; resolve(); } };
+      if (doc.visibilityState === 'hidden') { go(); return; }
+      requestAnimationFrame(function () { setTimeout(go, 0); });
+      setTimeout(go, 1000);
+    });
+  }
+
+  /* Resolves when the page is idle (no input, no frame to draw, no other
+     page being opened), or after a second at most: the shards behind the
+     first screen load then, so a click or a scroll never waits behind one.
+     (Safari has no requestIdleCallback: a frame's pause between shards.) */
+  function whenIdle() {
+    return new Promise(function (resolve) {
+      if (window.requestIdleCallback) window.requestIdleCallback(function () { resolve(); }, { timeout: 1000 });
+      else setTimeout(resolve, 16);
+    });
+  }
+
   /* Mounts a list on each `<tbody data-rows>` of the page shown for `route`;
-     resolves when every list has all its rows. */
+     resolves when every list has all its rows. The first list's first shard
+     is drawn and painted before anything else loads: at 100,000 clients the
+     other shards (and the other lists of the checklist) would otherwise be
+     decrypted, parsed and drawn before the reader sees the first screen.
+     They follow one at a time per list, each when the page is idle. */
   function mountLists(root, route) {
     var tables = S.index && S.index.tables && hasOwn.call(S.index.tables, route) ? S.index.tables[route] : null;
     mounted = [];
     if (!Array.isArray(tables)) return Promise.resolve();
     var jobs = [];
+    var firstScreen = null; // painted: the first list's first shard drawn
     forEach(root.querySelectorAll('[data-rows]'), function (tbody) {
       var name = tbody.getAttribute('data-rows');
       var entry = tables.filter(function (e) { return e && e.name === name; })[0];
@@ -385,19 +471,24 @@
       list.checklist = checklist ? checklist.getAttribute('data-checklist') : null;
       list.setup();
       mounted.push(list);
-      // The first shard shows the first screen; the others follow in order.
-      var chain = Promise.resolve();
+      var leads = !firstScreen;
+      var chain = leads ? Promise.resolve() : firstScreen;
       entry.shards.forEach(function (id, n) {
         chain = chain.then(function () {
+          return leads && n === 0 ? null : whenIdle();
+        }).then(function () {
           // Left for another page: the rest is not decrypted (it would slow that page).
           if (!list.table.isConnected) throw new D.DataroomError('aborted', id);
-          return loadShard(id);
+          return loadShard(list, id);
         }).then(function (rows) {
           if (n === entry.shards.length - 1) list.complete = true;
           list.add(rows);
+          if (leads && n === 0) return afterPaint();
         });
+        if (leads && n === 0) firstScreen = chain.catch(function () { /* the list says why */ });
       });
       if (!entry.shards.length) { list.complete = true; list.refresh(); }
+      if (!firstScreen) firstScreen = Promise.resolve();
       list.done = chain;
       jobs.push(chain.catch(function (err) {
         if (err && err.kind === 'aborted') return;
