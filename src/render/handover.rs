@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::registry::Counts;
-use super::rows::{Cell, Column, Kind, Row, Table};
+use super::rows::{Cell, Column, Kind, Row, Rows, Table};
 use super::views::route_url;
 use super::{Export, Extras};
 use crate::room::document::hex;
@@ -237,7 +237,7 @@ pub fn notice_texts(room: &Room, strings: &HashMap<String, String>) -> Vec<Notic
 /// template's row form (`rows.rs`): a virtual list in the sealed room.
 fn notices(room: &Room, strings: &HashMap<String, String>) -> (Value, Vec<Table>) {
     let s = &room.settings;
-    let rows: Vec<Row> = notice_texts(room, strings)
+    let rows: Rows = notice_texts(room, strings)
         .into_iter()
         .map(|n| Row {
             k: String::new(),

@@ -602,6 +602,15 @@ impl<'a> PageSource<'a> {
         &self.specs[n].route
     }
 
+    /// Whether page `n` is about the whole room (an index, a handover page),
+    /// not one client's record or one document.
+    pub fn whole_room(&self, n: usize) -> bool {
+        !matches!(
+            self.specs[n].job,
+            registry::Job::Client(_) | registry::Job::Doc(_)
+        )
+    }
+
     /// Renders page `n`.
     pub fn page(&self, n: usize) -> Result<Page, Diagnostic> {
         self.view.render_job(self.engine, &self.specs[n])

@@ -9,7 +9,7 @@ use tera::Context;
 
 use super::markdown;
 use super::registry::{self, Job, NavGroup, PageSpec, Section, Sees};
-use super::rows::{self, Cell, Column, Kind, Row, Table};
+use super::rows::{self, Cell, Column, Kind, Row, Rows, Table};
 use super::{doc_kind_label, encode_route, handover, Engine, Export, Extras, Page, Selection};
 use crate::room::diagnostic::Diagnostic;
 use crate::room::{Client, ClientKind, DocKind, Document, Room};
@@ -378,7 +378,7 @@ impl<'a> RoomView<'a> {
         let today = self.room.settings.handover_date;
         let date =
             |d: Option<chrono::NaiveDate>| Cell::text(d.map_or(String::new(), |d| d.to_string()));
-        let rows: Vec<Row> = rows
+        let rows: Rows = rows
             .iter()
             .map(|(c, k)| {
                 let active = k.end.is_none_or(|e| e >= today);

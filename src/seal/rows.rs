@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::site::Distinct;
 use super::{PayloadMeta, Sealer};
-use crate::render::rows::{self, Column, Row, SHARD_ROWS};
+use crate::render::rows::{self, Column, Row, Rows, SHARD_ROWS};
 use crate::render::Page;
 
 /// What a row shard is sealed as (its associated data).
@@ -60,7 +60,7 @@ impl RowShards {
             .iter()
             .map(|placed| {
                 let table = &placed.table;
-                let shards = shard_jsons(&table.rows)?
+                let shards = shard_jsons(&table.rows)
                     .into_iter()
                     .map(|json| {
                         let n = self.shards.add(json, Sealer::new_id(), view);
@@ -106,12 +106,11 @@ pub const SHARD_BYTES: usize = 512 * 1024;
 /// `rows` cut into shards (JSON arrays): the first of at most
 /// [`FIRST_SHARD_ROWS`] and [`FIRST_SHARD_BYTES`], the others of at most [`SHARD_ROWS`] rows and about
 /// [`SHARD_BYTES`] bytes.
-fn shard_jsons(rows: &[Row]) -> Result<Vec<Vec<u8>>, Wording> {
+fn shard_jsons(rows: &Rows) -> Vec<Vec<u8>> {
     let mut shards = Vec::new();
     let mut current: Vec<u8> = Vec::new();
     let mut count = 0;
-    for row in rows {
-        let json = serde_json::to_vec(row).map_err(|e| Wording::internal(e.to_string()))?;
+    for json in rows.jsons() {
         let (limit, bytes) = if shards.is_empty() {
             (FIRST_SHARD_ROWS, FIRST_SHARD_BYTES)
         } else {
@@ -123,14 +122,14 @@ fn shard_jsons(rows: &[Row]) -> Result<Vec<Vec<u8>>, Wording> {
             count = 0;
         }
         current.push(if count == 0 { b'[' } else { b',' });
-        current.extend_from_slice(&json);
+        current.extend_from_slice(json);
         count += 1;
     }
     if count > 0 {
         current.push(b']');
         shards.push(current);
     }
-    Ok(shards)
+    shards
 }
 
 /// Restore: the page with its tables' rows put back, each shard opened by `open`.
@@ -174,7 +173,7 @@ mod tests {
     use super::*;
     use crate::render::rows::Cell;
 
-    fn rows(n: usize, text: &str) -> Vec<Row> {
+    fn rows(n: usize, text: &str) -> Rows {
         (0..n)
             .map(|i| Row {
                 k: String::new(),
@@ -186,7 +185,7 @@ mod tests {
     #[test]
     fn a_small_first_shard_then_full_ones_every_row_once() {
         let all = rows(5000, "x");
-        let shards = shard_jsons(&all).unwrap();
+        let shards = shard_jsons(&all);
         let parsed: Vec<Vec<Row>> = shards
             .iter()
             .map(|j| serde_json::from_slice(j).unwrap())
@@ -201,14 +200,14 @@ mod tests {
                 5000 - FIRST_SHARD_ROWS - 2 * SHARD_ROWS
             ]
         );
-        assert_eq!(parsed.concat(), all);
+        assert_eq!(parsed.concat(), all.iter().collect::<Vec<_>>());
     }
 
     #[test]
     fn long_rows_make_shards_of_about_shard_bytes() {
         let long = "告".repeat(400); // ~1.2 kB a row
         let all = rows(3000, &long);
-        let shards = shard_jsons(&all).unwrap();
+        let shards = shard_jsons(&all);
         assert!(shards.iter().all(|j| j.len() <= SHARD_BYTES + 2));
         assert!(shards.len() > 3000 / SHARD_ROWS + 1);
         // The first screen's shard stays small even though rows are long.
@@ -222,6 +221,6 @@ mod tests {
             .iter()
             .flat_map(|j| serde_json::from_slice::<Vec<Row>>(j).unwrap())
             .collect();
-        assert_eq!(back, all);
+        assert_eq!(back, all.iter().collect::<Vec<_>>());
     }
 }

@@ -34,6 +34,12 @@ pub trait Pages: Sync {
     fn route(&self, n: usize) -> &str;
     /// Renders page `n`.
     fn page(&self, n: usize) -> Result<Page, Wording>;
+    /// Whether page `n` is about the whole room (an index, the handover
+    /// pages), not one record: such a page can hold a table of every
+    /// client's rows, so the stream renders it alone, never several at once.
+    fn whole_room(&self, _n: usize) -> bool {
+        false
+    }
     /// Makes export `n` (`None` past the last), one at a time: each can be
     /// large, and the sealed build holds one while it seals it.
     fn export(&self, _n: usize) -> Option<crate::render::Export> {
@@ -50,6 +56,9 @@ impl Pages for crate::render::PageSource<'_> {
     }
     fn page(&self, n: usize) -> Result<Page, Wording> {
         crate::render::PageSource::page(self, n).map_err(Wording::from)
+    }
+    fn whole_room(&self, n: usize) -> bool {
+        crate::render::PageSource::whole_room(self, n)
     }
     fn export(&self, n: usize) -> Option<crate::render::Export> {
         crate::render::PageSource::export(self, n)
@@ -203,91 +212,136 @@ fn produce(
     progress: &indicatif::ProgressBar,
     queue: &SyncSender<(String, Vec<u8>)>,
 ) -> Result<Produced, Wording> {
-    let mut routes: Vec<BTreeMap<String, RouteEntry>> =
-        views.iter().map(|_| BTreeMap::new()).collect();
-    let mut tables: Vec<rows::Tables> = views.iter().map(|_| rows::Tables::new()).collect();
-    let mut pending: Vec<Pending> = Vec::new();
-    let mut pack_id = Sealer::new_id();
+    let mut taken = Taken {
+        routes: views.iter().map(|_| BTreeMap::new()).collect(),
+        tables: views.iter().map(|_| rows::Tables::new()).collect(),
+        pending: Vec::new(),
+        pack_id: Sealer::new_id(),
+    };
     for chunk in order.chunks(bounds.chunk_routes.max(1)) {
-        // Render every view's page of each route in the chunk.
-        let rendered: Vec<Vec<(usize, Page)>> = chunk
+        // Pages about the whole room (index tables of every client's rows)
+        // one at a time, each page's rows sealed and queued before the next
+        // is rendered; the record pages of the chunk in parallel.
+        let (alone, together): (Vec<usize>, Vec<usize>) = chunk.iter().partition(|&&u| {
+            at[u]
+                .iter()
+                .enumerate()
+                .any(|(v, n)| n.is_some_and(|n| views[v].whole_room(n)))
+        });
+        for u in alone {
+            let shown = render_route(views, &at[u])?;
+            let shards = taken.take(shown, plan, sealer)?;
+            send_shards(shards, sealer, progress, queue)?;
+        }
+        let rendered: Vec<Vec<(usize, Page)>> = together
             .par_iter()
-            .map(|&u| {
-                let mut shown: Vec<(usize, Page)> = Vec::new();
-                for (v, n) in at[u].iter().enumerate() {
-                    let Some(n) = *n else { continue };
-                    // Views that share a source (readers of the whole room) render it once.
-                    let same = shown.iter().find(|(w, _)| {
-                        std::ptr::addr_eq(views[*w] as *const dyn Pages, views[v])
-                            && at[u][*w] == Some(n)
-                    });
-                    let page = match same {
-                        Some((_, page)) => page.clone(),
-                        None => views[v].page(n)?,
-                    };
-                    shown.push((v, page));
-                }
-                Ok(shown)
-            })
+            .map(|&u| render_route(views, &at[u]))
             .collect::<Result<_, Wording>>()?;
         let mut shards: Vec<Shard> = Vec::new();
         for shown in rendered {
-            // An index page's table rows are sealed data of their own (`rows.rs`),
-            // shards identical for several views sealed once.
-            let mut row_shards = RowShards::new();
-            for (v, page) in &shown {
-                if !page.tables.is_empty() {
-                    tables[*v].insert(page.route.clone(), row_shards.add(*v, page)?);
-                }
-            }
-            for (id, json, readers) in row_shards.into_payloads() {
-                let kid = plan.key_for(&readers, sealer).to_string();
-                shards.push(Shard { id, kid, json });
-            }
-            // One payload per distinct page (as sealed: without its rows), keyed
-            // by the set of its readers.
-            let mut distinct: Vec<(Page, String, Readers)> = Vec::new();
-            for (v, page) in shown {
-                let html = rows::sealed_html(&page).into_owned();
-                match distinct.iter_mut().find(|(_, h, _)| *h == html) {
-                    Some((_, _, readers)) => {
-                        readers.insert(v);
-                    }
-                    None => distinct.push((page, html, Readers::from([v]))),
-                }
-            }
-            for (page, html, readers) in distinct {
-                let id = Sealer::new_id();
-                for &v in &readers {
-                    routes[v].insert(
-                        page.route.clone(),
-                        RouteEntry {
-                            p: id.clone(),
-                            t: page.title.clone(),
-                            f: Some(pack_id.clone()),
-                        },
-                    );
-                }
-                let kid = plan.key_for(&readers, sealer).to_string();
-                pending.push(Pending {
-                    id,
-                    kid,
-                    pack: pack_id.clone(),
-                    route: page.route,
-                    html,
-                });
-                if pending.len().is_multiple_of(PACK_PAYLOADS) {
-                    pack_id = Sealer::new_id();
-                }
-            }
+            shards.extend(taken.take(shown, plan, sealer)?);
         }
         send_shards(shards, sealer, progress, queue)?;
+        let pending = &mut taken.pending;
         let full = pending.len() - pending.len() % PACK_PAYLOADS;
         let ready: Vec<Pending> = pending.drain(..full).collect();
         send_packs(ready, sealer, progress, queue)?;
     }
-    send_packs(pending, sealer, progress, queue)?;
-    Ok((routes, tables, at.len()))
+    send_packs(taken.pending, sealer, progress, queue)?;
+    Ok((taken.routes, taken.tables, at.len()))
+}
+
+/// Every view's page of one route (`at`: its page number in each view).
+fn render_route(views: &[&dyn Pages], at: &[Option<usize>]) -> Result<Vec<(usize, Page)>, Wording> {
+    let mut shown: Vec<(usize, Page)> = Vec::new();
+    for (v, n) in at.iter().enumerate() {
+        let Some(n) = *n else { continue };
+        // Views that share a source (readers of the whole room) render it once.
+        let same = shown.iter().find(|(w, _)| {
+            std::ptr::addr_eq(views[*w] as *const dyn Pages, views[v]) && at[*w] == Some(n)
+        });
+        let page = match same {
+            Some((_, page)) => page.clone(),
+            None => views[v].page(n)?,
+        };
+        shown.push((v, page));
+    }
+    Ok(shown)
+}
+
+/// What the rendered pages became so far: each view's index entries, and
+/// the distinct pages waiting for their pack.
+struct Taken {
+    routes: Vec<BTreeMap<String, RouteEntry>>,
+    tables: Vec<rows::Tables>,
+    pending: Vec<Pending>,
+    pack_id: String,
+}
+
+impl Taken {
+    /// Takes one route's pages (one per view showing it): their tables' rows
+    /// become shards (returned, to be sealed), the pages (without rows) one
+    /// pending payload per distinct content, keyed by the set of its readers.
+    fn take(
+        &mut self,
+        shown: Vec<(usize, Page)>,
+        plan: &mut SealPlan,
+        sealer: &mut Sealer,
+    ) -> Result<Vec<Shard>, Wording> {
+        // An index page's table rows are sealed data of their own (`rows.rs`),
+        // shards identical for several views sealed once.
+        let mut row_shards = RowShards::new();
+        let mut shown = shown;
+        for (v, page) in &mut shown {
+            if !page.tables.is_empty() {
+                self.tables[*v].insert(page.route.clone(), row_shards.add(*v, page)?);
+                // The shards hold the rows now; the page keeps where they were.
+                for placed in &mut page.tables {
+                    placed.table.rows = Default::default();
+                }
+            }
+        }
+        let mut shards = Vec::new();
+        for (id, json, readers) in row_shards.into_payloads() {
+            let kid = plan.key_for(&readers, sealer).to_string();
+            shards.push(Shard { id, kid, json });
+        }
+        let mut distinct: Vec<(Page, String, Readers)> = Vec::new();
+        for (v, page) in shown {
+            let html = rows::sealed_html(&page).into_owned();
+            match distinct.iter_mut().find(|(_, h, _)| *h == html) {
+                Some((_, _, readers)) => {
+                    readers.insert(v);
+                }
+                None => distinct.push((page, html, Readers::from([v]))),
+            }
+        }
+        for (page, html, readers) in distinct {
+            let id = Sealer::new_id();
+            for &v in &readers {
+                self.routes[v].insert(
+                    page.route.clone(),
+                    RouteEntry {
+                        p: id.clone(),
+                        t: page.title.clone(),
+                        f: Some(self.pack_id.clone()),
+                    },
+                );
+            }
+            let kid = plan.key_for(&readers, sealer).to_string();
+            self.pending.push(Pending {
+                id,
+                kid,
+                pack: self.pack_id.clone(),
+                route: page.route,
+                html,
+            });
+            if self.pending.len().is_multiple_of(PACK_PAYLOADS) {
+                self.pack_id = Sealer::new_id();
+            }
+        }
+        Ok(shards)
+    }
 }
 
 /// Seals row shards in parallel and queues each (a file of its own) for the writer.
@@ -470,6 +524,86 @@ mod tests {
         assert!(
             last_written > 0 && last_written + bounds.queue_packs + 1 >= last_queued,
             "packs are written before the last pages are rendered ({seen:?})"
+        );
+    }
+
+    /// Index pages (a table of every client's rows each) that count how many
+    /// of them are being rendered at once.
+    struct WholeRoom {
+        pages: Vec<Page>,
+        rendering: AtomicUsize,
+        most: AtomicUsize,
+    }
+
+    impl Pages for WholeRoom {
+        fn count(&self) -> usize {
+            self.pages.len()
+        }
+        fn route(&self, n: usize) -> &str {
+            &self.pages[n].route
+        }
+        fn whole_room(&self, n: usize) -> bool {
+            !self.pages[n].tables.is_empty()
+        }
+        fn page(&self, n: usize) -> Result<Page, Wording> {
+            if self.whole_room(n) {
+                let now = self.rendering.fetch_add(1, Ordering::SeqCst) + 1;
+                self.most.fetch_max(now, Ordering::SeqCst);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            if self.whole_room(n) {
+                self.rendering.fetch_sub(1, Ordering::SeqCst);
+            }
+            Ok(self.pages[n].clone())
+        }
+    }
+
+    #[test]
+    fn pages_about_the_whole_room_are_rendered_one_at_a_time_in_a_parallel_chunk() {
+        let mut pages = pages(40, |i| format!("<p>{i}</p>"));
+        for n in 0..6 {
+            let mut index = table_page(300, |i| format!("{n}-{i}"));
+            index.route = format!("index-{n}");
+            pages.push(index);
+        }
+        let source = WholeRoom {
+            pages,
+            rendering: AtomicUsize::new(0),
+            most: AtomicUsize::new(0),
+        };
+        let write = |id: &str, _: &[u8]| -> Result<Written, Wording> {
+            Ok(Written {
+                path: format!("data/{id}.js"),
+                sha256: [0; 32],
+            })
+        };
+        let mut plan = SealPlan::default();
+        let mut sealer = sealer(&["password-one-一二三"]);
+        let threads = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .expect("a pool");
+        // Every route in one chunk: the record pages are rendered in parallel.
+        let streamed = threads
+            .install(|| {
+                seal_pages(
+                    &[&source],
+                    &mut plan,
+                    &mut sealer,
+                    Bounds {
+                        chunk_routes: 1024,
+                        queue_packs: 1,
+                    },
+                    &indicatif::ProgressBar::hidden(),
+                    &write,
+                )
+            })
+            .expect("streams");
+        assert_eq!(streamed.tables[0].len(), 6, "every index's rows are shards");
+        assert_eq!(
+            source.most.load(Ordering::SeqCst),
+            1,
+            "two pages with every client's rows were in memory at once"
         );
     }
 
