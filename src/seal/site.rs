@@ -16,9 +16,7 @@ use crate::publish::plain::{write_static, Target};
 use crate::publish::{Staging, Written};
 use crate::render::{Engine, Export, Site, Theme};
 use crate::room::model::Attachment;
-use crate::search::{
-    doc_shard_name, term_shard_name, SearchIndex, SearchRef, SearchSize, SearchSource,
-};
+use crate::search::{SearchRef, SearchSize, SearchSource, ShardName};
 
 /// The encrypted index: every route's payload and title, every file's payload.
 #[derive(Serialize, Deserialize, Default)]
@@ -318,11 +316,10 @@ pub(crate) fn seal_site(
             search_refs.push(None);
             continue;
         };
-        let search = source.build();
-        search_size.add(&search);
         let kid = plan.key_for(&Readers::from([v]), &mut sealer).to_string();
-        let (search_ref, shards) = seal_search(&search, &kid, &sealer, &write_payload)?;
-        written.extend(shards);
+        let (search_ref, shards) = seal_search(source, &kid, &sealer, &write_payload)?;
+        search_size.add_streamed(&shards);
+        written.extend(shards.terms.into_iter().chain(shards.docs));
         search_refs.push(Some(search_ref));
     }
 
@@ -551,39 +548,46 @@ pub(crate) fn seal_site(
     })
 }
 
-/// Seals one view's search shards under `kid` (term and doc shards, each a
-/// file of its own so a query loads only the ones it needs) and writes them;
-/// returns what the view's index says about them.
+/// Builds one view's search index and seals its shards under `kid` as they
+/// are made (term and doc shards, each a file of its own so a query loads
+/// only the ones it needs), writing each; returns what the view's index says
+/// about them, and the files written.
 fn seal_search(
-    search: &SearchIndex,
+    source: &SearchSource,
     kid: &str,
     sealer: &Sealer,
     write_payload: &super::stream::WritePack,
-) -> Result<(SearchRef, Vec<Written>), Wording> {
-    let terms: Vec<String> = search.terms.iter().map(|_| Sealer::new_id()).collect();
-    let docs: Vec<String> = search.docs.iter().map(|_| Sealer::new_id()).collect();
-    let jobs: Vec<(&str, &[u8], String)> = (search.terms.iter().zip(&terms))
-        .enumerate()
-        .map(|(n, (json, id))| (id.as_str(), json.as_slice(), term_shard_name(n)))
-        .chain(
-            (search.docs.iter().zip(&docs))
-                .enumerate()
-                .map(|(n, (json, id))| (id.as_str(), json.as_slice(), doc_shard_name(n))),
-        )
-        .collect();
-    let written = jobs
-        .par_iter()
-        .map(|(id, json, name)| {
-            super::stream::seal_json_shard(sealer, kid, id, name, json, write_payload)
-        })
-        .collect::<Result<_, Wording>>()?;
+) -> Result<(SearchRef, crate::search::Streamed<Written>), Wording> {
+    let seal = |name: ShardName, json: Vec<u8>| -> Result<(String, Written), Wording> {
+        let id = Sealer::new_id();
+        let written = super::stream::seal_json_shard(
+            sealer,
+            kid,
+            &id,
+            &name.payload_name(),
+            &json,
+            write_payload,
+        )?;
+        Ok((id, written))
+    };
+    let built = source.stream(&seal)?;
+    let (terms, terms_written): (Vec<String>, Vec<Written>) = built.terms.into_iter().unzip();
+    let (docs, docs_written): (Vec<String>, Vec<Written>) = built.docs.into_iter().unzip();
     let search_ref = SearchRef {
-        key: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, search.key),
+        key: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, built.key),
         terms,
         docs,
         per: crate::search::DOCS_PER_SHARD,
-        count: search.doc_count,
-        groups: search.groups.clone(),
+        count: built.doc_count,
+        groups: built.groups.clone(),
+    };
+    let written = crate::search::Streamed {
+        key: built.key,
+        terms: terms_written,
+        docs: docs_written,
+        doc_count: built.doc_count,
+        groups: built.groups,
+        bytes: built.bytes,
     };
     Ok((search_ref, written))
 }

@@ -17,7 +17,7 @@
 
 pub mod tokens;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use hmac::{Hmac, Mac};
 use rayon::prelude::*;
@@ -114,6 +114,12 @@ impl SearchSize {
         self.bytes += index.size();
         self.shards += index.shard_count();
     }
+
+    /// Counts one more view's streamed index.
+    pub fn add_streamed<T>(&mut self, index: &Streamed<T>) {
+        self.bytes += index.bytes;
+        self.shards += index.terms.len() + index.docs.len();
+    }
 }
 
 /// What one view's index is made from. The seal builds each view's index,
@@ -131,7 +137,67 @@ impl SearchSource<'_> {
     pub fn build(&self) -> SearchIndex {
         build(&documents(self.room, self.sees), self.key)
     }
+
+    /// Builds the view's index a few thousand documents at a time, handing
+    /// each shard to `emit` (which seals and writes it) as soon as it is made:
+    /// only the postings, as hashed terms and document numbers, stay for the
+    /// whole view (issue 11). The shards are those of [`SearchSource::build`].
+    pub fn stream<T: Send, E: Send>(&self, emit: &Emit<'_, T, E>) -> Result<Streamed<T>, E> {
+        let clients = if self.sees.contains(Section::Clients) {
+            self.room.clients.len()
+        } else {
+            0
+        };
+        // In kind order, as `documents` sorts them (clients are the first kind).
+        let mut others: Vec<&Document> = self
+            .room
+            .documents
+            .iter()
+            .filter(|d| self.sees.contains(Section::of_doc(d.kind)))
+            .collect();
+        others.sort_by_key(|d| Kind::of_doc(d.kind));
+        let make = |n: usize| match n.checked_sub(clients) {
+            None => client_doc(&self.room.clients[n]),
+            Some(k) => document_doc(others[k]),
+        };
+        stream(clients + others.len(), &make, self.key, emit)
+    }
 }
+
+/// Which shard of a view's index: term shard or doc shard `n`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShardName {
+    Term(usize),
+    Doc(usize),
+}
+
+impl ShardName {
+    /// Its payload name ([`term_shard_name`], [`doc_shard_name`]).
+    pub fn payload_name(self) -> String {
+        match self {
+            ShardName::Term(n) => term_shard_name(n),
+            ShardName::Doc(n) => doc_shard_name(n),
+        }
+    }
+}
+
+/// What becomes of each shard's JSON as it is made (sealed and written, in a build).
+pub type Emit<'a, T, E> = dyn Fn(ShardName, Vec<u8>) -> Result<T, E> + Sync + 'a;
+
+/// A streamed index: what `emit` returned for each shard, in shard order.
+pub struct Streamed<T> {
+    pub key: [u8; 32],
+    pub terms: Vec<T>,
+    pub docs: Vec<T>,
+    pub doc_count: usize,
+    pub groups: Vec<(Kind, usize)>,
+    /// Bytes of all shards before sealing.
+    pub bytes: u64,
+}
+
+/// Documents made (in parallel) and hashed per step of [`stream`]: a
+/// multiple of [`DOCS_PER_SHARD`], a few MB of documents.
+const DOCS_PER_STEP: usize = 32 * DOCS_PER_SHARD;
 
 /// What the view's encrypted index says about its search: the key and the
 /// payload ids of the shards (their meta is [`term_shard_name`] / [`doc_shard_name`]).
@@ -284,60 +350,137 @@ pub fn view_key(state_secret: &[u8; 32], audience: Option<&str>) -> [u8; 32] {
 /// Builds one view's index under `key` ([`view_key`]). `docs` must be in
 /// kind order, as [`documents`] returns them.
 pub fn build(docs: &[SearchDoc], key: [u8; 32]) -> SearchIndex {
+    let keep =
+        |_: ShardName, json: Vec<u8>| -> Result<Vec<u8>, std::convert::Infallible> { Ok(json) };
+    let built = match stream(docs.len(), &|n| docs[n].clone(), key, &keep) {
+        Ok(built) => built,
+        Err(never) => match never {},
+    };
+    SearchIndex {
+        key,
+        terms: built.terms,
+        docs: built.docs,
+        doc_count: built.doc_count,
+        groups: built.groups,
+    }
+}
+
+/// A term's hash as far as the index uses it: the two bytes that choose
+/// its shard, then its name ([`locate`]).
+type TermKey = [u8; 2 + TERM_NAME_BYTES];
+
+/// Builds an index of `count` documents (`make(n)`, in kind order) under
+/// `key`, [`DOCS_PER_STEP`] documents at a time: their doc shards go to
+/// `emit` at once, their tokens are hashed and only the hashes' postings are
+/// kept; the term shards go to `emit` at the end, each made and handed on alone.
+fn stream<T: Send, E: Send>(
+    count: usize,
+    make: &(dyn Fn(usize) -> SearchDoc + Sync),
+    key: [u8; 32],
+    emit: &Emit<'_, T, E>,
+) -> Result<Streamed<T>, E> {
+    let mac = <Hmac<Sha256> as Mac>::new_from_slice(&key).expect("HMAC takes any key length");
     // Token → the documents holding it (ascending, each once).
-    let mut postings: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-    for (n, doc) in docs.iter().enumerate() {
-        for token in &doc.tokens {
-            let list = postings.entry(token).or_default();
-            if list.last() != Some(&(n as u32)) {
-                list.push(n as u32);
+    let mut postings: HashMap<TermKey, Vec<u32>> = HashMap::new();
+    let mut groups: Vec<(Kind, usize)> = Vec::new();
+    let mut docs: Vec<T> = Vec::new();
+    let mut bytes = 0u64;
+    for first in (0..count).step_by(DOCS_PER_STEP) {
+        let made: Vec<(SearchDoc, Vec<TermKey>)> = (first..count.min(first + DOCS_PER_STEP))
+            .into_par_iter()
+            .map(|n| {
+                let mut doc = make(n);
+                let keys = std::mem::take(&mut doc.tokens)
+                    .iter()
+                    .map(|token| {
+                        let hash: [u8; 32] = mac
+                            .clone()
+                            .chain_update(token)
+                            .finalize()
+                            .into_bytes()
+                            .into();
+                        let mut key: TermKey = [0; 2 + TERM_NAME_BYTES];
+                        key.copy_from_slice(&hash[..2 + TERM_NAME_BYTES]);
+                        key
+                    })
+                    .collect();
+                (doc, keys)
+            })
+            .collect();
+        for (n, (doc, keys)) in (first..).zip(&made) {
+            if groups.last().is_none_or(|(kind, _)| *kind != doc.kind) {
+                groups.push((doc.kind, n));
             }
+            for key in keys {
+                let list = postings.entry(*key).or_default();
+                if list.last() != Some(&(n as u32)) {
+                    list.push(n as u32);
+                }
+            }
+        }
+        let shards: Vec<(T, u64)> = made
+            .par_chunks(DOCS_PER_SHARD)
+            .enumerate()
+            .map(|(k, chunk)| {
+                let rows: Vec<(Kind, &str, &str, &str)> = chunk
+                    .iter()
+                    .map(|(d, _)| (d.kind, d.title.as_str(), d.route.as_str(), d.text.as_str()))
+                    .collect();
+                let json = serde_json::to_vec(&rows).unwrap_or_default();
+                let len = json.len() as u64;
+                Ok((emit(ShardName::Doc(first / DOCS_PER_SHARD + k), json)?, len))
+            })
+            .collect::<Result<_, E>>()?;
+        for (shard, len) in shards {
+            docs.push(shard);
+            bytes += len;
         }
     }
     let total: usize = postings.values().map(Vec::len).sum();
     let shard_count = term_shards_for(total);
-    let mut shards: Vec<BTreeMap<String, Vec<u32>>> = vec![BTreeMap::new(); shard_count];
-    for (token, list) in postings {
-        let (shard, name) = locate(&term_hash(&key, token), shard_count);
-        // Delta-coded: the common terms' long lists shrink to small numbers.
-        let mut prev = 0;
-        let deltas = list
-            .iter()
-            .map(|&d| {
-                let delta = d - prev;
-                prev = d;
-                delta
-            })
-            .collect();
-        shards[shard].insert(name, deltas);
+    let mut by_shard: Vec<Vec<(TermKey, Vec<u32>)>> = vec![Vec::new(); shard_count];
+    for (key, list) in postings {
+        let shard = usize::from(u16::from_be_bytes([key[0], key[1]])) & (shard_count - 1);
+        by_shard[shard].push((key, list));
     }
-    let terms = shards
-        .iter()
-        .map(|s| serde_json::to_vec(s).unwrap_or_default())
-        .collect();
-    let docs_json = docs
-        .chunks(DOCS_PER_SHARD)
-        .map(|chunk| {
-            let rows: Vec<(Kind, &str, &str, &str)> = chunk
-                .iter()
-                .map(|d| (d.kind, d.title.as_str(), d.route.as_str(), d.text.as_str()))
+    let shards: Vec<(T, u64)> = by_shard
+        .into_par_iter()
+        .enumerate()
+        .map(|(n, terms)| {
+            // Delta-coded: the common terms' long lists shrink to small numbers.
+            let shard: BTreeMap<String, Vec<u32>> = terms
+                .into_iter()
+                .map(|(key, list)| {
+                    let mut prev = 0;
+                    let deltas = list
+                        .iter()
+                        .map(|&d| {
+                            let delta = d - prev;
+                            prev = d;
+                            delta
+                        })
+                        .collect();
+                    (crate::seal::hex(&key[2..]), deltas)
+                })
                 .collect();
-            serde_json::to_vec(&rows).unwrap_or_default()
+            let json = serde_json::to_vec(&shard).unwrap_or_default();
+            let len = json.len() as u64;
+            Ok((emit(ShardName::Term(n), json)?, len))
         })
-        .collect();
-    let mut groups: Vec<(Kind, usize)> = Vec::new();
-    for (n, doc) in docs.iter().enumerate() {
-        if groups.last().is_none_or(|(kind, _)| *kind != doc.kind) {
-            groups.push((doc.kind, n));
-        }
+        .collect::<Result<_, E>>()?;
+    let mut terms = Vec::with_capacity(shards.len());
+    for (shard, len) in shards {
+        terms.push(shard);
+        bytes += len;
     }
-    SearchIndex {
+    Ok(Streamed {
         key,
         terms,
-        docs: docs_json,
-        doc_count: docs.len(),
+        docs,
+        doc_count: count,
         groups,
-    }
+        bytes,
+    })
 }
 
 #[cfg(test)]

@@ -235,3 +235,85 @@ fn an_audience_finds_only_what_it_sees_masked_values_masked() {
     let policies_only = documents(&room_for(&room, &no_clients, &mask), &no_clients);
     assert!(policies_only.iter().all(|d| d.kind == Kind::Policy));
 }
+
+#[test]
+fn a_view_streamed_is_the_index_built_from_its_documents() {
+    let room = example_room();
+    let (sees, mask) = staff();
+    let staff_room = room_for(&room, &sees, &mask);
+    let everything = Sees::all();
+    for (room, sees) in [(&room, &everything), (&staff_room, &sees)] {
+        let source = SearchSource {
+            room,
+            sees,
+            key: [5; 32],
+        };
+        let keep = |name: ShardName, json: Vec<u8>| -> Result<_, ()> { Ok((name, json)) };
+        let streamed = source.stream(&keep).unwrap();
+        let built = source.build();
+        let names =
+            |shards: &[(ShardName, Vec<u8>)]| shards.iter().map(|s| s.0).collect::<Vec<_>>();
+        let jsons =
+            |shards: Vec<(ShardName, Vec<u8>)>| shards.into_iter().map(|s| s.1).collect::<Vec<_>>();
+        assert_eq!(
+            names(&streamed.terms),
+            (0..built.terms.len())
+                .map(ShardName::Term)
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(names(&streamed.docs)[0], ShardName::Doc(0));
+        assert_eq!(streamed.groups, built.groups);
+        assert_eq!(streamed.doc_count, built.doc_count);
+        assert_eq!(streamed.bytes, built.size());
+        assert_eq!(jsons(streamed.terms), built.terms);
+        assert_eq!(jsons(streamed.docs), built.docs);
+    }
+}
+
+#[test]
+fn doc_shards_leave_as_they_are_made_and_postings_span_every_step() {
+    // Three steps of documents; "共同" is in every one, the number n in document n only.
+    let count = 2 * DOCS_PER_STEP + 7;
+    let made = std::sync::atomic::AtomicUsize::new(0);
+    let make = |n: usize| {
+        made.fetch_max(n + 1, std::sync::atomic::Ordering::SeqCst);
+        doc(
+            Kind::Client,
+            "客户",
+            &format!("clients/{n}"),
+            &format!("共同 唯一{n}"),
+        )
+    };
+    let emit = |name: ShardName, json: Vec<u8>| -> Result<_, ()> {
+        if let ShardName::Doc(k) = name {
+            // A doc shard is handed on before any later step's documents are made.
+            let step_end = (k * DOCS_PER_SHARD / DOCS_PER_STEP + 1) * DOCS_PER_STEP;
+            let so_far = made.load(std::sync::atomic::Ordering::SeqCst);
+            assert!(
+                so_far <= step_end,
+                "doc shard {k} waited for {so_far} documents"
+            );
+        }
+        Ok(json)
+    };
+    let streamed = stream(count, &make, [9; 32], &emit).unwrap();
+    let index = SearchIndex {
+        key: streamed.key,
+        terms: streamed.terms,
+        docs: streamed.docs,
+        doc_count: streamed.doc_count,
+        groups: streamed.groups,
+    };
+    assert_eq!(index.docs.len(), count.div_ceil(DOCS_PER_SHARD));
+    assert_eq!(
+        lookup(&index, "共同"),
+        (0..count as u32).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        lookup(&index, &(count - 1).to_string()),
+        vec![count as u32 - 1]
+    );
+    let last: Vec<(Kind, String, String, String)> =
+        serde_json::from_slice(index.docs.last().unwrap()).unwrap();
+    assert_eq!(last.last().unwrap().2, format!("clients/{}", count - 1));
+}
