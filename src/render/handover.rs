@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use super::registry::Counts;
 use super::rows::{Cell, Column, Kind, Row, Rows, Table};
 use super::views::route_url;
-use super::{Export, Extras};
+use super::Extras;
 use crate::room::document::hex;
 use crate::room::retention;
 use crate::room::{Client, ClientKind, DocKind, Room};
@@ -262,7 +262,11 @@ fn notices(room: &Room, strings: &HashMap<String, String>) -> (Value, Vec<Table>
     (ctx, vec![table])
 }
 
-pub fn notices_csv(room: &Room, strings: &HashMap<String, String>) -> Export {
+pub fn notices_csv(
+    room: &Room,
+    strings: &HashMap<String, String>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let rows = notice_texts(room, strings).into_iter().map(|n| {
         vec![
             n.client_id,
@@ -272,8 +276,8 @@ pub fn notices_csv(room: &Room, strings: &HashMap<String, String>) -> Export {
             n.text.replace("\n\n", "\n"),
         ]
     });
-    super::views::csv_export(
-        "exports/notices.csv",
+    super::views::write_csv(
+        out,
         strings,
         &["client_id", "name", "phone", "address", "notice"],
         rows,

@@ -619,15 +619,38 @@ impl<'a> PageSource<'a> {
     /// Export `n` of this reader (`None` past the last), made when asked:
     /// `clients.csv`, `clients.json`, `notices.csv`.
     pub fn export(&self, n: usize) -> Option<Export> {
+        let (path, mime) = self.export_kind(n)?;
+        let mut bytes = Vec::new();
+        self.write_export(n, &mut bytes).ok()?;
+        Some(Export {
+            path: path.into(),
+            mime,
+            bytes,
+        })
+    }
+
+    /// Export `n`'s path and content type (`None` past the last).
+    pub fn export_kind(&self, n: usize) -> Option<(&'static str, &'static str)> {
         if self.selection != Selection::All || !self.sees.contains(registry::Section::Exports) {
             return None;
         }
+        match n {
+            0 => Some(("exports/clients.csv", "text/csv")),
+            1 => Some(("exports/clients.json", "application/json")),
+            2 => Some(("exports/notices.csv", "text/csv")),
+            _ => None,
+        }
+    }
+
+    /// Writes export `n` into `out` as it is made, never whole in memory
+    /// (the sealed build gzips it on the way: `seal::stream::Pages::export`).
+    pub fn write_export(&self, n: usize, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let strings = &self.engine.strings;
         match n {
-            0 => Some(views::clients_csv(self.room, strings)),
-            1 => Some(views::clients_json(self.room)),
-            2 => Some(handover::notices_csv(self.room, strings)),
-            _ => None,
+            0 => views::clients_csv(self.room, strings, out),
+            1 => views::clients_json(self.room, out),
+            2 => handover::notices_csv(self.room, strings, out),
+            _ => Ok(()),
         }
     }
 

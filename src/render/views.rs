@@ -2,6 +2,7 @@
 //! decimals, so templates only lay them out.
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
 
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -10,7 +11,7 @@ use tera::Context;
 use super::markdown;
 use super::registry::{self, Job, NavGroup, PageSpec, Section, Sees};
 use super::rows::{self, Cell, Column, Kind, Row, Rows, Table};
-use super::{doc_kind_label, encode_route, handover, Engine, Export, Extras, Page, Selection};
+use super::{doc_kind_label, encode_route, handover, Engine, Extras, Page, Selection};
 use crate::room::diagnostic::Diagnostic;
 use crate::room::{Client, ClientKind, DocKind, Document, Room};
 
@@ -652,34 +653,34 @@ const CLIENT_CSV_COLUMNS: [&str; 17] = [
 ];
 
 /// A CSV file for Excel: UTF-8 with a BOM, headers in the room's language
-/// (catalogue entries `csv_<column>`), CRLF lines, every cell quoted as needed.
-pub fn csv_export(
-    path: &str,
+/// (catalogue entries `csv_<column>`), CRLF lines, every cell quoted as
+/// needed; written into `out` line by line.
+pub fn write_csv(
+    out: &mut dyn Write,
     strings: &HashMap<String, String>,
     columns: &[&str],
     rows: impl IntoIterator<Item = Vec<String>>,
-) -> Export {
+) -> std::io::Result<()> {
     let header: Vec<String> = columns
         .iter()
         .map(|c| csv_field(t(strings, &format!("csv_{c}"))))
         .collect();
-    let mut csv = format!("\u{feff}{}\r\n", header.join(","));
+    write!(out, "\u{feff}{}\r\n", header.join(","))?;
     for row in rows {
         let line: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
-        csv.push_str(&line.join(","));
-        csv.push_str("\r\n");
+        write!(out, "{}\r\n", line.join(","))?;
     }
-    Export {
-        path: path.into(),
-        mime: "text/csv",
-        bytes: csv.into_bytes(),
-    }
+    Ok(())
 }
 
 /// `clients.csv` (for people: the room's language, UTF-8 with BOM for Excel)
 /// and `clients.json` (for software: the records with their stable English
 /// keys, as in the source format), for the buyer's own systems.
-pub fn clients_csv(room: &Room, strings: &HashMap<String, String>) -> Export {
+pub fn clients_csv(
+    room: &Room,
+    strings: &HashMap<String, String>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let rows = room.clients.iter().map(|c| {
         vec![
             c.id.clone(),
@@ -711,16 +712,12 @@ pub fn clients_csv(room: &Room, strings: &HashMap<String, String>) -> Export {
             c.retain_until.map(|d| d.to_string()).unwrap_or_default(),
         ]
     });
-    csv_export("exports/clients.csv", strings, &CLIENT_CSV_COLUMNS, rows)
+    write_csv(out, strings, &CLIENT_CSV_COLUMNS, rows)
 }
 
 /// `clients.json`: see [`clients_csv`].
-pub fn clients_json(room: &Room) -> Export {
-    Export {
-        path: "exports/clients.json".into(),
-        mime: "application/json",
-        bytes: serde_json::to_vec_pretty(&room.clients).unwrap_or_default(),
-    }
+pub fn clients_json(room: &Room, out: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(out, &room.clients).map_err(std::io::Error::from)
 }
 
 /// RFC 4180 quoting, and a leading `'` for cells a spreadsheet would run as

@@ -429,8 +429,38 @@ impl Sealer {
         } else {
             frame(plaintext)
         };
+        self.seal_frame(id, kid, key, z, &body, meta)
+    }
+
+    /// [`Sealer::seal`] of content already gzipped (by [`gzip_writer`]): the
+    /// sealed build compresses a large export while it writes it, so the
+    /// export is never whole in memory uncompressed.
+    pub fn seal_gzipped(
+        &self,
+        id: &str,
+        kid: &str,
+        gzipped: &[u8],
+        meta: &PayloadMeta,
+    ) -> Result<Vec<u8>, SealError> {
+        let key = self
+            .keys
+            .get(kid)
+            .copied()
+            .ok_or_else(|| SealError::UnknownKey(kid.to_string()))?;
+        self.seal_frame(id, kid, key, 1, &frame(gzipped), meta)
+    }
+
+    fn seal_frame(
+        &self,
+        id: &str,
+        kid: &str,
+        key: [u8; 32],
+        z: u8,
+        body: &[u8],
+        meta: &PayloadMeta,
+    ) -> Result<Vec<u8>, SealError> {
         let aad = payload_aad(&self.header.room, id, kid, z, meta);
-        let (nonce, ct) = encrypt(&key, &body, &aad);
+        let (nonce, ct) = encrypt(&key, body, &aad);
         let file = PayloadFile {
             id: id.into(),
             kid: kid.into(),
@@ -481,12 +511,15 @@ impl Sealer {
 const GZIP_LEVEL: u32 = 2;
 
 fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(
-        Vec::with_capacity(data.len() / 3),
-        flate2::Compression::new(GZIP_LEVEL),
-    );
+    let mut enc = gzip_writer(Vec::with_capacity(data.len() / 3));
     let _ = enc.write_all(data);
     enc.finish().unwrap_or_default()
+}
+
+/// The gzip stream of every compressed payload: [`gzip`], and the exports
+/// the build compresses while it writes them ([`Sealer::seal_gzipped`]).
+pub(crate) fn gzip_writer<W: Write>(out: W) -> flate2::write::GzEncoder<W> {
+    flate2::write::GzEncoder::new(out, flate2::Compression::new(GZIP_LEVEL))
 }
 
 fn gunzip(data: &[u8]) -> Option<Vec<u8>> {

@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use super::routemap::{self, RouteMapRef};
 use super::rows;
-use super::stream::Pages;
+use super::stream::{Gzipped, Pages};
 use super::{PayloadMeta, Sealer, GATE_META, INDEX_META};
 use crate::publish::plain::{write_static, Target};
 use crate::publish::{Staging, Written};
-use crate::render::{Engine, Export, Site, Theme};
+use crate::render::{Engine, Site, Theme};
 use crate::room::model::Attachment;
 use crate::search::{SearchRef, SearchSize, SearchSource, ShardName};
 
@@ -182,13 +182,12 @@ pub struct Sealed {
 impl View<'_> {
     /// Export `n` of this view: the site's own exports first (already made),
     /// then those its pages make on demand.
-    fn export(&self, n: usize) -> Option<std::borrow::Cow<'_, Export>> {
+    fn export(&self, n: usize) -> Option<Result<Gzipped, Wording>> {
         match self.site.exports.get(n) {
-            Some(e) => Some(std::borrow::Cow::Borrowed(e)),
-            None => self
-                .pages
-                .export(n - self.site.exports.len())
-                .map(std::borrow::Cow::Owned),
+            Some(e) => Some(Gzipped::write(&e.path, e.mime, |out| {
+                out.write_all(&e.bytes)
+            })),
+            None => self.pages.export(n - self.site.exports.len()),
         }
     }
 }
@@ -328,16 +327,21 @@ pub(crate) fn seal_site(
     let mut export_entries: Vec<Vec<(String, FileEntry)>> =
         views.iter().map(|_| Vec::new()).collect();
     for n in 0.. {
-        let made: Vec<Option<std::borrow::Cow<Export>>> =
-            views.iter().map(|v| v.export(n)).collect();
+        let made: Vec<Option<Gzipped>> = views
+            .iter()
+            .map(|v| v.export(n).transpose())
+            .collect::<Result<_, Wording>>()?;
         if made.iter().all(Option::is_none) {
             break;
         }
-        let mut distinct: Distinct<(&str, &[u8]), &Export> = Distinct::new();
+        let mut distinct: Distinct<(&str, &[u8]), &Gzipped> = Distinct::new();
         let number: Vec<Option<usize>> = made
             .iter()
             .enumerate()
-            .map(|(v, e)| e.as_ref().map(|e| distinct.add((&e.path, &e.bytes), e, v)))
+            .map(|(v, e)| {
+                e.as_ref()
+                    .map(|e| distinct.add((&e.path, &e.gzipped), e, v))
+            })
             .collect();
         let ids = new_ids(distinct.items.len());
         for (_, readers) in &distinct.items {
@@ -350,7 +354,7 @@ pub(crate) fn seal_site(
             };
             let kid = plan.kid(readers)?;
             let sealed = sealer
-                .seal(id, kid, &e.bytes, true, &meta)
+                .seal_gzipped(id, kid, &e.gzipped, &meta)
                 .map_err(Wording::from)?;
             written.push(write_payload(id, &sealed)?);
         }
@@ -363,7 +367,7 @@ pub(crate) fn seal_site(
                         f: None,
                         name: export_name(&e.path).to_string(),
                         mime: e.mime.into(),
-                        size: e.bytes.len() as u64,
+                        size: e.len,
                     },
                 ));
             }

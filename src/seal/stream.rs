@@ -40,9 +40,11 @@ pub trait Pages: Sync {
     fn whole_room(&self, _n: usize) -> bool {
         false
     }
-    /// Makes export `n` (`None` past the last), one at a time: each can be
-    /// large, and the sealed build holds one while it seals it.
-    fn export(&self, _n: usize) -> Option<crate::render::Export> {
+    /// Makes export `n` (`None` past the last), one at a time and gzipped
+    /// while it is written: each can be large (clients.json of 100,000
+    /// clients is hundreds of MB), and the sealed build holds one, compressed,
+    /// while it seals it.
+    fn export(&self, _n: usize) -> Option<Result<Gzipped, Wording>> {
         None
     }
 }
@@ -60,8 +62,58 @@ impl Pages for crate::render::PageSource<'_> {
     fn whole_room(&self, n: usize) -> bool {
         crate::render::PageSource::whole_room(self, n)
     }
-    fn export(&self, n: usize) -> Option<crate::render::Export> {
-        crate::render::PageSource::export(self, n)
+    fn export(&self, n: usize) -> Option<Result<Gzipped, Wording>> {
+        let (path, mime) = self.export_kind(n)?;
+        Some(Gzipped::write(path, mime, |out| self.write_export(n, out)))
+    }
+}
+
+/// An export as the sealed build holds it: gzipped ([`super::gzip_writer`]).
+pub struct Gzipped {
+    pub path: String,
+    pub mime: &'static str,
+    pub gzipped: Vec<u8>,
+    /// Its size uncompressed.
+    pub len: u64,
+}
+
+impl Gzipped {
+    /// The export `write` writes, gzipped as it is written.
+    pub fn write(
+        path: &str,
+        mime: &'static str,
+        write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<Gzipped, Wording> {
+        let mut out = Counted {
+            inner: super::gzip_writer(Vec::new()),
+            len: 0,
+        };
+        let done = write(&mut out).and_then(|()| out.inner.finish());
+        let gzipped =
+            done.map_err(|e| Wording::io_at("err_write", std::path::Path::new(path), &e))?;
+        Ok(Gzipped {
+            path: path.to_string(),
+            mime,
+            gzipped,
+            len: out.len,
+        })
+    }
+}
+
+/// A writer that counts what goes through it.
+struct Counted<W> {
+    inner: W,
+    len: u64,
+}
+
+impl<W: std::io::Write> std::io::Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.len += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 
@@ -605,6 +657,40 @@ mod tests {
             1,
             "two pages with every client's rows were in memory at once"
         );
+    }
+
+    #[test]
+    fn an_export_gzipped_while_written_opens_as_the_whole_export() {
+        use std::io::Write;
+        let lines: Vec<String> = (0..5000).map(|i| format!("C-{i:05},客户{i}\r\n")).collect();
+        let whole = lines.concat();
+        let export = Gzipped::write("exports/clients.csv", "text/csv", |out| {
+            lines.iter().try_for_each(|l| out.write_all(l.as_bytes()))
+        })
+        .expect("written");
+        assert_eq!(export.len, whole.len() as u64);
+        assert!(
+            export.gzipped.len() < whole.len() / 4,
+            "compressed while written"
+        );
+        let password = "password-one-一二三";
+        let mut sealer = sealer(&[password]);
+        let kid = SealPlan::default()
+            .key_for(&Readers::from([0]), &mut sealer)
+            .to_string();
+        let id = Sealer::new_id();
+        let meta = PayloadMeta {
+            content_type: export.mime,
+            name: "clients.csv",
+        };
+        let sealed = sealer
+            .seal_gzipped(&id, &kid, &export.gzipped, &meta)
+            .expect("sealed");
+        let header = crate::seal::parse_header(&String::from_utf8_lossy(&sealer.header_js("")))
+            .expect("header");
+        let opener = Opener::unlock(header, password).expect("unlocks");
+        let opened = opener.open(&id, &meta, &sealed).expect("opens");
+        assert_eq!(opened, whole.as_bytes());
     }
 
     fn parse_lines(pack: &[u8]) -> usize {
