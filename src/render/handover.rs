@@ -207,28 +207,29 @@ pub struct Notice {
 }
 
 /// One PIPL Art. 22 notice per client, as text (also the mail-merge column).
-pub fn notice_texts(room: &Room, strings: &HashMap<String, String>) -> Vec<Notice> {
+pub fn notice_texts<'a>(
+    room: &'a Room,
+    strings: &'a HashMap<String, String>,
+) -> impl Iterator<Item = Notice> + 'a {
     let s = &room.settings;
     let date = crate::i18n::long_date(strings, s.handover_date);
-    room.clients
-        .iter()
-        .map(|c| {
-            let text = t(strings, "notice_body")
-                .replace("{client}", &c.name)
-                .replace("{seller}", &s.seller.name)
-                .replace("{buyer}", &s.buyer.name)
-                .replace("{buyer_contact}", &s.buyer.contact)
-                .replace("{categories}", &categories(c, strings))
-                .replace("{date}", &date);
-            Notice {
-                client_id: c.id.clone(),
-                name: c.name.clone(),
-                phone: c.contact.phone.clone().unwrap_or_default(),
-                address: c.contact.address.clone().unwrap_or_default(),
-                text,
-            }
-        })
-        .collect()
+    // One at a time: every client's letter together is ~200 MB at 100,000 clients.
+    room.clients.iter().map(move |c| {
+        let text = t(strings, "notice_body")
+            .replace("{client}", &c.name)
+            .replace("{seller}", &s.seller.name)
+            .replace("{buyer}", &s.buyer.name)
+            .replace("{buyer_contact}", &s.buyer.contact)
+            .replace("{categories}", &categories(c, strings))
+            .replace("{date}", &date);
+        Notice {
+            client_id: c.id.clone(),
+            name: c.name.clone(),
+            phone: c.contact.phone.clone().unwrap_or_default(),
+            address: c.contact.address.clone().unwrap_or_default(),
+            text,
+        }
+    })
 }
 
 /// The printable notices: recipient's address block, text, then the sender
@@ -238,7 +239,6 @@ pub fn notice_texts(room: &Room, strings: &HashMap<String, String>) -> Vec<Notic
 fn notices(room: &Room, strings: &HashMap<String, String>) -> (Value, Vec<Table>) {
     let s = &room.settings;
     let rows: Rows = notice_texts(room, strings)
-        .into_iter()
         .map(|n| Row {
             k: String::new(),
             c: vec![
@@ -267,7 +267,7 @@ pub fn notices_csv(
     strings: &HashMap<String, String>,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let rows = notice_texts(room, strings).into_iter().map(|n| {
+    let rows = notice_texts(room, strings).map(|n| {
         vec![
             n.client_id,
             n.name,
