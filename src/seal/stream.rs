@@ -680,7 +680,6 @@ mod tests {
 
     #[test]
     fn an_export_gzipped_while_written_opens_as_the_whole_export() {
-        use std::io::Write;
         let lines: Vec<String> = (0..5000).map(|i| format!("C-{i:05},客户{i}\r\n")).collect();
         let whole = lines.concat();
         let export = Gzipped::write("exports/clients.csv", "text/csv", |out| {
