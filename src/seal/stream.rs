@@ -415,7 +415,9 @@ impl Taken {
     }
 }
 
-/// Seals row shards in parallel and queues each (a file of its own) for the writer.
+/// Seals row shards in parallel and queues each (a file of its own) for the
+/// writer, a few at a time: each shard's JSON is dropped once it is sealed,
+/// and a whole-room page's shards are never all sealed and waiting at once.
 fn send_shards(
     shards: Vec<Shard>,
     sealer: &Sealer,
@@ -423,21 +425,29 @@ fn send_shards(
     queue: &SyncSender<(String, Vec<u8>)>,
 ) -> Result<(), Wording> {
     progress.inc_length(shards.len() as u64);
-    let sealed: Vec<Vec<u8>> = shards
-        .par_iter()
-        .map(|s| {
-            sealer
-                .seal(&s.id, &s.kid, &s.json, true, &ROWS_META)
-                .map_err(Wording::from)
-        })
-        .collect::<Result<_, Wording>>()?;
-    for (bytes, shard) in sealed.into_iter().zip(shards) {
-        queue
-            .send((shard.id, bytes))
-            .map_err(|_| Wording::internal("the writer stopped"))?;
-        progress.inc(1);
+    let per_batch = 2 * rayon::current_num_threads();
+    let mut shards = shards.into_iter();
+    loop {
+        let batch: Vec<Shard> = shards.by_ref().take(per_batch).collect();
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let sealed: Vec<(String, Vec<u8>)> = batch
+            .into_par_iter()
+            .map(|s| {
+                let bytes = sealer
+                    .seal(&s.id, &s.kid, &s.json, true, &ROWS_META)
+                    .map_err(Wording::from)?;
+                Ok((s.id, bytes))
+            })
+            .collect::<Result<_, Wording>>()?;
+        for file in sealed {
+            queue
+                .send(file)
+                .map_err(|_| Wording::internal("the writer stopped"))?;
+            progress.inc(1);
+        }
     }
-    Ok(())
 }
 
 /// Seals `members` (consecutive runs of [`PACK_PAYLOADS`], the last one
