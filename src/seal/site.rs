@@ -318,7 +318,6 @@ pub(crate) fn seal_site(
         let kid = plan.key_for(&Readers::from([v]), &mut sealer).to_string();
         let (search_ref, shards) = seal_search(source, &kid, &sealer, &write_payload)?;
         search_size.add_streamed(&shards);
-        super::stream::return_freed_memory();
         written.extend(shards.terms.into_iter().chain(shards.docs));
         search_refs.push(Some(search_ref));
     }
@@ -359,7 +358,6 @@ pub(crate) fn seal_site(
                 .map_err(Wording::from)?;
             written.push(write_payload(id, &sealed)?);
         }
-        super::stream::return_freed_memory();
         for ((entries, e), n) in export_entries.iter_mut().zip(&made).zip(number) {
             if let (Some(e), Some(n)) = (e, n) {
                 entries.push((

@@ -284,7 +284,6 @@ fn produce(
             let shown = render_route(views, &at[u])?;
             let shards = taken.take(shown, plan, sealer)?;
             send_shards(shards, sealer, progress, queue)?;
-            return_freed_memory();
         }
         let rendered: Vec<Vec<(usize, Page)>> = together
             .par_iter()
@@ -302,24 +301,6 @@ fn produce(
     }
     send_packs(taken.pending, sealer, progress, queue)?;
     Ok((taken.routes, taken.tables, at.len()))
-}
-
-/// Gives the memory a large page (or a view's search index, an export) used
-/// and freed back to the system. glibc's malloc keeps freed memory in its
-/// arenas, so without this the build's resident size would stay at the
-/// largest such page's peak for the rest of the build.
-pub(crate) fn return_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        extern "C" {
-            fn malloc_trim(pad: usize) -> std::ffi::c_int;
-        }
-        // SAFETY: malloc_trim only releases free heap pages; it takes no
-        // pointers and is safe to call from any thread at any time.
-        unsafe {
-            malloc_trim(0);
-        }
-    }
 }
 
 /// Every view's page of one route (`at`: its page number in each view).
