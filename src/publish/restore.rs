@@ -122,35 +122,20 @@ pub fn restore(
             .or_default()
             .push((route, entry));
     }
-    for (file, members) in by_file {
-        let payloads = read_payloads(file, &members[0].1.p)?;
-        let pages: Vec<render::Page> = members
-            .into_iter()
-            .map(|(route, entry)| {
-                let meta = seal::PayloadMeta {
-                    content_type: seal::PAGE_TYPE,
-                    name: route,
-                };
-                let html = String::from_utf8(open_in(&payloads, &entry.p, &meta)?)
-                    .map_err(|_| Wording::internal(format!("page {route} is not UTF-8")))?;
-                // Index pages get their rows back as the plain table the build took them from.
-                let html = match index.tables.get(route) {
-                    Some(tables) => seal::rows::restore_rows(html, tables, |id| {
-                        open(id, None, &seal::rows::ROWS_META)
-                    })?,
-                    None => html,
-                };
-                Ok(render::Page::plain(route.clone(), entry.t.clone(), html))
-            })
-            .collect::<Result<_, Wording>>()?;
-        drop(payloads);
-        let shown: Vec<render::Page> = pages
-            .iter()
-            .map(|page| render::Page {
-                html: fill_manifest_hash(&page.html, &manifest_hash),
-                ..page.clone()
-            })
-            .collect();
+    // Written as restored; without `--compare` the pages are moved, not
+    // copied: an index page with its rows back is tens of MB at 100,000 clients.
+    let mut write_restored = |pages: Vec<render::Page>| -> Result<(), Wording> {
+        let fill = |mut page: render::Page| {
+            if page.html.contains(MANIFEST_HASH_MARK) {
+                page.html = fill_manifest_hash(&page.html, &manifest_hash);
+            }
+            page
+        };
+        let (shown, kept): (Vec<render::Page>, Vec<render::Page>) = if keep {
+            (pages.iter().cloned().map(fill).collect(), pages)
+        } else {
+            (pages.into_iter().map(fill).collect(), Vec::new())
+        };
         // The same plain site as the training site and `serve`, into the private folder.
         write_pages(
             &shown,
@@ -160,9 +145,41 @@ pub fn restore(
             &engine,
             &target,
         )?;
-        if keep {
-            fragments.extend(pages.into_iter().map(|p| (p.route, p.html)));
+        fragments.extend(kept.into_iter().map(|p| (p.route, p.html)));
+        Ok(())
+    };
+    for (file, members) in by_file {
+        let payloads = read_payloads(file, &members[0].1.p)?;
+        let restore_page = |route: &String, entry: &seal::site::RouteEntry| {
+            let meta = seal::PayloadMeta {
+                content_type: seal::PAGE_TYPE,
+                name: route,
+            };
+            let html = String::from_utf8(open_in(&payloads, &entry.p, &meta)?)
+                .map_err(|_| Wording::internal(format!("page {route} is not UTF-8")))?;
+            // Index pages get their rows back as the plain table the build took them from.
+            let html = match index.tables.get(route) {
+                Some(tables) => seal::rows::restore_rows(html, tables, |id| {
+                    open(id, None, &seal::rows::ROWS_META)
+                })?,
+                None => html,
+            };
+            Ok::<_, Wording>(render::Page::plain(route.clone(), entry.t.clone(), html))
+        };
+        // Pages about the whole room (with rows) one at a time; the others of
+        // the pack together (they are written in parallel).
+        let (whole_room, records): (Vec<_>, Vec<_>) = members
+            .into_iter()
+            .partition(|(route, _)| index.tables.contains_key(route.as_str()));
+        for (route, entry) in whole_room {
+            write_restored(vec![restore_page(route, entry)?])?;
         }
+        let pages = records
+            .into_iter()
+            .map(|(route, entry)| restore_page(route, entry))
+            .collect::<Result<Vec<_>, Wording>>()?;
+        drop(payloads);
+        write_restored(pages)?;
     }
     let mut restored_files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for (path, entry) in &index.files {
@@ -212,8 +229,10 @@ pub fn restore(
 
 /// Replaces the "calculating…" placeholder of `<code … data-manifest-hash>` with
 /// the hash, and drops the attribute so the app does not try to compute it.
+const MANIFEST_HASH_MARK: &str = " data-manifest-hash>";
+
 fn fill_manifest_hash(html: &str, hash: &str) -> String {
-    const MARK: &str = " data-manifest-hash>";
+    const MARK: &str = MANIFEST_HASH_MARK;
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(pos) = rest.find(MARK) {

@@ -368,10 +368,15 @@ pub fn strip(html: &str, placed: &[Placed]) -> String {
 
 /// Puts rows back into a stripped page (restore): right after the element
 /// marked `data-rows="name"` opens (`<tbody data-rows="name">`).
-pub fn inline(html: &str, name: &str, columns: &[Column], rows: &[Row]) -> Option<String> {
+pub fn inline<R: Borrow<Row>>(
+    html: &str,
+    name: &str,
+    columns: &[Column],
+    rows: impl IntoIterator<Item = R>,
+) -> Option<String> {
     let mark = format!(" data-rows=\"{}\">", escape(name));
     let at = html.find(&mark)? + mark.len();
-    let mut out = String::with_capacity(html.len() + rows.len() * 128);
+    let mut out = String::with_capacity(html.len());
     out.push_str(&html[..at]);
     out.push_str(&rows_in(html, name, columns, rows));
     out.push_str(&html[at..]);
