@@ -429,14 +429,8 @@ mod tests {
             stripped,
             "<h1>x</h1><tbody data-rows=\"a\"></tbody><p>mid</p><tbody data-rows=\"b\"></tbody>"
         );
-        let back = inline(
-            &stripped,
-            "a",
-            &a.columns,
-            &a.rows.iter().collect::<Vec<_>>(),
-        )
-        .unwrap();
-        let back = inline(&back, "b", &b.columns, &b.rows.iter().collect::<Vec<_>>()).unwrap();
+        let back = inline(&stripped, "a", &a.columns, a.rows.iter()).unwrap();
+        let back = inline(&back, "b", &b.columns, b.rows.iter()).unwrap();
         assert_eq!(back, full);
     }
 
@@ -465,13 +459,7 @@ mod tests {
         let stripped = strip(&full, &placed);
         assert!(!stripped.contains("HX-1"));
         assert_eq!(
-            inline(
-                &stripped,
-                "n",
-                &table.columns,
-                &table.rows.iter().collect::<Vec<_>>()
-            )
-            .unwrap(),
+            inline(&stripped, "n", &table.columns, table.rows.iter()).unwrap(),
             full
         );
     }
