@@ -418,18 +418,13 @@ impl Sealer {
         compress: bool,
         meta: &PayloadMeta,
     ) -> Result<Vec<u8>, SealError> {
-        let key = self
-            .keys
-            .get(kid)
-            .copied()
-            .ok_or_else(|| SealError::UnknownKey(kid.to_string()))?;
         let z = u8::from(compress);
         let body = if compress {
             frame(&gzip(plaintext))
         } else {
             frame(plaintext)
         };
-        self.seal_frame(id, kid, key, z, &body, meta)
+        self.seal_frame(id, kid, z, &body, meta)
     }
 
     /// [`Sealer::seal`] of content already gzipped (by [`gzip_writer`]): the
@@ -442,23 +437,22 @@ impl Sealer {
         gzipped: &[u8],
         meta: &PayloadMeta,
     ) -> Result<Vec<u8>, SealError> {
-        let key = self
-            .keys
-            .get(kid)
-            .copied()
-            .ok_or_else(|| SealError::UnknownKey(kid.to_string()))?;
-        self.seal_frame(id, kid, key, 1, &frame(gzipped), meta)
+        self.seal_frame(id, kid, 1, &frame(gzipped), meta)
     }
 
     fn seal_frame(
         &self,
         id: &str,
         kid: &str,
-        key: [u8; 32],
         z: u8,
         body: &[u8],
         meta: &PayloadMeta,
     ) -> Result<Vec<u8>, SealError> {
+        let key = self
+            .keys
+            .get(kid)
+            .copied()
+            .ok_or_else(|| SealError::UnknownKey(kid.to_string()))?;
         let aad = payload_aad(&self.header.room, id, kid, z, meta);
         let (nonce, ct) = encrypt(&key, body, &aad);
         let file = PayloadFile {
