@@ -321,9 +321,17 @@ pub fn term_hash(key: &[u8; 32], token: &str) -> [u8; 32] {
 /// Which of `shards` (a power of two) term shard holds `hash`, and the term's
 /// name in it.
 pub fn locate(hash: &[u8; 32], shards: usize) -> (usize, String) {
-    let shard = usize::from(u16::from_be_bytes([hash[0], hash[1]])) & (shards - 1);
-    let name = crate::seal::hex(&hash[2..2 + TERM_NAME_BYTES]);
-    (shard, name)
+    (term_shard(hash, shards), term_name(hash))
+}
+
+/// [`locate`]'s shard, from a term hash or its first `2 + TERM_NAME_BYTES` bytes.
+fn term_shard(hash: &[u8], shards: usize) -> usize {
+    usize::from(u16::from_be_bytes([hash[0], hash[1]])) & (shards - 1)
+}
+
+/// [`locate`]'s name, from a term hash or its first `2 + TERM_NAME_BYTES` bytes.
+fn term_name(hash: &[u8]) -> String {
+    crate::seal::hex(&hash[2..2 + TERM_NAME_BYTES])
 }
 
 /// The number of term shards for `postings` postings: a power of two.
@@ -440,8 +448,7 @@ fn stream<T: Send, E: Send>(
     let shard_count = term_shards_for(total);
     let mut by_shard: Vec<Vec<(TermKey, Vec<u32>)>> = vec![Vec::new(); shard_count];
     for (key, list) in postings {
-        let shard = usize::from(u16::from_be_bytes([key[0], key[1]])) & (shard_count - 1);
-        by_shard[shard].push((key, list));
+        by_shard[term_shard(&key, shard_count)].push((key, list));
     }
     let shards: Vec<(T, u64)> = by_shard
         .into_par_iter()
@@ -460,7 +467,7 @@ fn stream<T: Send, E: Send>(
                             delta
                         })
                         .collect();
-                    (crate::seal::hex(&key[2..]), deltas)
+                    (term_name(&key), deltas)
                 })
                 .collect();
             let json = serde_json::to_vec(&shard).unwrap_or_default();
