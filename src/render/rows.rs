@@ -160,21 +160,11 @@ impl Rows {
     }
 }
 
-impl<'r> FromIterator<&'r Row> for Rows {
-    fn from_iter<I: IntoIterator<Item = &'r Row>>(rows: I) -> Rows {
+impl<R: Borrow<Row>> FromIterator<R> for Rows {
+    fn from_iter<I: IntoIterator<Item = R>>(rows: I) -> Rows {
         let mut all = Rows::default();
         for row in rows {
-            all.push(row);
-        }
-        all
-    }
-}
-
-impl FromIterator<Row> for Rows {
-    fn from_iter<I: IntoIterator<Item = Row>>(rows: I) -> Rows {
-        let mut all = Rows::default();
-        for row in rows {
-            all.push(&row);
+            all.push(row.borrow());
         }
         all
     }
@@ -304,7 +294,7 @@ pub fn form_rows_html<R: Borrow<Row>>(form: &str, rows: impl IntoIterator<Item =
 }
 
 /// The rows' HTML in `html`: by the page's row form for the table, else as `<tr>`s.
-fn rows_in<R: Borrow<Row>>(
+pub fn rows_in<R: Borrow<Row>>(
     html: &str,
     name: &str,
     columns: &[Column],
@@ -366,19 +356,15 @@ pub fn strip(html: &str, placed: &[Placed]) -> String {
     out
 }
 
-/// Puts rows back into a stripped page (restore): right after the element
-/// marked `data-rows="name"` opens (`<tbody data-rows="name">`).
-pub fn inline<R: Borrow<Row>>(
-    html: &str,
-    name: &str,
-    columns: &[Column],
-    rows: impl IntoIterator<Item = R>,
-) -> Option<String> {
+/// Puts rows back into a stripped page (restore): their HTML ([`rows_in`],
+/// made shard by shard) right after the element marked `data-rows="name"`
+/// opens (`<tbody data-rows="name">`).
+pub fn inline_html(html: &str, name: &str, rows_html: &str) -> Option<String> {
     let mark = format!(" data-rows=\"{}\">", escape(name));
     let at = html.find(&mark)? + mark.len();
-    let mut out = String::with_capacity(html.len());
+    let mut out = String::with_capacity(html.len() + rows_html.len());
     out.push_str(&html[..at]);
-    out.push_str(&rows_in(html, name, columns, rows));
+    out.push_str(rows_html);
     out.push_str(&html[at..]);
     Some(out)
 }
@@ -386,6 +372,16 @@ pub fn inline<R: Borrow<Row>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What restore does with a table's rows: [`rows_in`], then [`inline_html`].
+    fn inline<R: Borrow<Row>>(
+        html: &str,
+        name: &str,
+        columns: &[Column],
+        rows: impl IntoIterator<Item = R>,
+    ) -> Option<String> {
+        inline_html(html, name, &rows_in(html, name, columns, rows))
+    }
 
     fn table(name: &str, texts: &[&str]) -> Table {
         Table {

@@ -140,9 +140,9 @@ pub fn restore_rows(
 ) -> Result<String, Wording> {
     let mut html = html;
     for table in tables {
-        // Kept as JSON (`Rows`), not as structs: the payments of 100,000
-        // clients are ~100 MB so, ~430 MB as `Row`s (issue 11, restore).
-        let mut all = Rows::default();
+        // Each shard's rows become HTML as they are opened: never every row
+        // as structs at once (the payments of 100,000 clients, issue 11).
+        let (mut rows_html, mut count) = (String::new(), 0);
         for id in &table.shards {
             let shard: Vec<Row> = serde_json::from_slice(&open(id)?).map_err(|e| {
                 Wording::internal(format!(
@@ -150,19 +150,16 @@ pub fn restore_rows(
                     table.name
                 ))
             })?;
-            for row in &shard {
-                all.push(row);
-            }
+            count += shard.len();
+            rows_html.push_str(&rows::rows_in(&html, &table.name, &table.cols, &shard));
         }
-        if all.len() != table.rows {
+        if count != table.rows {
             return Err(Wording::internal(format!(
                 "table {} holds {} rows, its index says {}",
-                table.name,
-                all.len(),
-                table.rows
+                table.name, count, table.rows
             )));
         }
-        html = rows::inline(&html, &table.name, &table.cols, all.iter()).ok_or_else(|| {
+        html = rows::inline_html(&html, &table.name, &rows_html).ok_or_else(|| {
             Wording::internal(format!("the page has no place for table {}", table.name))
         })?;
     }
