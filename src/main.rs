@@ -27,13 +27,13 @@ use dataroom::render::Selection;
 use dataroom::room::diagnostic::{render_shown, Diagnostics, Shown};
 use dataroom::room::Language;
 use dataroom::seal::password;
+use dataroom::{BuildError, BuildOptions, Renderer};
 
 /// mimalloc, not glibc's malloc: a build allocates and frees many small
 /// strings per record on every thread, which cost ~14 % of its CPU time with
 /// glibc (BENCHMARKS.md, issue 11) and fragmented its per-thread arenas.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use dataroom::{BuildError, BuildOptions, Renderer};
 
 // Every help text comes from the catalogue (`help_*` keys, see `localize`),
 // in the language of `--lang` or the locale: no doc comments here.

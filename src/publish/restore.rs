@@ -227,19 +227,19 @@ pub fn restore(
     Ok(result)
 }
 
-/// Replaces the "calculating…" placeholder of `<code … data-manifest-hash>` with
-/// the hash, and drops the attribute so the app does not try to compute it.
+/// Where a page holds the handover confirmation's manifest hash placeholder.
 const MANIFEST_HASH_MARK: &str = " data-manifest-hash>";
 
+/// Replaces the "calculating…" placeholder of `<code … data-manifest-hash>` with
+/// the hash, and drops the attribute so the app does not try to compute it.
 fn fill_manifest_hash(html: &str, hash: &str) -> String {
-    const MARK: &str = MANIFEST_HASH_MARK;
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
-    while let Some(pos) = rest.find(MARK) {
+    while let Some(pos) = rest.find(MANIFEST_HASH_MARK) {
         out.push_str(&rest[..pos]);
         out.push('>');
         out.push_str(hash);
-        let after = &rest[pos + MARK.len()..];
+        let after = &rest[pos + MANIFEST_HASH_MARK.len()..];
         rest = &after[after.find('<').unwrap_or(after.len())..];
     }
     out.push_str(rest);
