@@ -401,6 +401,47 @@ fn restore_round_trip_and_compare() {
     let csv = std::fs::read(restored.join("exports/clients.csv")).expect("csv");
     assert!(csv.starts_with("\u{feff}客户编号,客户名称".as_bytes()));
 
+    // Without --compare, index pages get their rows shard by shard and
+    // exports are unzipped straight into their files (issue 11, memory):
+    // the very same files as the whole pages --compare keeps.
+    let streamed = built
+        .out
+        .parent()
+        .expect("parent")
+        .join("restored-streamed");
+    let r = run(bin()
+        .arg("restore")
+        .arg(&built.zip)
+        .arg("--out")
+        .arg(&streamed)
+        .env("DATAROOM_PASSWORD", MANAGEMENT_PASSWORD));
+    assert_eq!(r.code, 0, "{}", r.all());
+    let files = |root: &Path| -> BTreeMap<String, Vec<u8>> {
+        walkdir::WalkDir::new(root)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e.path().strip_prefix(root).expect("inside");
+                let bytes = std::fs::read(e.path()).expect("read");
+                (rel.to_string_lossy().into_owned(), bytes)
+            })
+            .collect()
+    };
+    let (whole, streamed) = (files(&restored), files(&streamed));
+    assert_eq!(
+        whole.keys().collect::<Vec<_>>(),
+        streamed.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &whole {
+        assert!(&streamed[path] == bytes, "{path} differs when streamed");
+    }
+    let payments = String::from_utf8_lossy(&streamed["payments.html"]);
+    assert!(
+        payments.contains(r#"<a href="clients/HX-00010.html">"#),
+        "rows relinked: {payments}"
+    );
+
     // A wrong password restores nothing.
     let r = run(bin()
         .arg("restore")

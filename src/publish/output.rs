@@ -169,18 +169,25 @@ impl Staging {
 
     /// Writes one file (creating its folders when needed) and returns its SHA-256.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<[u8; 32]> {
+        use std::io::Write;
+        self.create(rel)?.write_all(bytes)?;
+        Ok(Sha256::digest(bytes).into())
+    }
+
+    /// Creates one file to be written as it is made (creating its folders
+    /// when needed): restore writes a page of 100,000 rows shard by shard.
+    pub fn create(&self, rel: &str) -> io::Result<fs::File> {
         let path = self.dir.join(rel);
         // Most files go into folders that exist already: try first, create on demand.
-        if let Err(e) = write_file(&path, bytes, self.private) {
-            match (e.kind(), path.parent()) {
-                (io::ErrorKind::NotFound, Some(parent)) => {
+        match create_file(&path, self.private) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                if let Some(parent) = path.parent() {
                     create_dir(parent, self.private)?;
-                    write_file(&path, bytes, self.private)?;
                 }
-                _ => return Err(e),
+                create_file(&path, self.private)
             }
+            created => created,
         }
-        Ok(Sha256::digest(bytes).into())
     }
 
     /// Swaps the finished build in: the old output is moved aside, the new one
@@ -286,8 +293,7 @@ fn create_dir(dir: &Path, private: bool) -> io::Result<()> {
     builder.create(dir)
 }
 
-fn write_file(path: &Path, bytes: &[u8], private: bool) -> io::Result<()> {
-    use std::io::Write;
+fn create_file(path: &Path, private: bool) -> io::Result<fs::File> {
     let mut opts = fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -296,7 +302,40 @@ fn write_file(path: &Path, bytes: &[u8], private: bool) -> io::Result<()> {
         opts.mode(0o600);
     }
     let _ = private;
-    opts.open(path)?.write_all(bytes)
+    opts.open(path)
+}
+
+/// A writer that hashes (SHA-256) what it passes on: a file's hash as it
+/// streams, without holding the file.
+pub struct Hashed<W> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: io::Write> Hashed<W> {
+    pub fn new(inner: W) -> Hashed<W> {
+        Hashed {
+            inner,
+            hasher: Sha256::new(),
+        }
+    }
+
+    /// The writer and the hash of everything written through it.
+    pub fn finish(self) -> (W, [u8; 32]) {
+        (self.inner, self.hasher.finalize().into())
+    }
+}
+
+impl<W: io::Write> io::Write for Hashed<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 impl Drop for Staging {

@@ -7,13 +7,15 @@
 
 use crate::i18n::Wording;
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
 
+use super::output::Hashed;
 use super::{Staging, Written};
-use crate::render::{self, Engine, Page, Site, Theme};
+use crate::render::{self, rows, Engine, Page, Site, Theme};
 use crate::room::model::Attachment;
 
 /// Where a plain site's files go: the output stage the caller chose.
@@ -33,7 +35,7 @@ impl Target<'_> {
         match self {
             Target::Disk { staging, prefix } => staging
                 .write(&format!("{prefix}{path}"), bytes)
-                .map_err(|e| Wording::io_at("err_write", std::path::Path::new(path), &e)),
+                .map_err(|e| write_failed(path, e)),
             Target::Memory(site) => {
                 use sha2::{Digest, Sha256};
                 let hash = Sha256::digest(bytes).into();
@@ -45,6 +47,43 @@ impl Target<'_> {
             }
         }
     }
+}
+
+impl Target<'_> {
+    /// Puts one file at `path`, written by `fill` as it is made (restore
+    /// writes an index page's rows shard by shard, never the whole page in
+    /// memory), and returns its SHA-256. `fill`'s write errors are worded by
+    /// [`write_failed`].
+    pub fn write_with(
+        &self,
+        path: &str,
+        fill: impl FnOnce(&mut dyn Write) -> Result<(), Wording>,
+    ) -> Result<[u8; 32], Wording> {
+        match self {
+            Target::Disk { staging, prefix } => {
+                let file = staging
+                    .create(&format!("{prefix}{path}"))
+                    .map_err(|e| write_failed(path, e))?;
+                let mut out = Hashed::new(io::BufWriter::with_capacity(1 << 16, file));
+                fill(&mut out)?;
+                let (buffered, hash) = out.finish();
+                buffered
+                    .into_inner()
+                    .map_err(|e| write_failed(path, e.into_error()))?;
+                Ok(hash)
+            }
+            Target::Memory(_) => {
+                let mut bytes = Vec::new();
+                fill(&mut bytes)?;
+                self.write(path, &bytes)
+            }
+        }
+    }
+}
+
+/// A write into the site's file `path` failed.
+pub fn write_failed(path: &str, e: io::Error) -> Wording {
+    Wording::io_at("err_write", std::path::Path::new(path), &e)
 }
 
 /// A plain site held in memory (`serve`): rendered files by path, and the
@@ -104,26 +143,76 @@ pub(crate) fn write_static(theme: &Theme, target: &Target) -> Result<Vec<Written
         .collect()
 }
 
+/// What every standalone page of a plain site is laid out with.
+pub(crate) struct Frame<'a> {
+    pub engine: &'a Engine,
+    /// The navigation (hash routes; relinked per page).
+    pub nav: &'a str,
+    pub title: &'a str,
+    /// The browser's storage id (checklist ticks, quiz progress).
+    pub site_id: &'a str,
+}
+
+impl Frame<'_> {
+    fn standalone(&self, page: &Page) -> Result<String, Wording> {
+        self.engine
+            .standalone(page, self.nav, self.title, self.site_id)
+            .map_err(Wording::from)
+    }
+}
+
 /// One standalone HTML file per page (`route_file`), in parallel.
 pub(crate) fn write_pages(
     pages: &[Page],
-    nav: &str,
-    title: &str,
-    site_id: &str,
-    engine: &Engine,
+    frame: &Frame,
     target: &Target,
 ) -> Result<Vec<Written>, Wording> {
     pages
         .par_iter()
         .map(|page| {
-            let html = engine
-                .standalone(page, nav, title, site_id)
-                .map_err(Wording::from)?;
+            let html = frame.standalone(page)?;
             let path = render::route_file(&page.route);
             let sha256 = target.write(&path, html.as_bytes())?;
             Ok(Written { path, sha256 })
         })
         .collect()
+}
+
+/// One standalone page of a stripped page (its tables without rows), each
+/// table's rows written in where they belong ([`rows::rows_at`]) by
+/// `write_rows(name, out)`: restore writes a table of 100,000 rows this way,
+/// a shard at a time, never the whole page in memory. The rows must be
+/// relinked for the page's folder ([`render::route_depth`]) as the rest is.
+pub(crate) fn write_page_with_rows<'n>(
+    page: &Page,
+    tables: impl IntoIterator<Item = &'n str>,
+    frame: &Frame,
+    target: &Target,
+    mut write_rows: impl FnMut(&str, &mut dyn Write) -> Result<(), Wording>,
+) -> Result<Written, Wording> {
+    let html = frame.standalone(page)?;
+    let path = render::route_file(&page.route);
+    let mut places: Vec<(usize, &str)> = Vec::new();
+    for name in tables {
+        let at = rows::rows_at(&html, name).ok_or_else(|| {
+            Wording::internal(format!("page {} has no place for table {name}", page.route))
+        })?;
+        places.push((at, name));
+    }
+    places.sort_unstable();
+    let html = html.as_bytes();
+    let sha256 = target.write_with(&path, |out| {
+        let mut from = 0;
+        for (at, name) in places {
+            out.write_all(&html[from..at])
+                .map_err(|e| write_failed(&path, e))?;
+            write_rows(name, out)?;
+            from = at;
+        }
+        out.write_all(&html[from..])
+            .map_err(|e| write_failed(&path, e))
+    })?;
+    Ok(Written { path, sha256 })
 }
 
 /// The public training site: its pages, the attachments they show as images
@@ -136,7 +225,13 @@ pub(crate) fn plain_site(
     site_id: &str,
     target: &Target,
 ) -> Result<Vec<Written>, Wording> {
-    let mut written = write_pages(&site.pages, &site.nav, &site.title, site_id, engine, target)?;
+    let frame = Frame {
+        engine,
+        nav: &site.nav,
+        title: &site.title,
+        site_id,
+    };
+    let mut written = write_pages(&site.pages, &frame, target)?;
     let shown: std::collections::BTreeSet<String> = site
         .pages
         .iter()
@@ -176,17 +271,73 @@ pub(crate) fn memory_site(
         ..MemorySite::default()
     };
     let target = Target::Memory(&memory);
-    write_pages(
-        &site.pages,
-        &site.nav,
-        &site.title,
-        PREVIEW_SITE_ID,
+    let frame = Frame {
         engine,
-        &target,
-    )?;
+        nav: &site.nav,
+        title: &site.title,
+        site_id: PREVIEW_SITE_ID,
+    };
+    write_pages(&site.pages, &frame, &target)?;
     for export in &site.exports {
         target.write(&export.path, &export.bytes)?;
     }
     write_static(theme, &target)?;
     Ok(memory)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::room::Language;
+
+    #[test]
+    fn a_page_with_rows_written_in_is_the_page_laid_out_whole() {
+        let theme = Theme::load(&[]);
+        let engine = Engine::new(&theme, Language::ZhCn).expect("engine");
+        let stripped = concat!(
+            r#"<h1>客户</h1><table><tbody data-rows="a"></tbody></table>"#,
+            r##"<p><a href="#/handover/checklist">清单</a></p>"##,
+            r#"<ul data-rows="b"></ul>"#
+        );
+        let rows_of = |name: &str| match name {
+            "a" => r##"<tr><td><a href="#/clients/HX-1">HX-1</a></td></tr>"##,
+            _ => "<li>二</li>",
+        };
+        let whole = [("a", rows_of("a")), ("b", rows_of("b"))]
+            .into_iter()
+            .fold(stripped.to_string(), |html, (name, rows)| {
+                rows::inline_html(&html, name, rows).expect("placed")
+            });
+        let page = |html: &str| Page::plain("clients".into(), "客户".into(), html.into());
+        let memory = MemorySite::default();
+        let target = Target::Memory(&memory);
+        // Tables named in another order than the page has them.
+        let frame = Frame {
+            engine: &engine,
+            nav: "",
+            title: "数据室",
+            site_id: "site",
+        };
+        let written =
+            write_page_with_rows(&page(stripped), ["b", "a"], &frame, &target, |name, out| {
+                let relinked = render::relink(rows_of(name), 0);
+                out.write_all(relinked.as_bytes())
+                    .map_err(|e| write_failed(name, e))
+            })
+            .expect("written");
+        let missing = write_page_with_rows(&page(stripped), ["c"], &frame, &target, |_, _| Ok(()));
+        assert!(missing.is_err(), "a table the page has no place for");
+        let laid_out = frame.standalone(&page(&whole)).expect("laid out");
+        let mut memory = memory;
+        let Some(Body::Bytes(streamed)) = memory.get("clients.html") else {
+            panic!("no clients.html");
+        };
+        assert_eq!(String::from_utf8_lossy(streamed), laid_out);
+        assert!(
+            laid_out.contains(r#"href="clients/HX-1.html""#),
+            "{laid_out}"
+        );
+        use sha2::{Digest, Sha256};
+        assert_eq!(written.sha256, <[u8; 32]>::from(Sha256::digest(streamed)));
+    }
 }

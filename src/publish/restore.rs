@@ -7,7 +7,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::plain::{write_pages, write_static, Target};
+use super::plain::{write_failed, write_page_with_rows, write_pages, write_static, Frame, Target};
 use super::verify::SiteFiles;
 use super::Staging;
 use crate::audiences::Audience;
@@ -112,6 +112,12 @@ pub fn restore(
         staging: &staging,
         prefix: "",
     };
+    let frame = Frame {
+        engine: &engine,
+        nav: &index.nav,
+        title: &index.title,
+        site_id: &opener.header.room,
+    };
     let mut by_file: BTreeMap<&str, Vec<(&String, &seal::site::RouteEntry)>> = BTreeMap::new();
     // Record pages (`clients/<id>`) are named in the index's route map.
     let routes = seal::routemap::all_routes(&index, |id, meta| open(id, None, meta))?;
@@ -122,32 +128,28 @@ pub fn restore(
             .or_default()
             .push((route, entry));
     }
-    // Written as restored; without `--compare` the pages are moved, not
-    // copied: an index page with its rows back is tens of MB at 100,000 clients.
+    // Written as restored; `--compare` keeps them (moved, not copied: an
+    // index page with its rows back is tens of MB at 100,000 clients).
+    // The manifest hash is filled in the written page only: `--compare`
+    // compares the page as sealed with the source rendered afresh.
+    let fill = |mut page: render::Page| {
+        if page.html.contains(MANIFEST_HASH_MARK) {
+            page.html = fill_manifest_hash(&page.html, &manifest_hash);
+        }
+        page
+    };
     let mut write_restored = |pages: Vec<render::Page>| -> Result<(), Wording> {
-        let fill = |mut page: render::Page| {
-            if page.html.contains(MANIFEST_HASH_MARK) {
-                page.html = fill_manifest_hash(&page.html, &manifest_hash);
-            }
-            page
-        };
         let (shown, kept): (Vec<render::Page>, Vec<render::Page>) = if keep {
             (pages.iter().cloned().map(fill).collect(), pages)
         } else {
             (pages.into_iter().map(fill).collect(), Vec::new())
         };
         // The same plain site as the training site and `serve`, into the private folder.
-        write_pages(
-            &shown,
-            &index.nav,
-            &index.title,
-            &opener.header.room,
-            &engine,
-            &target,
-        )?;
+        write_pages(&shown, &frame, &target)?;
         fragments.extend(kept.into_iter().map(|p| (p.route, p.html)));
         Ok(())
     };
+    let open_rows = |id: &str| open(id, None, &seal::rows::ROWS_META);
     for (file, members) in by_file {
         let payloads = read_payloads(file, &members[0].1.p)?;
         let restore_page = |route: &String, entry: &seal::site::RouteEntry| {
@@ -157,13 +159,6 @@ pub fn restore(
             };
             let html = String::from_utf8(open_in(&payloads, &entry.p, &meta)?)
                 .map_err(|_| Wording::internal(format!("page {route} is not UTF-8")))?;
-            // Index pages get their rows back as the plain table the build took them from.
-            let html = match index.tables.get(route) {
-                Some(tables) => seal::rows::restore_rows(html, tables, |id| {
-                    open(id, None, &seal::rows::ROWS_META)
-                })?,
-                None => html,
-            };
             Ok::<_, Wording>(render::Page::plain(route.clone(), entry.t.clone(), html))
         };
         // Pages about the whole room (with rows) one at a time; the others of
@@ -172,7 +167,34 @@ pub fn restore(
             .into_iter()
             .partition(|(route, _)| index.tables.contains_key(route.as_str()));
         for (route, entry) in whole_room {
-            write_restored(vec![restore_page(route, entry)?])?;
+            let tables = &index.tables[route.as_str()];
+            let mut page = restore_page(route, entry)?;
+            if keep {
+                // `write_restored` fills in the manifest hash.
+                // Index pages get their rows back as the plain table the build took them from.
+                page.html = seal::rows::restore_rows(page.html, tables, open_rows)?;
+                write_restored(vec![page])?;
+                continue;
+            }
+            // Without `--compare`, the rows go into the page's file a shard
+            // at a time: the payments of 100,000 clients are never one string.
+            let page = fill(page);
+            let path = render::route_file(route);
+            let depth = render::route_depth(route);
+            write_page_with_rows(
+                &page,
+                tables.iter().map(|t| t.name.as_str()),
+                &frame,
+                &target,
+                |name, out| {
+                    let table = tables.iter().find(|t| t.name == name).ok_or_else(|| {
+                        Wording::internal(format!("page {route} has no table {name}"))
+                    })?;
+                    seal::rows::write_rows(&page.html, table, depth, open_rows, out, |e| {
+                        write_failed(&path, e)
+                    })
+                },
+            )?;
         }
         let pages = records
             .into_iter()
@@ -188,10 +210,24 @@ pub fn restore(
             content_type: &entry.mime,
             name: &entry.name,
         };
-        let bytes = open(&entry.p, entry.f.as_deref(), &meta)?;
-        target.write(path, &bytes)?;
+        let payloads = read_payloads(entry.f.as_deref().unwrap_or(&entry.p), &entry.p)?;
+        let payload = payloads
+            .get(&entry.p)
+            .ok_or_else(|| Wording::from(seal::SealError::Tampered(entry.p.clone())))?;
+        let open_into = |out: &mut dyn std::io::Write| {
+            opener
+                .open_payload_into(&entry.p, &meta, payload, out)
+                .map_err(|e| e.worded(path))
+        };
         if keep {
+            let mut bytes = Vec::new();
+            open_into(&mut bytes)?;
+            target.write(path, &bytes)?;
             restored_files.insert(path.clone(), bytes);
+        } else {
+            // Decompressed into the file as it is written: the export of
+            // 100,000 clients is hundreds of MB of JSON.
+            target.write_with(path, open_into)?;
         }
     }
     write_static(&theme, &target)?;

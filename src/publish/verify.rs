@@ -14,7 +14,6 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 use walkdir::WalkDir;
 
@@ -220,19 +219,6 @@ impl ZipSite {
     }
 }
 
-/// Hashes whatever is written to it.
-struct HashWriter(Sha256);
-
-impl Write for HashWriter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 impl SiteFiles {
     /// Accepts the build's `--out` folder, its `site/` folder, or the zip.
     pub fn open(target: &Path) -> Result<SiteFiles, Wording> {
@@ -292,7 +278,7 @@ impl SiteFiles {
 
     /// SHA-256 of a file, hashed while it streams: `None` when it is absent.
     pub fn sha256(&self, rel: &str) -> Option<Result<[u8; 32], Wording>> {
-        let mut hasher = HashWriter(Sha256::new());
+        let mut hasher = super::output::Hashed::new(io::sink());
         let streamed = match self {
             SiteFiles::Dir(root) => {
                 let mut file = fs::File::open(Self::dir_path(root, rel)?).ok()?;
@@ -302,7 +288,7 @@ impl SiteFiles {
             }
             SiteFiles::Zip(z) => z.stream(rel, &mut hasher)?.map(|_| ()),
         };
-        Some(streamed.map(|()| hasher.0.finalize().into()))
+        Some(streamed.map(|()| hasher.finish().1))
     }
 }
 

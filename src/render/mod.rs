@@ -712,7 +712,7 @@ impl Engine {
         site_title: &str,
         site_id: &str,
     ) -> Result<String, Diagnostic> {
-        let depth = page.route.matches('/').count();
+        let depth = route_depth(&page.route);
         let mut ctx = Context::new();
         ctx.insert("title", &page.title);
         ctx.insert("site_title", site_title);
@@ -723,6 +723,12 @@ impl Engine {
         ctx.insert("content", &relink(&page.html, depth));
         self.render("page.html", ctx)
     }
+}
+
+/// How many folders deep a route's standalone page lies (`clients/HX-1`: 1),
+/// for [`relink`].
+pub fn route_depth(route: &str) -> usize {
+    route.matches('/').count()
 }
 
 /// Where a route's standalone page lives: `clients/HX-1` → `clients/HX-1.html`.

@@ -356,12 +356,19 @@ pub fn strip(html: &str, placed: &[Placed]) -> String {
     out
 }
 
+/// Where table `name`'s rows go in a stripped page (and in the standalone
+/// page made of it): right after `<tbody data-rows="name">` opens. Room data
+/// cannot fake the mark: its quotes are escaped.
+pub fn rows_at(html: &str, name: &str) -> Option<usize> {
+    let mark = format!(" data-rows=\"{}\">", escape(name));
+    Some(html.find(&mark)? + mark.len())
+}
+
 /// Puts rows back into a stripped page (restore): their HTML ([`rows_in`],
 /// made shard by shard) right after the element marked `data-rows="name"`
 /// opens (`<tbody data-rows="name">`).
 pub fn inline_html(html: &str, name: &str, rows_html: &str) -> Option<String> {
-    let mark = format!(" data-rows=\"{}\">", escape(name));
-    let at = html.find(&mark)? + mark.len();
+    let at = rows_at(html, name)?;
     let mut out = String::with_capacity(html.len() + rows_html.len());
     out.push_str(&html[..at]);
     out.push_str(rows_html);

@@ -132,7 +132,8 @@ fn shard_jsons(rows: &Rows) -> Vec<Vec<u8>> {
     shards
 }
 
-/// Restore: the page with its tables' rows put back, each shard opened by `open`.
+/// Restore: the page with its tables' rows put back, each shard opened by
+/// `open` (`--compare`, which keeps every page; else [`write_rows`]).
 pub fn restore_rows(
     html: String,
     tables: &[TableEntry],
@@ -140,30 +141,63 @@ pub fn restore_rows(
 ) -> Result<String, Wording> {
     let mut html = html;
     for table in tables {
-        // Each shard's rows become HTML as they are opened: never every row
-        // as structs at once (the payments of 100,000 clients, issue 11).
-        let (mut rows_html, mut count) = (String::new(), 0);
-        for id in &table.shards {
-            let shard: Vec<Row> = serde_json::from_slice(&open(id)?).map_err(|e| {
-                Wording::internal(format!(
-                    "the rows of table {} are unreadable: {e}",
-                    table.name
-                ))
-            })?;
-            count += shard.len();
-            rows_html.push_str(&rows::rows_in(&html, &table.name, &table.cols, &shard));
-        }
-        if count != table.rows {
-            return Err(Wording::internal(format!(
-                "table {} holds {} rows, its index says {}",
-                table.name, count, table.rows
-            )));
-        }
+        let mut rows_html = String::new();
+        each_shard_html(&html, table, &mut open, |shard_html| {
+            rows_html.push_str(&shard_html);
+            Ok(())
+        })?;
         html = rows::inline_html(&html, &table.name, &rows_html).ok_or_else(|| {
             Wording::internal(format!("the page has no place for table {}", table.name))
         })?;
     }
     Ok(html)
+}
+
+/// Restore: table `table`'s rows as HTML into `out`, a shard at a time
+/// (opened by `open`), relinked for a standalone page `depth` folders deep;
+/// `page_html` is the stripped page (its row form, when it has one).
+pub fn write_rows(
+    page_html: &str,
+    table: &TableEntry,
+    depth: usize,
+    open: impl FnMut(&str) -> Result<Vec<u8>, Wording>,
+    out: &mut dyn std::io::Write,
+    write_failed: impl Fn(std::io::Error) -> Wording,
+) -> Result<(), Wording> {
+    each_shard_html(page_html, table, open, |shard_html| {
+        out.write_all(crate::render::relink(&shard_html, depth).as_bytes())
+            .map_err(&write_failed)
+    })
+}
+
+/// Each shard of `table`'s rows as HTML, in order: its rows become HTML as it
+/// is opened, never every row of the table at once (the payments of 100,000
+/// clients, issue 11). A table whose shards do not hold the rows its index
+/// counts is refused.
+fn each_shard_html(
+    page_html: &str,
+    table: &TableEntry,
+    mut open: impl FnMut(&str) -> Result<Vec<u8>, Wording>,
+    mut each: impl FnMut(String) -> Result<(), Wording>,
+) -> Result<(), Wording> {
+    let mut count = 0;
+    for id in &table.shards {
+        let shard: Vec<Row> = serde_json::from_slice(&open(id)?).map_err(|e| {
+            Wording::internal(format!(
+                "the rows of table {} are unreadable: {e}",
+                table.name
+            ))
+        })?;
+        count += shard.len();
+        each(rows::rows_in(page_html, &table.name, &table.cols, &shard))?;
+    }
+    if count != table.rows {
+        return Err(Wording::internal(format!(
+            "table {} holds {} rows, its index says {}",
+            table.name, count, table.rows
+        )));
+    }
+    Ok(())
 }
 
 /// An index's tables, by route.
@@ -181,6 +215,78 @@ mod tests {
                 c: vec![Cell::text(format!("{i} {text}"))],
             })
             .collect()
+    }
+
+    /// `rows` sealed as [`RowShards`] would: its entry and each shard's JSON by id.
+    fn sharded(name: &str, all: &Rows) -> (TableEntry, BTreeMap<String, Vec<u8>>) {
+        let jsons = shard_jsons(all);
+        let ids: Vec<String> = (0..jsons.len()).map(|n| format!("s{n}")).collect();
+        let entry = TableEntry {
+            name: name.to_string(),
+            rows: all.len(),
+            cols: vec![],
+            shards: ids.clone(),
+        };
+        (entry, ids.into_iter().zip(jsons).collect())
+    }
+
+    #[test]
+    fn restored_rows_are_written_shard_by_shard_as_the_whole_table_would_be() {
+        let mut list: Vec<Row> = rows(4500, "<b>").iter().collect();
+        list[3].c[0] = Cell::link("#/clients/HX-1".into(), "HX-1");
+        list[2500].c[0] = Cell::link("#/clients/HX-2".into(), "HX-2");
+        let all: Rows = list.iter().collect();
+        let (table, shards) = sharded("clients", &all);
+        assert!(table.shards.len() > 2, "{}", table.shards.len());
+        let page = r#"<table><tbody data-rows="clients"></tbody></table>"#;
+        let mut opened = Vec::new();
+        let mut out = Vec::new();
+        write_rows(
+            page,
+            &table,
+            1,
+            |id| {
+                opened.push(id.to_string());
+                Ok(shards[id].clone())
+            },
+            &mut out,
+            |e| Wording::internal(e.to_string()),
+        )
+        .expect("written");
+        assert_eq!(opened, table.shards, "each shard opened once, in order");
+        let whole = crate::render::relink(&rows::rows_html(&table.cols, all.iter()), 1);
+        assert_eq!(String::from_utf8(out).expect("utf-8"), whole);
+        assert!(
+            whole.contains(r#"<a href="../clients/HX-2.html">"#),
+            "relinked"
+        );
+        assert!(whole.contains("&lt;b&gt;"), "escaped");
+        // --compare's whole page has the same rows in it.
+        let restored = restore_rows(page.to_string(), &[table], |id| Ok(shards[id].clone()))
+            .expect("restored");
+        assert_eq!(
+            crate::render::relink(&restored, 1),
+            format!(r#"<table><tbody data-rows="clients">{whole}</tbody></table>"#)
+        );
+    }
+
+    #[test]
+    fn a_table_whose_shards_do_not_hold_its_rows_is_refused() {
+        let all = rows(300, "x");
+        let (mut table, shards) = sharded("clients", &all);
+        table.rows += 1;
+        let page = r#"<tbody data-rows="clients"></tbody>"#;
+        let written = write_rows(
+            page,
+            &table,
+            0,
+            |id| Ok(shards[id].clone()),
+            &mut Vec::new(),
+            |e| Wording::internal(e.to_string()),
+        );
+        assert!(written.is_err(), "one row short");
+        let restored = restore_rows(page.to_string(), &[table], |id| Ok(shards[id].clone()));
+        assert!(restored.is_err(), "one row short");
     }
 
     #[test]
