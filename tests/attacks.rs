@@ -750,6 +750,24 @@ fn index_rows_are_sealed_shards_and_the_index_page_holds_none() {
             "no row for {id}"
         );
     }
+    // Every page that lists the room record by record keeps its rows as
+    // data: the retention schedule too (one row per record and category;
+    // hundreds of thousands at 100,000 clients, issue 11).
+    for route in [
+        "clients",
+        "contracts",
+        "payments",
+        "services",
+        "handover/checklist",
+        "handover/notices",
+        "handover/retention",
+    ] {
+        let tables = index.tables.get(route);
+        assert!(
+            tables.is_some_and(|t| t.iter().any(|t| t.rows > 0)),
+            "{route} has no row data"
+        );
+    }
 }
 
 /// A room of `n` minimal clients (`HX-00001` …), built with [`PASSWORD`]:

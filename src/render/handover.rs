@@ -38,6 +38,9 @@ pub fn page(
     if route == "handover/notices" {
         return Some(notices(room, strings));
     }
+    if route == "handover/retention" {
+        return Some(retention_view(room, strings));
+    }
     Some((
         handover_context(route, room, extras, strings, counts)?,
         Vec::new(),
@@ -54,7 +57,6 @@ fn handover_context(
     Some(match route {
         "handover/confirmation" => confirmation(room, extras, strings, counts),
         "handover/quality" => quality(extras, strings),
-        "handover/retention" => retention_view(room, strings),
         "handover/destruction" => destruction(room, strings),
         "handover/impact" => impact(room, extras),
         "handover/exports" => json!({}),
@@ -335,12 +337,44 @@ fn basis_label(strings: &HashMap<String, String>, d: &retention::Due) -> String 
     }
 }
 
-fn retention_view(room: &Room, strings: &HashMap<String, String>) -> Value {
+/// The retention schedule: one row per record and category, sorted by due
+/// date, as row data like the indexes (at 100,000 clients it has hundreds of
+/// thousands of rows); a row due by the handover date is `overdue`.
+fn retention_view(room: &Room, strings: &HashMap<String, String>) -> (Value, Vec<Table>) {
     let today = room.settings.handover_date;
-    let rows: Vec<Value> = retention::schedule(room)
-        .into_iter()
-        .map(|d| json!({"client_id": d.client_id, "category": category_label(strings, d.category), "basis": basis_label(strings, &d), "due": d.due.to_string(), "overdue": d.due <= today}))
-        .collect();
+    let text = || Column::new(Kind::Text, "");
+    let due_now = t(strings, "due_now");
+    let table = Table {
+        name: "retention".into(),
+        columns: vec![Column::new(Kind::Text, "nowrap"), text(), text(), text()],
+        rows: retention::schedule(room)
+            .into_iter()
+            .map(|d| {
+                let overdue = d.due <= today;
+                let due = Cell::text(d.due.to_string());
+                Row {
+                    k: if overdue {
+                        "overdue".into()
+                    } else {
+                        String::new()
+                    },
+                    c: vec![
+                        if overdue {
+                            due.badges(vec![due_now.to_string()])
+                        } else {
+                            due
+                        },
+                        Cell::link(
+                            route_url(&format!("clients/{}", d.client_id)),
+                            d.client_id.clone(),
+                        ),
+                        Cell::text(category_label(strings, d.category)),
+                        Cell::text(basis_label(strings, &d)),
+                    ],
+                }
+            })
+            .collect(),
+    };
     let rules: Vec<String> = room
         .settings
         .retention
@@ -362,7 +396,8 @@ fn retention_view(room: &Room, strings: &HashMap<String, String>) -> Value {
             )
         })
         .collect();
-    json!({"rows": rows, "rules": rules, "as_of": today.to_string()})
+    let ctx = json!({"count": table.rows.len(), "rules": rules, "as_of": today.to_string()});
+    (ctx, vec![table])
 }
 
 fn destruction(room: &Room, strings: &HashMap<String, String>) -> Value {
