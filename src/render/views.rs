@@ -465,7 +465,7 @@ impl<'a> RoomView<'a> {
                         Cell::text(p.date.to_string()),
                         self.client_cell(c, true),
                         Cell::text(self.money(p.amount)).sorted_by(p.amount.to_string()),
-                        Cell::text(p.method.clone()),
+                        Cell::text(p.method.as_str()),
                         Cell::text(p.invoice.clone().unwrap_or_default()),
                     ],
                 })
@@ -507,8 +507,8 @@ impl<'a> RoomView<'a> {
                     c: vec![
                         Cell::text(s.date.to_string()),
                         self.client_cell(c, true),
-                        Cell::text(s.kind.clone()),
-                        Cell::text(s.staff.clone()),
+                        Cell::text(s.kind.as_str()),
+                        Cell::text(s.staff.as_str()),
                     ],
                 })
                 .collect(),

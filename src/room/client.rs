@@ -326,8 +326,8 @@ pub fn parse_client(rel: &Path, text: &str) -> Result<Client, Vec<Diagnostic>> {
         .filter_map(|s| {
             Some(Service {
                 date: check.date(&s.date, "services.date")?,
-                kind: s.kind.clone(),
-                staff: s.staff.clone(),
+                kind: Word::new(&s.kind),
+                staff: Word::new(&s.staff),
                 notes: s.notes.clone(),
             })
         })
@@ -346,7 +346,7 @@ pub fn parse_client(rel: &Path, text: &str) -> Result<Client, Vec<Diagnostic>> {
             Some(Payment {
                 date: date?,
                 amount: amount?,
-                method: p.method.clone(),
+                method: Word::new(&p.method),
                 invoice: p.invoice.clone(),
             })
         })

@@ -1,8 +1,10 @@
 //! The checked room: every value parsed, every reference resolved.
 //! Later stages only ever see these types, never raw YAML.
 
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -247,8 +249,8 @@ pub struct Consent {
 pub struct Service {
     pub date: NaiveDate,
     #[serde(rename = "type")]
-    pub kind: String,
-    pub staff: String,
+    pub kind: Word,
+    pub staff: Word,
     pub notes: Option<String>,
 }
 
@@ -269,8 +271,62 @@ pub struct Contract {
 pub struct Payment {
     pub date: NaiveDate,
     pub amount: Decimal,
-    pub method: String,
+    pub method: Word,
     pub invoice: Option<String>,
+}
+
+/// A word of a small vocabulary (a service type, a staff member, a payment
+/// method), shared by every record that uses it: 100,000 clients name the
+/// same few dozen, and a string of its own each time was ~60 MB (issue 11).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Word(Arc<str>);
+
+/// Words each parsing thread keeps to share; past this many distinct ones
+/// (a column of free text, not a vocabulary) new words are not kept.
+const WORDS_KEPT: usize = 4096;
+
+thread_local! {
+    static WORDS: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
+}
+
+impl Word {
+    /// `text` as a word, shared with the earlier records of this thread that use it.
+    pub fn new(text: &str) -> Word {
+        WORDS.with(|words| {
+            let mut words = words.borrow_mut();
+            if let Some(known) = words.get(text) {
+                return Word(known.clone());
+            }
+            let word: Arc<str> = Arc::from(text);
+            if words.len() < WORDS_KEPT {
+                words.insert(word.clone());
+            }
+            Word(word)
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Word {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Word {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for Word {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
 }
 
 /// Where the fields that data-quality findings point at were written.
@@ -450,5 +506,43 @@ impl Room {
 
     pub fn documents_of(&self, kind: DocKind) -> impl Iterator<Item = &Document> {
         self.documents.iter().filter(move |d| d.kind == kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_share_the_words_of_their_vocabulary() {
+        let text = |n: usize| {
+            format!(
+                "id: HX-{n}\nname: 客户{n}\nservices:\n  - {{date: 2024-01-0{n}, type: 日常保洁, staff: 王芳}}\n\
+                 payments:\n  - {{date: 2024-02-01, amount: 10.00, method: 微信支付}}\n"
+            )
+        };
+        let parse = |n| {
+            crate::room::client::parse_client(std::path::Path::new("c.yaml"), &text(n))
+                .expect("parses")
+        };
+        let (a, b) = (parse(1), parse(2));
+        let same = |x: &Word, y: &Word| std::ptr::eq(x.as_str().as_ptr(), y.as_str().as_ptr());
+        assert_eq!(a.services[0].kind.as_str(), "日常保洁");
+        assert!(same(&a.services[0].kind, &b.services[0].kind), "type");
+        assert!(same(&a.services[0].staff, &b.services[0].staff), "staff");
+        assert!(same(&a.payments[0].method, &b.payments[0].method), "method");
+        assert_eq!(
+            serde_json::to_string(&a.services[0]).expect("json"),
+            r#"{"date":"2024-01-01","type":"日常保洁","staff":"王芳","notes":null}"#
+        );
+    }
+
+    #[test]
+    fn past_the_kept_words_a_word_is_still_itself() {
+        for n in 0..WORDS_KEPT + 10 {
+            assert_eq!(Word::new(&format!("w{n}")).as_str(), format!("w{n}"));
+        }
+        let kept = WORDS.with(|w| w.borrow().len());
+        assert!(kept <= WORDS_KEPT, "{kept}");
     }
 }
