@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::site::Distinct;
-use super::{PayloadMeta, Sealer};
+use super::site::Readers;
+use super::PayloadMeta;
 use crate::render::rows::{self, Column, Row, Rows, SHARD_ROWS};
 use crate::render::Page;
 
@@ -42,56 +42,68 @@ pub fn sealed_html(page: &Page) -> Cow<'_, str> {
     }
 }
 
-/// Every distinct shard (by its JSON) with a payload id and its readers.
-pub(super) struct RowShards {
-    pub(super) shards: Distinct<Vec<u8>, String>,
-}
-
-impl RowShards {
-    pub(super) fn new() -> RowShards {
-        RowShards {
-            shards: Distinct::new(),
+/// Cuts the tables of one route's pages (`shown`: one page per view) into
+/// shards and hands each distinct shard to `emit` with its readers as soon
+/// as it is made, which seals it and returns its payload id: never every
+/// shard of a table at once (the payments of 100,000 clients, issue 11).
+/// Identical shards at the same place of a table in several views are one
+/// shard, sealed once for all of them. Returns each view's index entries.
+pub(super) fn shard_tables(
+    shown: &[(usize, Page)],
+    mut emit: impl FnMut(Vec<u8>, Readers) -> Result<String, Wording>,
+) -> Result<Vec<(usize, Vec<TableEntry>)>, Wording> {
+    let mut entries: Vec<(usize, Vec<TableEntry>)> = Vec::new();
+    // Each table name of any view, in the order pages place them.
+    let mut names: Vec<&str> = Vec::new();
+    for (v, page) in shown {
+        let mut own = Vec::new();
+        for placed in &page.tables {
+            let table = &placed.table;
+            if !names.contains(&table.name.as_str()) {
+                names.push(&table.name);
+            }
+            own.push(TableEntry {
+                name: table.name.clone(),
+                rows: table.rows.len(),
+                cols: table.columns.clone(),
+                shards: Vec::new(),
+            });
+        }
+        entries.push((*v, own));
+    }
+    for name in names {
+        // (entry of `shown[i]`'s table, its shards still to come), per view.
+        let mut cutting: Vec<(usize, usize, Shards)> = Vec::new();
+        for (i, (_, page)) in shown.iter().enumerate() {
+            if let Some(t) = page.tables.iter().position(|p| p.table.name == name) {
+                cutting.push((i, t, Shards::of(&page.tables[t].table.rows)));
+            }
+        }
+        loop {
+            // This place's shard in every view, the identical ones together.
+            let mut here: Vec<(Vec<u8>, Readers, Vec<(usize, usize)>)> = Vec::new();
+            for (i, t, shards) in &mut cutting {
+                let Some(json) = shards.next() else { continue };
+                match here.iter_mut().find(|(j, _, _)| *j == json) {
+                    Some((_, readers, at)) => {
+                        readers.insert(shown[*i].0);
+                        at.push((*i, *t));
+                    }
+                    None => here.push((json, Readers::from([shown[*i].0]), vec![(*i, *t)])),
+                }
+            }
+            if here.is_empty() {
+                break;
+            }
+            for (json, readers, at) in here {
+                let id = emit(json, readers)?;
+                for (i, t) in at {
+                    entries[i].1[t].shards.push(id.clone());
+                }
+            }
         }
     }
-
-    /// Records that `view` shows `page`'s tables; returns their index entries.
-    pub(super) fn add(&mut self, view: usize, page: &Page) -> Result<Vec<TableEntry>, Wording> {
-        page.tables
-            .iter()
-            .map(|placed| {
-                let table = &placed.table;
-                let shards = shard_jsons(&table.rows)
-                    .into_iter()
-                    .map(|json| {
-                        let n = self.shards.add(json, Sealer::new_id(), view);
-                        self.shards.items[n].0.clone()
-                    })
-                    .collect();
-                Ok(TableEntry {
-                    name: table.name.clone(),
-                    rows: table.rows.len(),
-                    cols: table.columns.clone(),
-                    shards,
-                })
-            })
-            .collect()
-    }
-
-    /// Each distinct shard: its payload id, JSON and readers.
-    pub(super) fn into_payloads(self) -> Vec<(String, Vec<u8>, super::site::Readers)> {
-        let mut by_number: Vec<(usize, Vec<u8>)> = self
-            .shards
-            .at
-            .into_iter()
-            .map(|(json, n)| (n, json))
-            .collect();
-        by_number.sort_by_key(|(n, _)| *n);
-        by_number
-            .into_iter()
-            .zip(self.shards.items)
-            .map(|((_, json), (id, readers))| (id, json, readers))
-            .collect()
-    }
+    Ok(entries)
 }
 
 /// The first shard's rows: all the first screen needs, so it opens fast even
@@ -103,33 +115,53 @@ pub const FIRST_SHARD_BYTES: usize = 64 * 1024;
 /// A shard's JSON stops growing past this many bytes (long rows: notices).
 pub const SHARD_BYTES: usize = 512 * 1024;
 
-/// `rows` cut into shards (JSON arrays): the first of at most
-/// [`FIRST_SHARD_ROWS`] and [`FIRST_SHARD_BYTES`], the others of at most [`SHARD_ROWS`] rows and about
-/// [`SHARD_BYTES`] bytes.
-fn shard_jsons(rows: &Rows) -> Vec<Vec<u8>> {
-    let mut shards = Vec::new();
-    let mut current: Vec<u8> = Vec::new();
-    let mut count = 0;
-    for json in rows.jsons() {
-        let (limit, bytes) = if shards.is_empty() {
+/// `rows` cut into shards (JSON arrays), one at a time: the first of at most
+/// [`FIRST_SHARD_ROWS`] and [`FIRST_SHARD_BYTES`], the others of at most
+/// [`SHARD_ROWS`] rows and about [`SHARD_BYTES`] bytes.
+struct Shards<'a> {
+    rows: &'a Rows,
+    next_row: usize,
+    made: usize,
+}
+
+impl<'a> Shards<'a> {
+    fn of(rows: &'a Rows) -> Shards<'a> {
+        Shards {
+            rows,
+            next_row: 0,
+            made: 0,
+        }
+    }
+}
+
+impl Iterator for Shards<'_> {
+    type Item = Vec<u8>;
+
+    fn next(&mut self) -> Option<Vec<u8>> {
+        let (limit, bytes) = if self.made == 0 {
             (FIRST_SHARD_ROWS, FIRST_SHARD_BYTES)
         } else {
             (SHARD_ROWS, SHARD_BYTES)
         };
-        if count > 0 && (count == limit || current.len() + json.len() > bytes) {
-            current.push(b']');
-            shards.push(std::mem::take(&mut current));
-            count = 0;
+        let mut shard: Vec<u8> = Vec::new();
+        let mut count = 0;
+        while self.next_row < self.rows.len() && count < limit {
+            let json = self.rows.json(self.next_row);
+            if count > 0 && shard.len() + json.len() > bytes {
+                break;
+            }
+            shard.push(if count == 0 { b'[' } else { b',' });
+            shard.extend_from_slice(json);
+            count += 1;
+            self.next_row += 1;
         }
-        current.push(if count == 0 { b'[' } else { b',' });
-        current.extend_from_slice(json);
-        count += 1;
+        if count == 0 {
+            return None;
+        }
+        shard.push(b']');
+        self.made += 1;
+        Some(shard)
     }
-    if count > 0 {
-        current.push(b']');
-        shards.push(current);
-    }
-    shards
 }
 
 /// Restore: the page with its tables' rows put back, each shard opened by
@@ -219,7 +251,7 @@ mod tests {
 
     /// `rows` sealed as [`RowShards`] would: its entry and each shard's JSON by id.
     fn sharded(name: &str, all: &Rows) -> (TableEntry, BTreeMap<String, Vec<u8>>) {
-        let jsons = shard_jsons(all);
+        let jsons = Shards::of(all).collect::<Vec<_>>();
         let ids: Vec<String> = (0..jsons.len()).map(|n| format!("s{n}")).collect();
         let entry = TableEntry {
             name: name.to_string(),
@@ -289,10 +321,72 @@ mod tests {
         assert!(restored.is_err(), "one row short");
     }
 
+    fn page_with(tables: Vec<(&str, Rows)>) -> Page {
+        Page {
+            route: "payments".into(),
+            title: String::new(),
+            html: String::new(),
+            tables: tables
+                .into_iter()
+                .map(|(name, rows)| crate::render::rows::Placed {
+                    table: crate::render::rows::Table {
+                        name: name.into(),
+                        columns: vec![],
+                        rows,
+                    },
+                    at: 0,
+                    len: 0,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn shards_are_sealed_as_they_are_cut_and_identical_ones_of_two_views_once() {
+        let all = rows(4500, "x");
+        let other = rows(4500, "y");
+        // Views 0 and 2 show the same table, view 1 another; view 2 also a small one.
+        let shown = vec![
+            (0, page_with(vec![("payments", all.clone())])),
+            (1, page_with(vec![("payments", other)])),
+            (
+                2,
+                page_with(vec![("payments", all.clone()), ("extra", rows(3, "z"))]),
+            ),
+        ];
+        let mut sealed: Vec<(Vec<u8>, Readers)> = Vec::new();
+        let entries = shard_tables(&shown, |json, readers| {
+            sealed.push((json, readers));
+            Ok(format!("s{}", sealed.len() - 1))
+        })
+        .expect("cut");
+        let per_table = Shards::of(&all).count();
+        assert_eq!(per_table, 4);
+        // Each place of the shared table once (readers 0 and 2), the other
+        // view's table apart, then the small table.
+        assert_eq!(sealed.len(), 2 * per_table + 1);
+        let shared: Vec<&Readers> = sealed.iter().map(|(_, r)| r).collect();
+        assert_eq!(*shared[0], Readers::from([0, 2]));
+        assert_eq!(*shared[1], Readers::from([1]));
+        assert_eq!(*shared[2 * per_table], Readers::from([2]));
+        let ids = |view: usize, table: usize| entries[view].1[table].shards.clone();
+        assert_eq!(ids(0, 0), ids(2, 0));
+        assert_ne!(ids(0, 0), ids(1, 0));
+        assert_eq!(ids(2, 1), vec![format!("s{}", 2 * per_table)]);
+        assert_eq!((entries[0].1[0].rows, entries[2].1[1].rows), (4500, 3));
+        // The shards hold every row once, in order.
+        let back: Vec<Row> = ids(0, 0)
+            .iter()
+            .map(|id| &sealed[id[1..].parse::<usize>().unwrap()].0)
+            .flat_map(|json| serde_json::from_slice::<Vec<Row>>(json).unwrap())
+            .collect();
+        assert_eq!(back, all.iter().collect::<Vec<_>>());
+    }
+
     #[test]
     fn a_small_first_shard_then_full_ones_every_row_once() {
         let all = rows(5000, "x");
-        let shards = shard_jsons(&all);
+        let shards = Shards::of(&all).collect::<Vec<_>>();
         let parsed: Vec<Vec<Row>> = shards
             .iter()
             .map(|j| serde_json::from_slice(j).unwrap())
@@ -314,7 +408,7 @@ mod tests {
     fn long_rows_make_shards_of_about_shard_bytes() {
         let long = "告".repeat(400); // ~1.2 kB a row
         let all = rows(3000, &long);
-        let shards = shard_jsons(&all);
+        let shards = Shards::of(&all).collect::<Vec<_>>();
         assert!(shards.iter().all(|j| j.len() <= SHARD_BYTES + 2));
         assert!(shards.len() > 3000 / SHARD_ROWS + 1);
         // The first screen's shard stays small even though rows are long.

@@ -20,7 +20,7 @@ use std::sync::mpsc::{sync_channel, SyncSender};
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
 
-use super::rows::{self, RowShards, ROWS_META};
+use super::rows::{self, ROWS_META};
 use super::site::{Readers, RouteEntry, SealPlan, PACK_PAYLOADS};
 use super::{PayloadMeta, Sealer, PAGE_TYPE};
 use crate::publish::Written;
@@ -282,18 +282,15 @@ fn produce(
         });
         for u in alone {
             let shown = render_route(views, &at[u])?;
-            let shards = taken.take(shown, plan, sealer)?;
-            send_shards(shards, sealer, progress, queue)?;
+            taken.take(shown, plan, sealer, progress, queue)?;
         }
         let rendered: Vec<Vec<(usize, Page)>> = together
             .par_iter()
             .map(|&u| render_route(views, &at[u]))
             .collect::<Result<_, Wording>>()?;
-        let mut shards: Vec<Shard> = Vec::new();
         for shown in rendered {
-            shards.extend(taken.take(shown, plan, sealer)?);
+            taken.take(shown, plan, sealer, progress, queue)?;
         }
-        send_shards(shards, sealer, progress, queue)?;
         let pending = &mut taken.pending;
         let full = pending.len() - pending.len() % PACK_PAYLOADS;
         let ready: Vec<Pending> = pending.drain(..full).collect();
@@ -339,24 +336,37 @@ impl Taken {
         shown: Vec<(usize, Page)>,
         plan: &mut SealPlan,
         sealer: &mut Sealer,
-    ) -> Result<Vec<Shard>, Wording> {
+        progress: &indicatif::ProgressBar,
+        queue: &SyncSender<(String, Vec<u8>)>,
+    ) -> Result<(), Wording> {
         // An index page's table rows are sealed data of their own (`rows.rs`),
         // shards identical for several views sealed once.
-        let mut row_shards = RowShards::new();
+        // Each shard is sealed and queued, a few at a time, as it is cut.
+        let mut shards: Vec<Shard> = Vec::new();
+        let per_batch = 2 * rayon::current_num_threads();
         let mut shown = shown;
-        for (v, page) in &mut shown {
+        let entries = rows::shard_tables(&shown, |json, readers| {
+            let id = Sealer::new_id();
+            let kid = plan.key_for(&readers, sealer).to_string();
+            shards.push(Shard {
+                id: id.clone(),
+                kid,
+                json,
+            });
+            if shards.len() >= per_batch {
+                send_shards(std::mem::take(&mut shards), sealer, progress, queue)?;
+            }
+            Ok(id)
+        })?;
+        send_shards(shards, sealer, progress, queue)?;
+        for ((v, page), (_, tables)) in shown.iter_mut().zip(entries) {
             if !page.tables.is_empty() {
-                self.tables[*v].insert(page.route.clone(), row_shards.add(*v, page)?);
+                self.tables[*v].insert(page.route.clone(), tables);
                 // The shards hold the rows now; the page keeps where they were.
                 for placed in &mut page.tables {
                     placed.table.rows = Default::default();
                 }
             }
-        }
-        let mut shards = Vec::new();
-        for (id, json, readers) in row_shards.into_payloads() {
-            let kid = plan.key_for(&readers, sealer).to_string();
-            shards.push(Shard { id, kid, json });
         }
         let mut distinct: Vec<(Page, String, Readers)> = Vec::new();
         for (v, page) in shown {
@@ -392,7 +402,7 @@ impl Taken {
                 self.pack_id = Sealer::new_id();
             }
         }
-        Ok(shards)
+        Ok(())
     }
 }
 
