@@ -254,3 +254,64 @@ fn a_chinese_build_words_the_warnings_their_summary_and_the_counts_in_chinese() 
         assert!(!r.stderr.contains(english), "{english}:\n{}", r.stderr);
     }
 }
+
+/// Loading holds no client's text in memory (every record's text is ~160 MB
+/// at 100,000 clients, issue 11): a warning's file is read again from the room
+/// when the warning is printed, and only if it still holds what was loaded and
+/// still lies inside the room; otherwise the warning prints without a snippet.
+#[test]
+fn check_holds_no_record_text_and_reads_a_snippet_again_when_it_is_printed() {
+    use dataroom::room::diagnostic::Renderer;
+
+    let room = room_with_warnings();
+    let loaded = dataroom::check(room.path(), false);
+    assert_eq!(loaded.diagnostics.warning_count(), WARNINGS);
+    assert_eq!(loaded.sources.held(), 0, "no text held after loading");
+
+    let strings = embedded(Language::En);
+    let renderer = Renderer::new(false);
+    let printed = |n: usize| {
+        let d = &loaded.diagnostics.items[n];
+        renderer.render(d, &loaded.sources, room.path(), strings)
+    };
+    // a snippet line of the miette renderer: `  7 │ services:`
+    let snippet = |out: &str| out.lines().any(|l| l.contains(" │ "));
+    let file_of = |n: usize| loaded.diagnostics.items[n].file.display().to_string();
+
+    let first = printed(0);
+    assert_eq!(file_of(0), "clients/GEN-0000.yaml");
+    assert!(snippet(&first), "{first}");
+    assert!(
+        first
+            .lines()
+            .any(|l| l.contains(" │ ") && l.contains("{date: 2020-01-01")),
+        "the service line, read again from the room: {first}"
+    );
+    assert_eq!(loaded.sources.held(), 1, "only the file read last");
+
+    // changed since loading: its positions would point at the wrong text
+    assert_eq!(file_of(1), "clients/GEN-0001.yaml");
+    let path = room.path().join(file_of(1));
+    let text = std::fs::read_to_string(&path).expect("read");
+    room.write(&file_of(1), format!("# edited\n{text}"));
+    let changed = printed(1);
+    assert!(changed.contains("[no-recent-service]:"), "{changed}");
+    assert!(!snippet(&changed), "{changed}");
+
+    // the same text, but now through a link leading out of the room
+    assert_eq!(file_of(2), "clients/GEN-0002.yaml");
+    let outside = tempfile::tempdir().expect("temp dir");
+    let copy = outside.path().join("GEN-0002.yaml");
+    let path = room.path().join(file_of(2));
+    std::fs::rename(&path, &copy).expect("move out");
+    std::os::unix::fs::symlink(&copy, &path).expect("symlink");
+    let linked = printed(2);
+    assert!(linked.contains("[no-recent-service]:"), "{linked}");
+    assert!(!snippet(&linked), "{linked}");
+
+    // gone
+    std::fs::remove_file(room.path().join(file_of(3))).expect("remove");
+    let gone = printed(3);
+    assert!(gone.contains("[no-recent-service]:"), "{gone}");
+    assert!(!snippet(&gone), "{gone}");
+}

@@ -303,10 +303,33 @@ fn quality(extras: &Extras, strings: &HashMap<String, String>) -> Value {
         .into_iter()
         .map(|(code, items)| {
             let key = format!("finding_{}", code.replace('-', "_"));
-            json!({"code": code, "title": strings.get(&key).cloned().unwrap_or_else(|| code.to_string()), "items": items})
+            let title = strings
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| code.to_string());
+            moved_into_object([
+                ("code", json!(code)),
+                ("title", json!(title)),
+                ("items", Value::Array(items)),
+            ])
         })
         .collect();
-    json!({"groups": groups, "total": extras.findings.len()})
+    moved_into_object([
+        ("groups", Value::Array(groups)),
+        ("total", json!(extras.findings.len())),
+    ])
+}
+
+/// A JSON object of `fields`, each value moved in. `json!` copies every value
+/// it is given (it serializes a reference to it): for the rows of a page about
+/// every client that is a second copy of them all at the build's peak (issue 11).
+fn moved_into_object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    Value::Object(
+        fields
+            .into_iter()
+            .map(|(key, value)| (key.to_string(), value))
+            .collect(),
+    )
 }
 
 /// A retention category in the reader's words (合同协议, 整条客户记录 …).
@@ -414,7 +437,11 @@ fn destruction(room: &Room, strings: &HashMap<String, String>) -> Value {
         .into_iter()
         .map(|(id, cats)| json!({"client_id": id, "categories": cats.join(t(strings, "list_separator"))}))
         .collect();
-    json!({"rows": rows, "as_of": as_of.to_string(), "seller": room.settings.seller.name})
+    moved_into_object([
+        ("rows", Value::Array(rows)),
+        ("as_of", json!(as_of.to_string())),
+        ("seller", json!(room.settings.seller.name)),
+    ])
 }
 
 fn impact(room: &Room, extras: &Extras) -> Value {

@@ -5,12 +5,14 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
 
+use super::files::RoomFs;
 use crate::terminal;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -202,32 +204,110 @@ impl Diagnostic {
     }
 }
 
-/// The source text of every file read, kept so diagnostics can show snippets.
+/// Where the snippets of diagnostics come from. The room's files are not kept
+/// from loading (every client's text would be ~160 MB at 100,000 clients, issue
+/// 11): the room remembers which files it read and what they held (a
+/// fingerprint), and reads one again when a diagnostic in it is printed.
+/// Texts that are no file of the room as read (a theme template, a text given
+/// by a test) are held in memory, given with [`Sources::insert`].
 #[derive(Default)]
 pub struct Sources {
-    files: HashMap<PathBuf, Arc<String>>,
+    held: HashMap<PathBuf, Arc<String>>,
+    room: Option<RoomFs>,
+    read: HashMap<PathBuf, Fingerprint>,
+    /// The file read last: diagnostics are sorted by file, so a file with
+    /// several is read once in a row.
+    last_read: Mutex<Option<(PathBuf, Option<Arc<String>>)>>,
+}
+
+/// What a file held when the room was loaded: a snippet is shown only from
+/// the same text, never from a file changed since (its positions would be wrong).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fingerprint {
+    len: usize,
+    hash: u64,
+}
+
+impl Fingerprint {
+    pub fn of(text: &str) -> Self {
+        let mut hasher = std::hash::DefaultHasher::new();
+        text.hash(&mut hasher);
+        Fingerprint {
+            len: text.len(),
+            hash: hasher.finish(),
+        }
+    }
 }
 
 impl Sources {
-    pub fn insert(&mut self, file: PathBuf, text: Arc<String>) {
-        self.files.insert(file, text);
+    /// The room whose files [`Sources::read_from_room`] names, relative to its root.
+    pub fn of_room(room: RoomFs) -> Self {
+        Sources {
+            room: Some(room),
+            ..Sources::default()
+        }
     }
 
-    /// Keeps only the texts of files `diagnostics` point into: the snippets
-    /// need no others, and every record's text kept would be ~160 MB at
-    /// 100,000 clients (issue 11).
+    /// Holds `text` in memory as the text of `file`.
+    pub fn insert(&mut self, file: PathBuf, text: Arc<String>) {
+        self.held.insert(file, text);
+    }
+
+    /// Remembers that the room's `file` (relative to its root) held the text
+    /// of `fingerprint` when it was read, so its snippets can be read again.
+    pub fn read_from_room(&mut self, file: PathBuf, fingerprint: Fingerprint) {
+        self.read.insert(file, fingerprint);
+    }
+
+    /// Keeps only what the snippets of `diagnostics` need: no other file is
+    /// ever shown.
     pub fn keep_only_for(&mut self, diagnostics: &Diagnostics) {
         let named: std::collections::HashSet<&Path> =
             diagnostics.items.iter().map(|d| d.file.as_path()).collect();
-        self.files.retain(|file, _| named.contains(file.as_path()));
+        self.held.retain(|file, _| named.contains(file.as_path()));
+        self.read.retain(|file, _| named.contains(file.as_path()));
     }
 
-    pub fn len(&self) -> usize {
-        self.files.len()
+    /// How many texts are in memory (given ones and the one read last).
+    pub fn held(&self) -> usize {
+        let last = self.last_read.lock().map_or(0, |last| {
+            last.as_ref()
+                .map_or(0, |(_, text)| usize::from(text.is_some()))
+        });
+        self.held.len() + last
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+    /// The text of `file` for its snippets: the one given, or the room's file
+    /// read again through the loader's safe reading, if it still holds what
+    /// was loaded. `None` when there is none to show.
+    pub fn text(&self, file: &Path) -> Option<Arc<String>> {
+        if let Some(text) = self.held.get(file) {
+            return Some(Arc::clone(text));
+        }
+        let loaded = *self.read.get(file)?;
+        let mut last = self.last_read.lock().ok()?;
+        if let Some((last_file, text)) = last.as_ref() {
+            if last_file == file {
+                return text.clone();
+            }
+        }
+        let text = self
+            .read_again(file)
+            .filter(|text| Fingerprint::of(text) == loaded)
+            .map(Arc::new);
+        *last = Some((file.to_path_buf(), text.clone()));
+        text
+    }
+
+    /// The room's `file` read as the loader reads it: through [`RoomFs`], and
+    /// only if it (not just its name) still lies inside the room.
+    fn read_again(&self, file: &Path) -> Option<String> {
+        let room = self.room.as_ref()?;
+        let path = room.root.join(file);
+        if !room.is_inside(&path) {
+            return None;
+        }
+        room.read_text(&path).ok()
     }
 }
 
@@ -431,11 +511,11 @@ impl Renderer {
     ) -> String {
         let shown_path =
             terminal::escape(&room_root.join(&d.file).display().to_string()).into_owned();
-        let (source, span) = match sources.files.get(&d.file) {
+        let (source, span) = match sources.text(&d.file) {
             Some(text) => {
                 let offset = d.loc.offset.min(text.len());
                 let len = d.loc.len.min(text.len() - offset);
-                let (escaped, offset, len) = terminal::escape_span(text, offset, len);
+                let (escaped, offset, len) = terminal::escape_span(&text, offset, len);
                 (
                     Some(NamedSource::new(shown_path.clone(), escaped)),
                     Some(SourceSpan::new(offset.into(), len)),
@@ -555,8 +635,8 @@ mod tests {
             Wording::new("diag_theme_link"),
         ));
         sources.keep_only_for(&diags);
-        assert_eq!(sources.len(), 1);
-        assert!(sources.files.contains_key(Path::new("clients/HX-2.yaml")));
+        assert_eq!(sources.held(), 1);
+        assert!(sources.held.contains_key(Path::new("clients/HX-2.yaml")));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::path::{Component, Path, PathBuf};
 use super::diagnostic::{Diagnostic, Loc, Wording};
 
 /// The room root, canonicalized once so every containment check compares real paths.
+#[derive(Clone)]
 pub struct RoomFs {
     pub root: PathBuf,
     canonical_root: PathBuf,

@@ -17,12 +17,11 @@ pub mod yaml;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
-use diagnostic::{Diagnostic, Diagnostics, Loc, Sources, Wording};
+use diagnostic::{Diagnostic, Diagnostics, Fingerprint, Loc, Sources, Wording};
 use files::RoomFs;
 pub use model::*;
 
@@ -38,8 +37,9 @@ pub struct Loaded {
     pub language: Option<Language>,
 }
 
-/// A parsed file: its path, its text (for snippets) and the result.
-type Parsed<T> = (PathBuf, Option<Arc<String>>, Result<T, Vec<Diagnostic>>);
+/// A parsed file: its path, its fingerprint for snippets (the text itself is
+/// not kept: [`Sources`]) and the result.
+type Parsed<T> = (PathBuf, Option<Fingerprint>, Result<T, Vec<Diagnostic>>);
 
 /// A source file found under one of the room's folders.
 struct Found {
@@ -126,7 +126,6 @@ fn ignored_file(rel: &Path, key: &'static str) -> Diagnostic {
 pub fn load(root: &Path) -> Loaded {
     let started = std::time::Instant::now();
     let mut diags = Diagnostics::default();
-    let mut sources = Sources::default();
     let fs = match RoomFs::open(root) {
         Ok(fs) => fs,
         Err(d) => {
@@ -135,11 +134,12 @@ pub fn load(root: &Path) -> Loaded {
                 room: None,
                 timings: Vec::new(),
                 diagnostics: diags,
-                sources,
+                sources: Sources::default(),
                 language: None,
             };
         }
     };
+    let mut sources = Sources::of_room(fs.clone());
 
     let settings_path = root.join(settings::SETTINGS_FILE);
     let mut nda = None;
@@ -158,7 +158,7 @@ pub fn load(root: &Path) -> Loaded {
                 language = settings::language_of(&text);
                 let parsed = settings::parse_settings(&text);
                 nda = settings::nda_of(&text);
-                sources.insert(settings::SETTINGS_FILE.into(), Arc::new(text));
+                sources.read_from_room(settings::SETTINGS_FILE.into(), Fingerprint::of(&text));
                 parsed.map_err(|ds| diags.extend(ds)).ok()
             }
             Err(d) => {
@@ -195,7 +195,7 @@ pub fn load(root: &Path) -> Loaded {
         .map(|f| match fs.read_text(&f.path) {
             Ok(text) => {
                 let r = client::parse_client(&f.rel, &text);
-                (f.rel.clone(), Some(Arc::new(text)), r)
+                (f.rel.clone(), Some(Fingerprint::of(&text)), r)
             }
             Err(d) => (f.rel.clone(), None, Err(vec![d])),
         })
@@ -213,7 +213,7 @@ pub fn load(root: &Path) -> Loaded {
             match fs.read_text(&f.path) {
                 Ok(text) => {
                     let r = document::parse_document(*kind, slug, &f.rel, &text);
-                    (f.rel.clone(), Some(Arc::new(text)), r)
+                    (f.rel.clone(), Some(Fingerprint::of(&text)), r)
                 }
                 Err(d) => (f.rel.clone(), None, Err(vec![d])),
             }
@@ -221,9 +221,9 @@ pub fn load(root: &Path) -> Loaded {
         .collect();
 
     let mut clients = Vec::with_capacity(parsed_clients.len());
-    for (rel, text, result) in parsed_clients {
-        if let Some(text) = text {
-            sources.insert(rel, text);
+    for (rel, fingerprint, result) in parsed_clients {
+        if let Some(fingerprint) = fingerprint {
+            sources.read_from_room(rel, fingerprint);
         }
         match result {
             Ok(c) => clients.push(c),
@@ -231,9 +231,9 @@ pub fn load(root: &Path) -> Loaded {
         }
     }
     let mut documents = Vec::with_capacity(parsed_docs.len());
-    for (rel, text, result) in parsed_docs {
-        if let Some(text) = text {
-            sources.insert(rel, text);
+    for (rel, fingerprint, result) in parsed_docs {
+        if let Some(fingerprint) = fingerprint {
+            sources.read_from_room(rel, fingerprint);
         }
         match result {
             Ok(d) => documents.push(d),

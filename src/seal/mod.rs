@@ -181,6 +181,24 @@ fn encrypt(key: &[u8; 32], plaintext: &[u8], aad: &[u8]) -> ([u8; 12], Vec<u8>) 
     (nonce, ct)
 }
 
+/// The AES-GCM tag appended to every ciphertext.
+const GCM_TAG: usize = 16;
+
+/// [`encrypt`] without a second buffer: `buffer` becomes the ciphertext and
+/// its tag, the same bytes `encrypt` returns.
+fn encrypt_in_place(key: &[u8; 32], buffer: &mut Vec<u8>, aad: &[u8]) -> [u8; 12] {
+    let nonce = random_bytes::<12>();
+    let cipher = Aes256Gcm::new(key.into());
+    // As in `encrypt`: it cannot fail for inputs this size (nothing sealed if it did).
+    if cipher
+        .encrypt_in_place(Nonce::from_slice(&nonce), aad, buffer)
+        .is_err()
+    {
+        buffer.clear();
+    }
+    nonce
+}
+
 /// Decrypts in place: an export's ciphertext at 100,000 clients is tens of
 /// MB, and a second buffer for its plaintext would double that.
 fn decrypt(key: &[u8; 32], nonce: &[u8], mut ct: Vec<u8>, aad: &[u8]) -> Option<Vec<u8>> {
@@ -278,7 +296,8 @@ pub fn padded_len(len: usize) -> usize {
 /// padding is authenticated and stripped on open.
 fn frame(body: &[u8]) -> Vec<u8> {
     let total = padded_len(FRAME_HEADER + body.len());
-    let mut out = Vec::with_capacity(total);
+    // Room for the tag `encrypt_in_place` appends, so it never reallocates.
+    let mut out = Vec::with_capacity(total + GCM_TAG);
     out.extend_from_slice(&(body.len() as u64).to_le_bytes());
     out.extend_from_slice(body);
     out.resize(total, 0);
@@ -427,7 +446,7 @@ impl Sealer {
         } else {
             frame(plaintext)
         };
-        self.seal_frame(id, kid, z, &body, meta)
+        self.seal_frame(id, kid, z, body, meta)
     }
 
     /// [`Sealer::seal`] of content already gzipped (by [`gzip_writer`]): the
@@ -440,15 +459,18 @@ impl Sealer {
         gzipped: &[u8],
         meta: &PayloadMeta,
     ) -> Result<Vec<u8>, SealError> {
-        self.seal_frame(id, kid, 1, &frame(gzipped), meta)
+        self.seal_frame(id, kid, 1, frame(gzipped), meta)
     }
 
+    /// Seals a framed `body`. The body is encrypted in place and the payload
+    /// line written once: a large export (tens of MB at 100,000 clients) is
+    /// otherwise copied as ciphertext, as JSON and as the line (issue 11).
     fn seal_frame(
         &self,
         id: &str,
         kid: &str,
         z: u8,
-        body: &[u8],
+        mut body: Vec<u8>,
         meta: &PayloadMeta,
     ) -> Result<Vec<u8>, SealError> {
         let key = self
@@ -457,16 +479,20 @@ impl Sealer {
             .copied()
             .ok_or_else(|| SealError::UnknownKey(kid.to_string()))?;
         let aad = payload_aad(&self.header.room, id, kid, z, meta);
-        let (nonce, ct) = encrypt(&key, body, &aad);
+        let nonce = encrypt_in_place(&key, &mut body, &aad);
         let file = PayloadFile {
             id: id.into(),
             kid: kid.into(),
             nonce: B64.encode(nonce),
             z,
-            ct: B64.encode(ct),
+            ct: B64.encode(body),
         };
-        let json = serde_json::to_string(&file).unwrap_or_default();
-        Ok(format!("{PAYLOAD_PREFIX}{json});\n").into_bytes())
+        let mut line = Vec::with_capacity(PAYLOAD_PREFIX.len() + file.ct.len() + 256);
+        line.extend_from_slice(PAYLOAD_PREFIX.as_bytes());
+        // Writing plain strings and a number into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut line, &file);
+        line.extend_from_slice(b");\n");
+        Ok(line)
     }
 
     /// A payload nobody opens, the size of the smallest page: pads a pack to
@@ -825,6 +851,20 @@ mod tests {
             ),
             Some(vec![0u8; 16])
         );
+    }
+
+    #[test]
+    fn in_place_encryption_opens_like_encrypt_and_keeps_its_frame_buffer() {
+        let key = [7u8; 32];
+        let body = b"a page of the room".repeat(500);
+        let mut framed = frame(&body);
+        let (plain_len, buffer) = (framed.len(), framed.as_ptr());
+        let nonce = encrypt_in_place(&key, &mut framed, b"aad");
+        assert_eq!(framed.len(), plain_len + GCM_TAG);
+        assert_eq!(framed.as_ptr(), buffer, "the tag fits: no second buffer");
+        let opened = decrypt(&key, &nonce, framed.clone(), b"aad").and_then(unframe);
+        assert_eq!(opened, Some(body));
+        assert_eq!(decrypt(&key, &nonce, framed.clone(), b"other"), None);
     }
 
     #[test]
