@@ -220,16 +220,17 @@ pub fn load(root: &Path) -> Loaded {
         })
         .collect();
 
-    let mut clients = Vec::with_capacity(parsed_clients.len());
-    for (rel, fingerprint, result) in parsed_clients {
-        if let Some(fingerprint) = fingerprint {
-            sources.read_from_room(rel, fingerprint);
-        }
-        match result {
-            Ok(c) => clients.push(c),
-            Err(ds) => diags.extend(ds),
-        }
-    }
+    // Collected in place (the parsed list's own allocation): two lists of
+    // 720-byte records at once were 140 MB at 100,000 clients (issue 11).
+    let mut clients: Vec<Client> = parsed_clients
+        .into_iter()
+        .filter_map(|(rel, fingerprint, result)| {
+            if let Some(fingerprint) = fingerprint {
+                sources.read_from_room(rel, fingerprint);
+            }
+            result.map_err(|ds| diags.extend(ds)).ok()
+        })
+        .collect();
     let mut documents = Vec::with_capacity(parsed_docs.len());
     for (rel, fingerprint, result) in parsed_docs {
         if let Some(fingerprint) = fingerprint {
@@ -289,7 +290,9 @@ pub fn load(root: &Path) -> Loaded {
             &b.slug,
         ))
     });
-    clients.sort_by(|a, b| a.id.cmp(&b.id));
+    // Unstable: a stable sort buffers half the records (ids are unique, or
+    // the room has an error).
+    clients.sort_unstable_by(|a, b| a.id.cmp(&b.id));
     let theme = load_theme(&fs, &mut diags);
     diags.sort();
     sources.keep_only_for(&diags);
