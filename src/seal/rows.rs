@@ -42,6 +42,10 @@ pub fn sealed_html(page: &Page) -> Cow<'_, str> {
     }
 }
 
+/// One distinct shard at one place of a table: its JSON, its readers, and
+/// where it goes (`shown` index, table index).
+type ShardHere = (Vec<u8>, Readers, Vec<(usize, usize)>);
+
 /// Cuts the tables of one route's pages (`shown`: one page per view) into
 /// shards and hands each distinct shard to `emit` with its readers as soon
 /// as it is made, which seals it and returns its payload id: never every
@@ -81,7 +85,7 @@ pub(super) fn shard_tables(
         }
         loop {
             // This place's shard in every view, the identical ones together.
-            let mut here: Vec<(Vec<u8>, Readers, Vec<(usize, usize)>)> = Vec::new();
+            let mut here: Vec<ShardHere> = Vec::new();
             for (i, t, shards) in &mut cutting {
                 let Some(json) = shards.next() else { continue };
                 match here.iter_mut().find(|(j, _, _)| *j == json) {
