@@ -72,11 +72,8 @@ pub fn restore(
                    id: &str,
                    meta: &seal::PayloadMeta|
      -> Result<Vec<u8>, Wording> {
-        let payload = payloads
-            .get(id)
-            .ok_or_else(|| Wording::from(seal::SealError::Tampered(id.into())))?;
         opener
-            .open_payload(id, meta, payload)
+            .open_payload(id, meta, payload_in(payloads, id)?)
             .map_err(Wording::from)
     };
     let open = |id: &str, file: Option<&str>, meta: &seal::PayloadMeta| {
@@ -211,9 +208,7 @@ pub fn restore(
             name: &entry.name,
         };
         let payloads = read_payloads(entry.f.as_deref().unwrap_or(&entry.p), &entry.p)?;
-        let payload = payloads
-            .get(&entry.p)
-            .ok_or_else(|| Wording::from(seal::SealError::Tampered(entry.p.clone())))?;
+        let payload = payload_in(&payloads, &entry.p)?;
         let open_into = |out: &mut dyn std::io::Write| {
             opener
                 .open_payload_into(&entry.p, &meta, payload, out)
@@ -261,6 +256,16 @@ pub fn restore(
         )?;
     }
     Ok(result)
+}
+
+/// Payload `id` of a payload file: one its file does not hold is tampering.
+fn payload_in<'a>(
+    payloads: &'a HashMap<String, seal::PayloadFile>,
+    id: &str,
+) -> Result<&'a seal::PayloadFile, Wording> {
+    payloads
+        .get(id)
+        .ok_or_else(|| seal::SealError::Tampered(id.into()).into())
 }
 
 /// Where a page holds the handover confirmation's manifest hash placeholder.
