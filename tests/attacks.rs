@@ -459,12 +459,11 @@ fn restore_writes_personal_data_for_the_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     let built = example_build();
     let restored = built.dir.join("restored-private");
-    let r = run(bin()
-        .arg("restore")
-        .arg(&built.zip)
-        .arg("--out")
-        .arg(&restored)
-        .env("DATAROOM_PASSWORD", MANAGEMENT_PASSWORD));
+    let r = run(&mut restore_command(
+        &built.zip,
+        &restored,
+        MANAGEMENT_PASSWORD,
+    ));
     assert_eq!(r.code, 0, "{}", r.all());
     let mut checked = 0;
     for e in walkdir::WalkDir::new(&restored).into_iter().flatten() {

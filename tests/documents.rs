@@ -34,12 +34,7 @@ fn restored_example() -> Restored {
     let r = build_example(&example(), &out, &key, &[]);
     assert_eq!(r.code, 0, "{}", r.all());
     let dir = tmp.path().join("restored");
-    let r = run(bin()
-        .arg("restore")
-        .arg(&out)
-        .arg("--out")
-        .arg(&dir)
-        .env("DATAROOM_PASSWORD", MANAGEMENT_PASSWORD));
+    let r = run(&mut restore_command(&out, &dir, MANAGEMENT_PASSWORD));
     assert_eq!(r.code, 0, "{}", r.all());
     Restored {
         _tmp: tmp,

@@ -409,12 +409,11 @@ fn restore_round_trip_and_compare() {
         .parent()
         .expect("parent")
         .join("restored-streamed");
-    let r = run(bin()
-        .arg("restore")
-        .arg(&built.zip)
-        .arg("--out")
-        .arg(&streamed)
-        .env("DATAROOM_PASSWORD", MANAGEMENT_PASSWORD));
+    let r = run(&mut restore_command(
+        &built.zip,
+        &streamed,
+        MANAGEMENT_PASSWORD,
+    ));
     assert_eq!(r.code, 0, "{}", r.all());
     let files = |root: &Path| -> BTreeMap<String, Vec<u8>> {
         walkdir::WalkDir::new(root)

@@ -18,6 +18,18 @@ pub fn bin() -> Command {
     c
 }
 
+/// `dataroom restore FROM --out TO` with `password` (add `--compare` and
+/// other arguments to the command it returns).
+pub fn restore_command(from: &Path, to: &Path, password: &str) -> Command {
+    let mut c = bin();
+    c.arg("restore")
+        .arg(from)
+        .arg("--out")
+        .arg(to)
+        .env("DATAROOM_PASSWORD", password);
+    c
+}
+
 /// The binary as a user with this environment runs it: no `DATAROOM_LANG`,
 /// only the given locale variables.
 pub fn bin_in_locale(vars: &[(&str, &str)]) -> Command {
