@@ -7,6 +7,7 @@
 //! form ([`rows_html`]): restore puts back exactly what the build took out.
 
 use std::borrow::Borrow;
+use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
@@ -116,55 +117,126 @@ pub struct Table {
     pub rows: Rows,
 }
 
-/// A table's rows, each kept as its JSON in one buffer (issue 11): a row as
-/// [`Row`]s and [`Cell`]s is ~700 bytes in a dozen allocations, as JSON ~150
-/// bytes, and the sealed row shards are exactly these JSONs joined, so the
-/// payments of 100,000 clients are ~100 MB instead of ~430 MB.
+/// A table's rows, cut into shards as they are added, each shard kept as its
+/// rows' JSON array gzipped as the seal stores a payload (issue 11): the
+/// payments of 100,000 clients are ~15 MB instead of ~130 MB of JSON (or
+/// ~430 MB as [`Row`]s), sealing a shard is only encrypting it, and the plain
+/// site reads the rows back one shard at a time. Built by collecting rows.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Rows {
+    shards: Vec<Shard>,
+    len: usize,
+}
+
+/// Consecutive rows of a table: [`Rows::shards`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// How many rows it holds.
+    pub rows: usize,
+    /// Their JSON array (`[{"c":[…]},…]`), gzipped by `seal::gzip_writer`.
+    pub gzipped: Vec<u8>,
+}
+
+/// The first shard's rows: all the first screen needs, so it opens fast even
+/// when rows are long (notices).
+pub const FIRST_SHARD_ROWS: usize = 100;
+/// The first shard stops at this many bytes of JSON: a screen of long rows (a
+/// notice letter is ~2 kB) opens without decrypting hundreds of letters first.
+pub const FIRST_SHARD_BYTES: usize = 64 * 1024;
+/// At most this many rows per later shard.
+pub const SHARD_ROWS: usize = 2000;
+/// A shard's JSON stops growing past this many bytes (long rows: notices).
+pub const SHARD_BYTES: usize = 512 * 1024;
+
+/// The shard being filled: its rows' JSON array, not yet closed.
+struct OpenShard {
     json: Vec<u8>,
-    /// Where each row's JSON ends in `json`.
-    ends: Vec<usize>,
+    rows: usize,
+}
+
+impl OpenShard {
+    fn new() -> OpenShard {
+        OpenShard {
+            json: Vec::new(),
+            rows: 0,
+        }
+    }
+
+    /// Whether `row` (its JSON) must start the next shard: the first shard
+    /// holds at most [`FIRST_SHARD_ROWS`] rows and [`FIRST_SHARD_BYTES`]
+    /// bytes, later ones [`SHARD_ROWS`] and about [`SHARD_BYTES`].
+    fn full_for(&self, row: &[u8], first: bool) -> bool {
+        let (limit, bytes) = match first {
+            true => (FIRST_SHARD_ROWS, FIRST_SHARD_BYTES),
+            false => (SHARD_ROWS, SHARD_BYTES),
+        };
+        self.rows > 0 && (self.rows >= limit || self.json.len() + row.len() > bytes)
+    }
+
+    fn add(&mut self, row: &[u8]) {
+        self.json.push(if self.rows == 0 { b'[' } else { b',' });
+        self.json.extend_from_slice(row);
+        self.rows += 1;
+    }
+
+    /// The shard closed and gzipped; the buffer is kept for the next one.
+    fn close(&mut self) -> Shard {
+        self.json.push(b']');
+        let mut gz = crate::seal::gzip_writer(Vec::with_capacity(self.json.len() / 4));
+        // Writing into a Vec cannot fail.
+        gz.write_all(&self.json).expect("gzip into memory");
+        let gzipped = gz.finish().expect("gzip into memory");
+        self.json.clear();
+        Shard {
+            rows: std::mem::take(&mut self.rows),
+            gzipped,
+        }
+    }
 }
 
 impl Rows {
-    pub fn push(&mut self, row: &Row) {
-        // Only strings and lists of strings: writing into a Vec cannot fail.
-        serde_json::to_writer(&mut self.json, row).expect("a row serializes");
-        self.ends.push(self.json.len());
-    }
-
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.len == 0
     }
 
-    /// Row `n` as JSON (`{"c":[…]}`), as the sealed shards hold it.
-    pub fn json(&self, n: usize) -> &[u8] {
-        let start = if n == 0 { 0 } else { self.ends[n - 1] };
-        &self.json[start..self.ends[n]]
+    /// The rows' shards in order, as they are sealed.
+    pub fn shards(&self) -> &[Shard] {
+        &self.shards
     }
 
-    /// Every row's JSON in order.
-    pub fn jsons(&self) -> impl Iterator<Item = &[u8]> {
-        (0..self.len()).map(|n| self.json(n))
-    }
-
-    /// The rows as structs again, one at a time (the plain site's `<tr>`s).
+    /// The rows as structs again, a shard at a time (the plain site's `<tr>`s).
     pub fn iter(&self) -> impl Iterator<Item = Row> + '_ {
-        self.jsons()
-            .map(|json| serde_json::from_slice(json).expect("a row reads back as it was written"))
+        self.shards.iter().flat_map(|shard| {
+            let mut json = Vec::new();
+            flate2::read::GzDecoder::new(shard.gzipped.as_slice())
+                .read_to_end(&mut json)
+                .expect("a shard gunzips as it was gzipped");
+            serde_json::from_slice::<Vec<Row>>(&json).expect("rows read back as they were written")
+        })
     }
 }
 
 impl<R: Borrow<Row>> FromIterator<R> for Rows {
     fn from_iter<I: IntoIterator<Item = R>>(rows: I) -> Rows {
         let mut all = Rows::default();
+        let mut open = OpenShard::new();
+        let mut json = Vec::new();
         for row in rows {
-            all.push(row.borrow());
+            json.clear();
+            // Only strings and lists of strings: writing into a Vec cannot fail.
+            serde_json::to_writer(&mut json, row.borrow()).expect("a row serializes");
+            if open.full_for(&json, all.shards.is_empty()) {
+                all.shards.push(open.close());
+            }
+            open.add(&json);
+            all.len += 1;
+        }
+        if open.rows > 0 {
+            all.shards.push(open.close());
         }
         all
     }
@@ -178,9 +250,6 @@ pub struct Placed {
     pub at: usize,
     pub len: usize,
 }
-
-/// At most this many rows per sealed shard: the first screen needs only the first.
-pub const SHARD_ROWS: usize = 2000;
 
 /// What a template writes in its `<tbody data-rows="name">`: `{{ rows.name | safe }}`.
 /// A private-use character cannot come from escaped room data.
@@ -405,6 +474,87 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    fn numbered(n: usize, text: &str) -> Rows {
+        (0..n)
+            .map(|i| Row {
+                k: String::new(),
+                c: vec![Cell::text(format!("{i} {text}"))],
+            })
+            .collect()
+    }
+
+    /// Each shard's JSON, gunzipped.
+    fn shard_jsons(all: &Rows) -> Vec<Vec<u8>> {
+        all.shards()
+            .iter()
+            .map(|s| {
+                let mut json = Vec::new();
+                flate2::read::GzDecoder::new(s.gzipped.as_slice())
+                    .read_to_end(&mut json)
+                    .expect("gzipped");
+                json
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_small_first_shard_then_full_ones_every_row_once() {
+        let all = numbered(5000, "x");
+        let parsed: Vec<Vec<Row>> = shard_jsons(&all)
+            .iter()
+            .map(|j| serde_json::from_slice(j).unwrap())
+            .collect();
+        let sizes: Vec<usize> = parsed.iter().map(Vec::len).collect();
+        let expected = vec![
+            FIRST_SHARD_ROWS,
+            SHARD_ROWS,
+            SHARD_ROWS,
+            5000 - FIRST_SHARD_ROWS - 2 * SHARD_ROWS,
+        ];
+        assert_eq!(sizes, expected);
+        let counted: Vec<usize> = all.shards().iter().map(|s| s.rows).collect();
+        assert_eq!(counted, expected);
+        assert_eq!(all.len(), 5000);
+        let rows: Vec<Row> = parsed.concat();
+        assert_eq!(rows, all.iter().collect::<Vec<_>>());
+        assert_eq!(
+            (rows[0].c[0].t.as_str(), rows[4999].c[0].t.as_str()),
+            ("0 x", "4999 x")
+        );
+    }
+
+    #[test]
+    fn long_rows_make_shards_of_about_shard_bytes() {
+        let long = "告".repeat(400); // ~1.2 kB a row
+        let all = numbered(3000, &long);
+        let shards = shard_jsons(&all);
+        assert!(shards.iter().all(|j| j.len() <= SHARD_BYTES + 2));
+        assert!(shards.len() > 3000 / SHARD_ROWS + 1);
+        // The first screen's shard stays small even though rows are long.
+        assert!(
+            shards[0].len() <= FIRST_SHARD_BYTES + 2,
+            "{}",
+            shards[0].len()
+        );
+        assert!(shards[0].len() > FIRST_SHARD_BYTES / 2);
+        let back: Vec<Row> = shards
+            .iter()
+            .flat_map(|j| serde_json::from_slice::<Vec<Row>>(j).unwrap())
+            .collect();
+        assert_eq!(back.len(), 3000);
+        assert_eq!(back, all.iter().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn rows_are_kept_gzipped_not_as_their_json() {
+        let all = numbered(20_000, "Shanghai Jiejing Cleaning Services 上海洁净家政");
+        let json: usize = shard_jsons(&all).iter().map(Vec::len).sum();
+        let kept: usize = all.shards().iter().map(|s| s.gzipped.len()).sum();
+        assert!(json > 1_000_000, "{json}");
+        assert!(kept * 4 < json, "{kept} of {json}");
+        assert!(Rows::default().iter().next().is_none() && Rows::default().shards().is_empty());
     }
 
     #[test]

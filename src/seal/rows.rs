@@ -1,7 +1,7 @@
 //! The index tables' rows as sealed data (issue 10): each table of a page
-//! (`render::rows`) is cut into shards of at most [`SHARD_ROWS`] rows (the
-//! first of [`FIRST_SHARD_ROWS`], any of about [`SHARD_BYTES`] at most), each
-//! shard a JSON payload of its own (padded, AES-GCM, under the key of exactly
+//! (`render::rows`) comes cut into shards (at most [`rows::SHARD_ROWS`] rows,
+//! the first of [`rows::FIRST_SHARD_ROWS`], already gzipped), each shard a
+//! JSON payload of its own (padded, AES-GCM, under the key of exactly
 //! the views that show it), named in that view's index under the page's route.
 //! The page itself is sealed without the rows, so opening `#/clients` at
 //! 100,000 clients decrypts a small page and the first shard, not megabytes.
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::site::Readers;
 use super::PayloadMeta;
-use crate::render::rows::{self, Column, Row, Rows, SHARD_ROWS};
+use crate::render::rows::{self, Column, Row};
 use crate::render::Page;
 
 /// What a row shard is sealed as (its associated data).
@@ -42,14 +42,14 @@ pub fn sealed_html(page: &Page) -> Cow<'_, str> {
     }
 }
 
-/// One distinct shard at one place of a table: its JSON, its readers, and
-/// where it goes (`shown` index, table index).
+/// One distinct shard at one place of a table: its gzipped JSON, its
+/// readers, and where it goes (`shown` index, table index).
 type ShardHere = (Vec<u8>, Readers, Vec<(usize, usize)>);
 
-/// Cuts the tables of one route's pages (`shown`: one page per view) into
-/// shards and hands each distinct shard to `emit` with its readers as soon
-/// as it is made, which seals it and returns its payload id: never every
-/// shard of a table at once (the payments of 100,000 clients, issue 11).
+/// Hands each distinct shard of the tables of one route's pages (`shown`:
+/// one page per view), gzipped, to `emit` with its readers, which seals it
+/// and returns its payload id: a few sealed shards at a time, never every
+/// one of a table (the payments of 100,000 clients, issue 11).
 /// Identical shards at the same place of a table in several views are one
 /// shard, sealed once for all of them. Returns each view's index entries.
 pub(super) fn shard_tables(
@@ -77,30 +77,34 @@ pub(super) fn shard_tables(
     }
     for name in names {
         // (entry of `shown[i]`'s table, its shards still to come), per view.
-        let mut cutting: Vec<(usize, usize, Shards)> = Vec::new();
+        let mut cutting: Vec<(usize, usize, std::slice::Iter<rows::Shard>)> = Vec::new();
         for (i, (_, page)) in shown.iter().enumerate() {
             if let Some(t) = page.tables.iter().position(|p| p.table.name == name) {
-                cutting.push((i, t, Shards::of(&page.tables[t].table.rows)));
+                cutting.push((i, t, page.tables[t].table.rows.shards().iter()));
             }
         }
         loop {
             // This place's shard in every view, the identical ones together.
             let mut here: Vec<ShardHere> = Vec::new();
             for (i, t, shards) in &mut cutting {
-                let Some(json) = shards.next() else { continue };
-                match here.iter_mut().find(|(j, _, _)| *j == json) {
+                let Some(shard) = shards.next() else { continue };
+                match here.iter_mut().find(|(z, _, _)| *z == shard.gzipped) {
                     Some((_, readers, at)) => {
                         readers.insert(shown[*i].0);
                         at.push((*i, *t));
                     }
-                    None => here.push((json, Readers::from([shown[*i].0]), vec![(*i, *t)])),
+                    None => here.push((
+                        shard.gzipped.clone(),
+                        Readers::from([shown[*i].0]),
+                        vec![(*i, *t)],
+                    )),
                 }
             }
             if here.is_empty() {
                 break;
             }
-            for (json, readers, at) in here {
-                let id = emit(json, readers)?;
+            for (gzipped, readers, at) in here {
+                let id = emit(gzipped, readers)?;
                 for (i, t) in at {
                     entries[i].1[t].shards.push(id.clone());
                 }
@@ -108,64 +112,6 @@ pub(super) fn shard_tables(
         }
     }
     Ok(entries)
-}
-
-/// The first shard's rows: all the first screen needs, so it opens fast even
-/// when rows are long (notices).
-pub const FIRST_SHARD_ROWS: usize = 100;
-/// The first shard stops at this many bytes: a screen of long rows (a notice
-/// letter is ~2 kB) opens without decrypting hundreds of letters first.
-pub const FIRST_SHARD_BYTES: usize = 64 * 1024;
-/// A shard's JSON stops growing past this many bytes (long rows: notices).
-pub const SHARD_BYTES: usize = 512 * 1024;
-
-/// `rows` cut into shards (JSON arrays), one at a time: the first of at most
-/// [`FIRST_SHARD_ROWS`] and [`FIRST_SHARD_BYTES`], the others of at most
-/// [`SHARD_ROWS`] rows and about [`SHARD_BYTES`] bytes.
-struct Shards<'a> {
-    rows: &'a Rows,
-    next_row: usize,
-    made: usize,
-}
-
-impl<'a> Shards<'a> {
-    fn of(rows: &'a Rows) -> Shards<'a> {
-        Shards {
-            rows,
-            next_row: 0,
-            made: 0,
-        }
-    }
-}
-
-impl Iterator for Shards<'_> {
-    type Item = Vec<u8>;
-
-    fn next(&mut self) -> Option<Vec<u8>> {
-        let (limit, bytes) = if self.made == 0 {
-            (FIRST_SHARD_ROWS, FIRST_SHARD_BYTES)
-        } else {
-            (SHARD_ROWS, SHARD_BYTES)
-        };
-        let mut shard: Vec<u8> = Vec::new();
-        let mut count = 0;
-        while self.next_row < self.rows.len() && count < limit {
-            let json = self.rows.json(self.next_row);
-            if count > 0 && shard.len() + json.len() > bytes {
-                break;
-            }
-            shard.push(if count == 0 { b'[' } else { b',' });
-            shard.extend_from_slice(json);
-            count += 1;
-            self.next_row += 1;
-        }
-        if count == 0 {
-            return None;
-        }
-        shard.push(b']');
-        self.made += 1;
-        Some(shard)
-    }
 }
 
 /// Restore: the page with its tables' rows put back, each shard opened by
@@ -242,7 +188,14 @@ pub type Tables = BTreeMap<String, Vec<TableEntry>>;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::rows::Cell;
+    use crate::render::rows::{Cell, Rows};
+
+    fn gunzip(gzipped: &[u8]) -> Vec<u8> {
+        let mut json = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(gzipped), &mut json)
+            .expect("gzipped");
+        json
+    }
 
     fn rows(n: usize, text: &str) -> Rows {
         (0..n)
@@ -253,9 +206,10 @@ mod tests {
             .collect()
     }
 
-    /// `rows` sealed as [`RowShards`] would: its entry and each shard's JSON by id.
+    /// `rows` sealed as [`shard_tables`] would: its entry and each shard's
+    /// JSON (as restore opens it) by id.
     fn sharded(name: &str, all: &Rows) -> (TableEntry, BTreeMap<String, Vec<u8>>) {
-        let jsons = Shards::of(all).collect::<Vec<_>>();
+        let jsons: Vec<Vec<u8>> = all.shards().iter().map(|s| gunzip(&s.gzipped)).collect();
         let ids: Vec<String> = (0..jsons.len()).map(|n| format!("s{n}")).collect();
         let entry = TableEntry {
             name: name.to_string(),
@@ -364,7 +318,7 @@ mod tests {
             Ok(format!("s{}", sealed.len() - 1))
         })
         .expect("cut");
-        let per_table = Shards::of(&all).count();
+        let per_table = all.shards().len();
         assert_eq!(per_table, 4);
         // Each place of the shared table once (readers 0 and 2), the other
         // view's table apart, then the small table.
@@ -382,49 +336,7 @@ mod tests {
         let back: Vec<Row> = ids(0, 0)
             .iter()
             .map(|id| &sealed[id[1..].parse::<usize>().unwrap()].0)
-            .flat_map(|json| serde_json::from_slice::<Vec<Row>>(json).unwrap())
-            .collect();
-        assert_eq!(back, all.iter().collect::<Vec<_>>());
-    }
-
-    #[test]
-    fn a_small_first_shard_then_full_ones_every_row_once() {
-        let all = rows(5000, "x");
-        let shards = Shards::of(&all).collect::<Vec<_>>();
-        let parsed: Vec<Vec<Row>> = shards
-            .iter()
-            .map(|j| serde_json::from_slice(j).unwrap())
-            .collect();
-        let sizes: Vec<usize> = parsed.iter().map(Vec::len).collect();
-        assert_eq!(
-            sizes,
-            vec![
-                FIRST_SHARD_ROWS,
-                SHARD_ROWS,
-                SHARD_ROWS,
-                5000 - FIRST_SHARD_ROWS - 2 * SHARD_ROWS
-            ]
-        );
-        assert_eq!(parsed.concat(), all.iter().collect::<Vec<_>>());
-    }
-
-    #[test]
-    fn long_rows_make_shards_of_about_shard_bytes() {
-        let long = "告".repeat(400); // ~1.2 kB a row
-        let all = rows(3000, &long);
-        let shards = Shards::of(&all).collect::<Vec<_>>();
-        assert!(shards.iter().all(|j| j.len() <= SHARD_BYTES + 2));
-        assert!(shards.len() > 3000 / SHARD_ROWS + 1);
-        // The first screen's shard stays small even though rows are long.
-        assert!(
-            shards[0].len() <= FIRST_SHARD_BYTES + 2,
-            "{}",
-            shards[0].len()
-        );
-        assert!(shards[0].len() > FIRST_SHARD_BYTES / 2);
-        let back: Vec<Row> = shards
-            .iter()
-            .flat_map(|j| serde_json::from_slice::<Vec<Row>>(j).unwrap())
+            .flat_map(|gz| serde_json::from_slice::<Vec<Row>>(&gunzip(gz)).unwrap())
             .collect();
         assert_eq!(back, all.iter().collect::<Vec<_>>());
     }

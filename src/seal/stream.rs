@@ -192,7 +192,8 @@ struct Pending {
 struct Shard {
     id: String,
     kid: String,
-    json: Vec<u8>,
+    /// Its rows' JSON, gzipped (`render::rows::Shard`).
+    gzipped: Vec<u8>,
 }
 
 /// Renders, seals and writes every view's pages pack by pack. `write` runs on
@@ -345,13 +346,13 @@ impl Taken {
         let mut shards: Vec<Shard> = Vec::new();
         let per_batch = 2 * rayon::current_num_threads();
         let mut shown = shown;
-        let entries = rows::shard_tables(&shown, |json, readers| {
+        let entries = rows::shard_tables(&shown, |gzipped, readers| {
             let id = Sealer::new_id();
             let kid = plan.key_for(&readers, sealer).to_string();
             shards.push(Shard {
                 id: id.clone(),
                 kid,
-                json,
+                gzipped,
             });
             if shards.len() >= per_batch {
                 send_shards(std::mem::take(&mut shards), sealer, progress, queue)?;
@@ -407,7 +408,7 @@ impl Taken {
 }
 
 /// Seals row shards in parallel and queues each (a file of its own) for the
-/// writer, a few at a time: each shard's JSON is dropped once it is sealed,
+/// writer, a few at a time: each shard's gzipped JSON is dropped once it is sealed,
 /// and a whole-room page's shards are never all sealed and waiting at once.
 fn send_shards(
     shards: Vec<Shard>,
@@ -427,7 +428,7 @@ fn send_shards(
             .into_par_iter()
             .map(|s| {
                 let bytes = sealer
-                    .seal(&s.id, &s.kid, &s.json, true, &ROWS_META)
+                    .seal_gzipped(&s.id, &s.kid, &s.gzipped, &ROWS_META)
                     .map_err(Wording::from)?;
                 Ok((s.id, bytes))
             })
