@@ -610,21 +610,45 @@ impl<'a> RoomView<'a> {
                 .map(|a| (format!("file/{}", a.path), a.path.clone()))
                 .collect(),
         ));
+        // Values built in place: `json!` serializes every value it is given
+        // into a copy, and 100,000 client items are ~70 MB as Values.
         let sections: Vec<Value> = sections
             .into_iter()
             .enumerate()
             .map(|(i, (title, route, items))| {
                 let n = i + 1;
-                json!({
-                    "number": n.to_string(), "title": title, "route": route,
-                    "items": items.into_iter().enumerate().map(|(j, (route, title))| json!({
-                        "number": format!("{n}.{}", j + 1), "route": route, "title": title,
-                    })).collect::<Vec<_>>(),
-                })
+                let items = items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(j, (route, title))| {
+                        object([
+                            ("number", Value::String(format!("{n}.{}", j + 1))),
+                            ("route", Value::String(route)),
+                            ("title", Value::String(title)),
+                        ])
+                    })
+                    .collect();
+                object([
+                    ("number", Value::String(n.to_string())),
+                    ("title", Value::String(title)),
+                    ("route", route.map_or(Value::Null, Value::String)),
+                    ("items", Value::Array(items)),
+                ])
             })
             .collect();
-        json!({"sections": sections})
+        object([("sections", Value::Array(sections))])
     }
+}
+
+/// A JSON object of `fields`, taking their values as they are (`json!`
+/// would serialize each into a copy).
+fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    Value::Object(
+        fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
 }
 
 fn doc_link(d: &Document) -> Value {
