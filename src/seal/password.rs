@@ -79,9 +79,14 @@ const MIN_OWN_HAN_OTHER: usize = 4;
 /// The words a targeted attacker tries first: everything the room says about
 /// its parties and clients, in the forms people type (lower case, digits only,
 /// pinyin), squashed like passwords are before comparing (see [`squash`]).
+///
+/// The words of 100,000 clients are ~1.5 million: kept one after another in
+/// one buffer, not as 1.5 million strings (~90 MB, issue 11).
 #[derive(Default)]
 pub struct RoomWords {
-    words: Vec<String>,
+    text: String,
+    /// Where each word ends in `text`.
+    ends: Vec<usize>,
 }
 
 /// Han (CJK unified ideographs, including extension A and compatibility ones).
@@ -91,11 +96,19 @@ fn is_han(c: char) -> bool {
 
 /// Lower case letters, digits and Han only: `Jie-Jing 2026` → `jiejing2026`.
 fn squash(s: &str) -> String {
+    let mut out = String::new();
+    squash_into(s, &mut out);
+    out
+}
+
+/// [`squash`], appended to `out`.
+fn squash_into(s: &str, out: &mut String) {
     use unicode_normalization::UnicodeNormalization;
-    s.nfc()
-        .flat_map(char::to_lowercase)
-        .filter(|c| c.is_alphanumeric())
-        .collect()
+    out.extend(
+        s.nfc()
+            .flat_map(char::to_lowercase)
+            .filter(|c| c.is_alphanumeric()),
+    );
 }
 
 /// Pinyin without tones, syllables joined: 洁净家政 → `jiejingjiazheng`
@@ -166,7 +179,9 @@ impl RoomWords {
     }
 
     fn push(&mut self, word: &str) {
-        let w = squash(word);
+        let start = self.text.len();
+        squash_into(word, &mut self.text);
+        let w = &self.text[start..];
         // Shorter pieces match too much by chance (a pinyin syllable, a year-less day).
         let long_enough = if w.chars().any(is_han) {
             w.chars().count() >= 2
@@ -174,13 +189,22 @@ impl RoomWords {
             w.len() >= 4
         };
         if long_enough {
-            self.words.push(w);
+            self.ends.push(self.text.len());
+        } else {
+            self.text.truncate(start);
         }
+    }
+
+    fn words(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(&self.ends)
+            .map(|(start, &end)| &self.text[start..end])
     }
 
     /// The room's words, longest first, without repeats.
     fn sorted(&self) -> Vec<&str> {
-        let mut words: Vec<&str> = self.words.iter().map(String::as_str).collect();
+        let mut words: Vec<&str> = self.words().collect();
         words.sort_unstable_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         words.dedup();
         words
@@ -245,8 +269,9 @@ fn without_room_words(password: &str, words: &[&str]) -> String {
 /// how many Chinese characters they have of their own (zxcvbn's model is
 /// English); all are judged against the room's own words.
 pub fn weakness(password: &str, room: &RoomWords) -> Option<Weakness> {
-    let words = room.sorted();
+    let mut words = room.sorted();
     let rest = without_room_words(password, &words);
+    only_findable(password, &mut words);
     if password.chars().any(is_han) {
         let mut own_han: Vec<char> = rest.chars().filter(|c| is_han(*c)).collect();
         own_han.sort_unstable();
@@ -279,6 +304,46 @@ pub fn weakness(password: &str, room: &RoomWords) -> Option<Weakness> {
         return Some(Weakness::FewChinese);
     }
     latin_weakness(password, &rest, &words)
+}
+
+/// zxcvbn 3.1's l33t table: each letter, and what stands for it.
+const L33T: [(char, &str); 12] = [
+    ('a', "4@"),
+    ('b', "8"),
+    ('c', "({[<"),
+    ('e', "3"),
+    ('g', "69"),
+    ('i', "1!|"),
+    ('l', "1|7"),
+    ('o', "0"),
+    ('s', "$5"),
+    ('t', "+7"),
+    ('x', "%"),
+    ('z', "2"),
+];
+
+/// Blanks (`""`, which matches nothing) each word zxcvbn could never find
+/// in `password` or in any part of it (it looks up pieces of the password
+/// in lower case, reversed and with l33t letters put back): longer than the
+/// password, or with a character none of those has. The other words keep
+/// their place, so their rank, which zxcvbn takes from the position; and
+/// zxcvbn, which builds a map of all words for every lookup, gets a few
+/// instead of the ~1.5 million of 100,000 clients (issue 11).
+fn only_findable(password: &str, words: &mut [&str]) {
+    let lower = password.to_lowercase();
+    let longest = lower.chars().count().max(password.chars().count());
+    let mut found: Vec<char> = lower.chars().collect();
+    for (letter, stand_ins) in L33T {
+        if password.chars().any(|c| stand_ins.contains(c)) {
+            found.push(letter);
+        }
+    }
+    for word in words.iter_mut() {
+        let findable = word.chars().count() <= longest && word.chars().all(|c| found.contains(&c));
+        if !findable {
+            *word = "";
+        }
+    }
 }
 
 fn latin_weakness(password: &str, rest: &str, words: &[&str]) -> Option<Weakness> {
@@ -579,5 +644,74 @@ mod tests {
         w.add("洁净家政", true);
         assert!(w.sorted().contains(&"jiejing"));
         assert!(w.sorted().contains(&"洁净"));
+    }
+
+    /// zxcvbn's verdict (its guesses, so its score too) on `password` with
+    /// every room word, and with only the findable ones in their places.
+    fn guesses_both_ways(password: &str, room: &RoomWords) -> (u64, u64) {
+        let all = room.sorted();
+        let mut findable = all.clone();
+        only_findable(password, &mut findable);
+        (
+            zxcvbn::zxcvbn(password, &all).guesses(),
+            zxcvbn::zxcvbn(password, &findable).guesses(),
+        )
+    }
+
+    #[test]
+    fn zxcvbn_judges_alike_with_only_the_findable_words() {
+        let room = example_words();
+        let all = room.sorted();
+        for pw in [
+            "Jiejing@20261215",
+            "J1ej1ng@2O261215",     // l33t letters put back
+            "gnijeij-Xq7-19790412", // reversed
+            "ChenGuohua-Kx7#q2-violet",
+            "洁净家政-chen-13916820457",
+            "violet-harbor-quietly-seventeen",
+        ] {
+            let (with_all, with_findable) = guesses_both_ways(pw, &room);
+            assert_eq!(with_all, with_findable, "{pw}");
+            let mut findable = all.clone();
+            only_findable(pw, &mut findable);
+            let kept = findable.iter().filter(|w| !w.is_empty()).count();
+            assert!(kept < all.len() / 2, "{pw}: {kept} of {}", all.len());
+        }
+        // A room word in the password lowers its guesses: the words still count.
+        let none = RoomWords::default();
+        let pw = "jiejingjiazheng-Kx7";
+        assert!(guesses_both_ways(pw, &room).1 < zxcvbn::zxcvbn(pw, &[]).guesses());
+        assert_eq!(
+            guesses_both_ways(pw, &none).0,
+            zxcvbn::zxcvbn(pw, &[]).guesses()
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn zxcvbn_never_judges_otherwise_with_only_the_findable_words(
+            words in proptest::collection::vec("[a-z0-9洁净张伟]{2,9}", 1..40),
+            password in "[a-zA-Z0-9@!|$+%(<37 洁净张伟-]{6,24}",
+        ) {
+            let mut room = RoomWords::default();
+            for w in &words {
+                room.add(w, false);
+            }
+            let (with_all, with_findable) = guesses_both_ways(&password, &room);
+            proptest::prop_assert_eq!(with_all, with_findable);
+        }
+    }
+
+    #[test]
+    fn room_words_live_in_one_buffer() {
+        let mut w = RoomWords::default();
+        for n in 0..1000 {
+            w.add(&format!("客户{n} Client-{n}"), false);
+        }
+        assert_eq!(w.words().count(), w.ends.len());
+        assert!(w.words().any(|x| x == "client"));
+        assert!(w.sorted().contains(&"客户999client999"));
+        assert!(!w.words().any(|x| x.chars().count() < 2 || x.is_empty()));
     }
 }
