@@ -317,3 +317,41 @@ fn doc_shards_leave_as_they_are_made_and_postings_span_every_step() {
         serde_json::from_slice(index.docs.last().unwrap()).unwrap();
     assert_eq!(last.last().unwrap().2, format!("clients/{}", count - 1));
 }
+
+#[test]
+fn term_shards_hold_each_terms_documents_once_ascending_as_a_map_of_lists_would() {
+    // Tokens repeated within a document and shared across many: the flat,
+    // sorted postings must make exactly the shards a map of lists makes.
+    let docs: Vec<SearchDoc> = (0..3000)
+        .map(|n| {
+            let text = format!("共同 共同 组{} 组{} 唯一{n} 唯一{n}", n % 7, n % 13);
+            doc(Kind::Client, "客户", &format!("clients/{n}"), &text)
+        })
+        .collect();
+    let key = [3; 32];
+    let index = build(&docs, key);
+    let mut expected: std::collections::HashMap<String, Vec<u32>> = Default::default();
+    for (n, d) in docs.iter().enumerate() {
+        for token in &d.tokens {
+            let list = expected.entry(token.clone()).or_default();
+            if list.last() != Some(&(n as u32)) {
+                list.push(n as u32);
+            }
+        }
+    }
+    let postings: usize = expected.values().map(Vec::len).sum();
+    assert_eq!(index.terms.len(), term_shards_for(postings));
+    let mut found = 0;
+    for (token, list) in &expected {
+        assert_eq!(&lookup(&index, token), list, "{token}");
+        found += 1;
+    }
+    // Nothing else in the shards: as many terms as distinct tokens.
+    let terms: usize = index
+        .terms
+        .iter()
+        .map(|s| serde_json::from_slice::<TermShard>(s).unwrap().len())
+        .sum();
+    assert_eq!(terms, found);
+    assert_eq!(lookup(&index, "共同").len(), 3000);
+}
