@@ -334,36 +334,23 @@ pub(crate) fn seal_site(
         if made.iter().all(Option::is_none) {
             break;
         }
-        let mut distinct: Distinct<(&str, &[u8]), &Gzipped> = Distinct::new();
+        // Each distinct export by the first view that made it.
+        let mut distinct: Distinct<(&str, &[u8]), usize> = Distinct::new();
         let number: Vec<Option<usize>> = made
             .iter()
             .enumerate()
             .map(|(v, e)| {
                 e.as_ref()
-                    .map(|e| distinct.add((&e.path, &e.gzipped), e, v))
+                    .map(|e| distinct.add((&e.path, e.gzipped()), v, v))
             })
             .collect();
         let ids = new_ids(distinct.items.len());
-        for (_, readers) in &distinct.items {
-            plan.key_for(readers, &mut sealer);
-        }
-        for ((e, readers), id) in distinct.items.iter().zip(&ids) {
-            let meta = PayloadMeta {
-                content_type: e.mime,
-                name: export_name(&e.path),
-            };
-            let kid = plan.kid(readers)?;
-            let sealed = sealer
-                .seal_gzipped(id, kid, &e.gzipped, &meta)
-                .map_err(Wording::from)?;
-            written.push(write_payload(id, &sealed)?);
-        }
-        for ((entries, e), n) in export_entries.iter_mut().zip(&made).zip(number) {
+        for ((entries, e), n) in export_entries.iter_mut().zip(&made).zip(&number) {
             if let (Some(e), Some(n)) = (e, n) {
                 entries.push((
                     e.path.clone(),
                     FileEntry {
-                        p: ids[n].clone(),
+                        p: ids[*n].clone(),
                         f: None,
                         name: export_name(&e.path).to_string(),
                         mime: e.mime.into(),
@@ -371,6 +358,20 @@ pub(crate) fn seal_site(
                     },
                 ));
             }
+        }
+        let sources: Vec<(usize, Readers)> = distinct.items;
+        let mut made = made;
+        for ((v, readers), id) in sources.into_iter().zip(&ids) {
+            let Some(e) = made[v].take() else { continue };
+            let kid = plan.key_for(&readers, &mut sealer).to_string();
+            let (path, mime) = (e.path.clone(), e.mime);
+            let meta = PayloadMeta {
+                content_type: mime,
+                name: export_name(&path),
+            };
+            // Sealed where it was gzipped, then dropped: one export at a time.
+            let sealed = e.seal(&sealer, id, &kid, &meta).map_err(Wording::from)?;
+            written.push(write_payload(id, &sealed)?);
         }
     }
 

@@ -68,11 +68,12 @@ impl Pages for crate::render::PageSource<'_> {
     }
 }
 
-/// An export as the sealed build holds it: gzipped ([`super::gzip_writer`]).
+/// An export as the sealed build holds it: gzipped, after room for the
+/// frame's header, so it is sealed where it is ([`super::framed_gzip_writer`]).
 pub struct Gzipped {
     pub path: String,
     pub mime: &'static str,
-    pub gzipped: Vec<u8>,
+    framed: Vec<u8>,
     /// Its size uncompressed.
     pub len: u64,
 }
@@ -85,18 +86,34 @@ impl Gzipped {
         write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
     ) -> Result<Gzipped, Wording> {
         let mut out = Counted {
-            inner: super::gzip_writer(Vec::new()),
+            inner: super::framed_gzip_writer(),
             len: 0,
         };
         let done = write(&mut out).and_then(|()| out.inner.finish());
-        let gzipped =
+        let framed =
             done.map_err(|e| Wording::io_at("err_write", std::path::Path::new(path), &e))?;
         Ok(Gzipped {
             path: path.to_string(),
             mime,
-            gzipped,
+            framed,
             len: out.len,
         })
+    }
+
+    /// The gzip stream.
+    pub fn gzipped(&self) -> &[u8] {
+        super::framed_gzip_body(&self.framed)
+    }
+
+    /// Sealed as payload `id` under `kid`, in place.
+    pub fn seal(
+        self,
+        sealer: &Sealer,
+        id: &str,
+        kid: &str,
+        meta: &PayloadMeta,
+    ) -> Result<Vec<u8>, super::SealError> {
+        sealer.seal_gzipped_in_place(id, kid, self.framed, meta)
     }
 }
 
@@ -690,7 +707,7 @@ mod tests {
         .expect("written");
         assert_eq!(export.len, whole.len() as u64);
         assert!(
-            export.gzipped.len() < whole.len() / 4,
+            export.gzipped().len() < whole.len() / 4,
             "compressed while written"
         );
         let password = "password-one-一二三";
@@ -703,14 +720,28 @@ mod tests {
             content_type: export.mime,
             name: "clients.csv",
         };
-        let sealed = sealer
-            .seal_gzipped(&id, &kid, &export.gzipped, &meta)
+        let copied = sealer
+            .seal_gzipped(&id, &kid, export.gzipped(), &meta)
             .expect("sealed");
+        let other = Sealer::new_id();
+        let in_place = export.seal(&sealer, &other, &kid, &meta).expect("sealed");
         let header = crate::seal::parse_header(&String::from_utf8_lossy(&sealer.header_js("")))
             .expect("header");
         let opener = Opener::unlock(header, password).expect("unlocks");
-        let opened = opener.open(&id, &meta, &sealed).expect("opens");
-        assert_eq!(opened, whole.as_bytes());
+        assert_eq!(
+            opener.open(&id, &meta, &copied).expect("opens"),
+            whole.as_bytes()
+        );
+        // Sealed where it was gzipped: the same payload, as large.
+        assert_eq!(
+            opener.open(&other, &meta, &in_place).expect("opens"),
+            whole.as_bytes()
+        );
+        assert_eq!(in_place.len(), copied.len());
+        assert!(
+            opener.open(&id, &meta, &in_place).is_err(),
+            "bound to its id"
+        );
     }
 
     fn parse_lines(pack: &[u8]) -> usize {
