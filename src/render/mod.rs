@@ -613,7 +613,8 @@ impl<'a> PageSource<'a> {
 
     /// Renders page `n`.
     pub fn page(&self, n: usize) -> Result<Page, Diagnostic> {
-        self.view.render_job(self.engine, &self.specs[n])
+        self.view
+            .render_job(self.engine, &self.specs, &self.specs[n])
     }
 
     /// Export `n` of this reader (`None` past the last), made when asked:

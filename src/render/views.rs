@@ -94,14 +94,19 @@ impl<'a> RoomView<'a> {
         registry::pages(self.room, self.selection, self.sees)
     }
 
-    pub fn render_job(&self, engine: &Engine, spec: &PageSpec) -> Result<Page, Diagnostic> {
+    /// Renders `spec`, one of `specs`: this reader's pages ([`Self::specs`]),
+    /// which the room index lists (100,000 client pages: never made twice).
+    pub fn render_job(
+        &self,
+        engine: &Engine,
+        specs: &[PageSpec],
+        spec: &PageSpec,
+    ) -> Result<Page, Diagnostic> {
         if spec.job == Job::Home && self.selection == Selection::TrainingOnly {
             // The public training site opens on its lesson list.
-            let index = registry::pages(self.room, self.selection, self.sees)
-                .into_iter()
-                .find(|p| p.job == Job::TrainingIndex);
+            let index = specs.iter().find(|p| p.job == Job::TrainingIndex);
             if let Some(index) = index {
-                return self.render_job(engine, &index).map(|p| Page {
+                return self.render_job(engine, specs, index).map(|p| Page {
                     route: spec.route.clone(),
                     ..p
                 });
@@ -121,7 +126,7 @@ impl<'a> RoomView<'a> {
             Job::Services => with_rows(self.services()),
             Job::Doc(i) => self.document(&self.room.documents[i]),
             Job::TrainingIndex => self.training(),
-            Job::RoomIndex => self.room_index(),
+            Job::RoomIndex => self.room_index(specs),
             Job::Handover(route) => handover::page(
                 route,
                 self.room,
@@ -560,8 +565,7 @@ impl<'a> RoomView<'a> {
     /// their folders: 1, 1.1, 1.2, 2 … Derived from the registry: the main
     /// pages (clients with their pages), each kind of document, the handover
     /// documents, the attachments.
-    fn room_index(&self) -> Value {
-        let specs = self.specs();
+    fn room_index(&self, specs: &[PageSpec]) -> Value {
         let item = |p: &PageSpec| (p.route.clone(), p.title.text(self.strings));
         let mut sections: Vec<IndexSection> = specs
             .iter()
