@@ -41,10 +41,11 @@ const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Tunes mimalloc for a bounded peak (issue 11): freed memory goes back to
-/// the system at once (not a second later) and arena memory is committed as it
-/// is used, not ahead. A build of 100,000 clients frees and allocates
+/// the system at once (not a second later) and arena memory is committed as
+/// it is used, not ahead. A build of 100,000 clients frees and allocates
 /// hundreds of MB as it renders: peak RSS 600–650 → ~505 MiB, for ~8 % more
-/// wall time (BENCHMARKS.md). Runs first in `main`, before any other thread.
+/// wall time (BENCHMARKS.md). Runs before any other thread: before Rust's
+/// runtime on Linux ([`TUNE_ALLOCATOR_FIRST`]), first in `main` elsewhere.
 fn tune_allocator() {
     // SAFETY: mi_option_set is not thread safe; no other thread exists yet.
     unsafe {
@@ -472,7 +473,22 @@ fn say(strings: &Strings, key: &str, args: &[(&str, &str)]) -> String {
     fill(text(strings, key), args)
 }
 
+/// [`tune_allocator`] before the first allocation, so the options apply to
+/// mimalloc's first arena too (at `main` it is made already): run by the
+/// loader with the program's other initializers, before Rust's runtime.
+/// Not in the unit tests, which read the options' defaults first.
+#[cfg(all(target_os = "linux", not(test)))]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static TUNE_ALLOCATOR_FIRST: extern "C" fn() = {
+    extern "C" fn tune() {
+        tune_allocator();
+    }
+    tune
+};
+
 fn main() -> ExitCode {
+    // Elsewhere than Linux, and again (it is idempotent) on Linux.
     tune_allocator();
     let forced = forced_language();
     let mut command = Cli::command();
