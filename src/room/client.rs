@@ -359,7 +359,7 @@ pub fn parse_client(rel: &Path, text: &str) -> Result<Client, Vec<Diagnostic>> {
     let contact = raw.contact.as_ref();
     let spanned_loc = |v: &Option<Located<String>>| v.as_ref().map(|v| v.loc);
     Ok(Client {
-        locs: ClientLocs {
+        locs: ClientLocsOf {
             id: id.loc,
             phone: contact.and_then(|c| spanned_loc(&c.phone)),
             email: contact.and_then(|c| spanned_loc(&c.email)),
@@ -370,7 +370,8 @@ pub fn parse_client(rel: &Path, text: &str) -> Result<Client, Vec<Diagnostic>> {
                 .and_then(|i| raw.services.get(i))
                 .map(|s| s.date.loc),
             retain_until: spanned_loc(&raw.retain_until),
-        },
+        }
+        .into(),
         id: id.value,
         name: name.value,
         kind,
@@ -392,7 +393,7 @@ pub fn parse_client(rel: &Path, text: &str) -> Result<Client, Vec<Diagnostic>> {
         retain_until,
         notes: raw.notes,
         file: rel.to_path_buf(),
-        sha256: super::document::hex(&sha2::Sha256::digest(text.as_bytes())),
+        sha256: sha2::Sha256::digest(text.as_bytes()).into(),
     })
 }
 

@@ -373,14 +373,14 @@ fn check_unique_ids(clients: &[Client], diags: &mut Diagnostics) {
             diags.push(Diagnostic::error(
                 "duplicate-id",
                 &c.file,
-                c.locs.id,
+                c.locs.id(),
                 Wording::new("diag_duplicate_id").arg("id", &c.id).arg(
                     "other",
                     format!(
                         "{}:{}:{}",
                         other.file.display(),
-                        other.locs.id.line,
-                        other.locs.id.column
+                        other.locs.id().line,
+                        other.locs.id().column
                     ),
                 ),
             ));
