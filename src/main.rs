@@ -41,15 +41,16 @@ const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Tunes mimalloc for a bounded peak (issue 11): freed memory goes back to
-/// the system at once (not a second later) and arena memory is committed as
-/// it is used, not ahead. A build of 100,000 clients frees and allocates
-/// hundreds of MB as it renders: peak RSS 600–650 → ~505 MiB, for ~8 % more
-/// wall time (BENCHMARKS.md). Runs before any other thread: before Rust's
-/// runtime on Linux ([`TUNE_ALLOCATOR_FIRST`]), first in `main` elsewhere.
+/// the system after 10 ms (mimalloc 3 waits a second) and arena memory is
+/// committed as it is used, not ahead. A build of 100,000 clients frees and
+/// allocates hundreds of MB as it renders: peak RSS 600–650 → ~490 MiB, and
+/// no slower (BENCHMARKS.md; purging at once was as small but 8–24 % slower).
+/// Runs before any other thread: before Rust's runtime on Linux
+/// ([`TUNE_ALLOCATOR_FIRST`]), first in `main` elsewhere.
 fn tune_allocator() {
     // SAFETY: mi_option_set is not thread safe; no other thread exists yet.
     unsafe {
-        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10);
         libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0);
     }
 }
@@ -1150,7 +1151,7 @@ mod tests {
         assert_eq!(get(MI_OPTION_PURGE_DELAY), 1000);
         assert_eq!(get(MI_OPTION_ARENA_EAGER_COMMIT), 2);
         tune_allocator();
-        assert_eq!(get(MI_OPTION_PURGE_DELAY), 0);
+        assert_eq!(get(MI_OPTION_PURGE_DELAY), 10);
         assert_eq!(get(MI_OPTION_ARENA_EAGER_COMMIT), 0);
         // The allocator still works with them.
         let big: Vec<u8> = vec![7; 64 << 20];
