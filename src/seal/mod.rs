@@ -318,6 +318,50 @@ fn unframe(mut framed: Vec<u8>) -> Option<Vec<u8>> {
     Some(framed)
 }
 
+/// A payload encrypted, before it is written as its line.
+struct Encrypted {
+    /// The payload file with its last field, `ct`, empty.
+    file: PayloadFile,
+    ciphertext: Vec<u8>,
+}
+
+impl Encrypted {
+    fn base64_len(&self) -> usize {
+        // A buffer in memory is at most isize::MAX bytes: its base64 length fits.
+        base64::encoded_len(self.ciphertext.len(), true).expect("base64 length fits")
+    }
+
+    /// The line's length, about: room enough for it.
+    fn line_len(&self) -> usize {
+        PAYLOAD_PREFIX.len() + self.base64_len() + 256
+    }
+
+    /// `dataroomPayload({…,"ct":"<base64>"});`: the payload file written with
+    /// its ciphertext base64-encoded into it as it goes (base64 needs no JSON
+    /// escaping), so the ciphertext is never a string of its own.
+    fn write_line(self, out: &mut dyn Write) -> std::io::Result<()> {
+        let mut head = serde_json::to_vec(&self.file)?;
+        let closing = head.split_off(head.len() - "\"}".len());
+        debug_assert_eq!(closing, b"\"}", "ct is the payload file's last field");
+        out.write_all(PAYLOAD_PREFIX.as_bytes())?;
+        out.write_all(&head)?;
+        {
+            let mut encoder = base64::write::EncoderWriter::new(&mut *out, &B64);
+            encoder.write_all(&self.ciphertext)?;
+            encoder.finish()?;
+        }
+        out.write_all(&closing)?;
+        out.write_all(b");\n")
+    }
+}
+
+/// Why a payload sealed into a file was not: sealing or writing.
+#[derive(Debug)]
+pub enum SealWriteError {
+    Seal(SealError),
+    Write(std::io::Error),
+}
+
 /// Seals one build: holds the content keys and the header under construction.
 pub struct Sealer {
     header: Header,
@@ -478,17 +522,31 @@ impl Sealer {
         self.seal_frame(id, kid, 1, frame_in_place(framed_gzip), meta)
     }
 
-    /// Seals a framed `body`. The body is encrypted in place and the payload
-    /// line written once: a large export (tens of MB at 100,000 clients) is
-    /// otherwise copied as ciphertext, as JSON and as the line (issue 11).
+    /// Seals a framed `body`: [`Sealer::encrypt_frame`], its line in memory.
     fn seal_frame(
+        &self,
+        id: &str,
+        kid: &str,
+        z: u8,
+        body: Vec<u8>,
+        meta: &PayloadMeta,
+    ) -> Result<Vec<u8>, SealError> {
+        let encrypted = self.encrypt_frame(id, kid, z, body, meta)?;
+        let mut line = Vec::with_capacity(encrypted.line_len());
+        // A Vec takes every write.
+        let _ = encrypted.write_line(&mut line);
+        Ok(line)
+    }
+
+    /// A framed `body` encrypted in place, its line still to be written.
+    fn encrypt_frame(
         &self,
         id: &str,
         kid: &str,
         z: u8,
         mut body: Vec<u8>,
         meta: &PayloadMeta,
-    ) -> Result<Vec<u8>, SealError> {
+    ) -> Result<Encrypted, SealError> {
         let key = self
             .keys
             .get(kid)
@@ -496,32 +554,33 @@ impl Sealer {
             .ok_or_else(|| SealError::UnknownKey(kid.to_string()))?;
         let aad = payload_aad(&self.header.room, id, kid, z, meta);
         let nonce = encrypt_in_place(&key, &mut body, &aad);
-        // The line is the payload file with its last field, `ct`, empty, and
-        // the ciphertext written into it as base64 (which JSON needs not
-        // escape), so the ciphertext is never a string of its own too.
-        let file = PayloadFile {
-            id: id.into(),
-            kid: kid.into(),
-            nonce: B64.encode(nonce),
-            z,
-            ct: String::new(),
-        };
-        // A buffer in memory is at most isize::MAX bytes: its base64 length fits.
-        let ct_len = base64::encoded_len(body.len(), true).expect("base64 length fits");
-        let mut line = Vec::with_capacity(PAYLOAD_PREFIX.len() + ct_len + 256);
-        line.extend_from_slice(PAYLOAD_PREFIX.as_bytes());
-        // Writing plain strings and a number into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut line, &file);
-        let closing = line.split_off(line.len() - "\"}".len());
-        debug_assert_eq!(closing, b"\"}", "ct is the payload file's last field");
-        let at = line.len();
-        line.resize(at + ct_len, 0);
-        B64.encode_slice(&body, &mut line[at..])
-            .expect("the line has room for the base64 it was sized for");
-        drop(body);
-        line.extend_from_slice(&closing);
-        line.extend_from_slice(b");\n");
-        Ok(line)
+        Ok(Encrypted {
+            file: PayloadFile {
+                id: id.into(),
+                kid: kid.into(),
+                nonce: B64.encode(nonce),
+                z,
+                ct: String::new(),
+            },
+            ciphertext: body,
+        })
+    }
+
+    /// [`Sealer::seal_gzipped_in_place`], its line written straight into
+    /// `out` (a payload file): an export of 100,000 clients is never its
+    /// line in memory too (~50 MB, issue 11).
+    pub fn seal_gzipped_in_place_into(
+        &self,
+        id: &str,
+        kid: &str,
+        framed_gzip: Vec<u8>,
+        meta: &PayloadMeta,
+        out: &mut dyn Write,
+    ) -> Result<(), SealWriteError> {
+        let encrypted = self
+            .encrypt_frame(id, kid, 1, frame_in_place(framed_gzip), meta)
+            .map_err(SealWriteError::Seal)?;
+        encrypted.write_line(out).map_err(SealWriteError::Write)
     }
 
     /// A payload nobody opens, the size of the smallest page: pads a pack to
@@ -938,6 +997,50 @@ mod tests {
     fn header_of(sealer: &mut Sealer) -> Header {
         let js = sealer.header_js(&Sealer::new_id());
         parse_header(std::str::from_utf8(&js).unwrap_or("")).expect("header")
+    }
+
+    #[test]
+    fn a_gzipped_payload_written_into_its_file_is_the_payload_or_an_error() {
+        let (sealer, opener) = sealed_pair();
+        let text = "客户 张伟 13812345678\n".repeat(2000);
+        let mut gz = framed_gzip_writer();
+        gz.write_all(text.as_bytes()).expect("gzip");
+        let framed = gz.finish().expect("gzip");
+        let id = Sealer::new_id();
+        let mut line = Vec::new();
+        sealer
+            .seal_gzipped_in_place_into(&id, "k0", framed.clone(), &PAGE, &mut line)
+            .expect("sealed");
+        assert_eq!(
+            opener.open(&id, &PAGE, &line).ok(),
+            Some(text.clone().into_bytes())
+        );
+        let in_memory = sealer
+            .seal_gzipped(&id, "k0", framed_gzip_body(&framed), &PAGE)
+            .expect("sealed");
+        assert_eq!(in_memory.len(), line.len(), "one line, however written");
+        // A disk that fills up mid-line: an error, never a panic.
+        struct Full(usize);
+        impl Write for Full {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                if b.len() > self.0 {
+                    return Err(std::io::Error::other("disk full"));
+                }
+                self.0 -= b.len();
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let full =
+            sealer.seal_gzipped_in_place_into(&id, "k0", framed.clone(), &PAGE, &mut Full(100));
+        assert!(matches!(full, Err(SealWriteError::Write(_))));
+        let unknown = sealer.seal_gzipped_in_place_into(&id, "k9", framed, &PAGE, &mut Vec::new());
+        assert!(matches!(
+            unknown,
+            Err(SealWriteError::Seal(SealError::UnknownKey(_)))
+        ));
     }
 
     #[test]

@@ -11,12 +11,14 @@ use serde::{Deserialize, Serialize};
 use super::routemap::{self, RouteMapRef};
 use super::rows;
 use super::stream::{Gzipped, Pages};
+use super::SealWriteError;
 use super::{PayloadMeta, Sealer, GATE_META, INDEX_META};
 use crate::publish::plain::{write_static, Target};
 use crate::publish::{Staging, Written};
 use crate::render::{Engine, Site, Theme};
 use crate::room::model::Attachment;
 use crate::search::{SearchRef, SearchSize, SearchSource, ShardName};
+use std::path::Path;
 
 /// The encrypted index: every route's payload and title, every file's payload.
 #[derive(Serialize, Deserialize, Default)]
@@ -283,7 +285,7 @@ pub(crate) fn seal_site(
     sealer.set_site(site_id.to_string());
     let mut plan = SealPlan::default();
     let write_payload = |id: &str, payload: &[u8]| -> Result<Written, Wording> {
-        let path = format!("data/{id}.js");
+        let path = payload_path(id);
         let sha256 = staging
             .write(&format!("site/{path}"), payload)
             .map_err(|e| Wording::io_at("err_write", std::path::Path::new(&path), &e))?;
@@ -369,9 +371,22 @@ pub(crate) fn seal_site(
                 content_type: mime,
                 name: export_name(&path),
             };
-            // Sealed where it was gzipped, then dropped: one export at a time.
-            let sealed = e.seal(&sealer, id, &kid, &meta).map_err(Wording::from)?;
-            written.push(write_payload(id, &sealed)?);
+            // Sealed where it was gzipped and written into its file as it is
+            // encoded, hashed on its way out; then dropped: one at a time.
+            let path = payload_path(id);
+            let failed = |e: &std::io::Error| Wording::io_at("err_write", Path::new(&path), e);
+            let file = staging
+                .create(&format!("site/{path}"))
+                .map_err(|e| failed(&e))?;
+            let mut out = crate::publish::output::Hashed::new(std::io::BufWriter::new(file));
+            e.seal_into(&sealer, id, &kid, &meta, &mut out)
+                .map_err(|e| match e {
+                    SealWriteError::Seal(e) => Wording::from(e),
+                    SealWriteError::Write(e) => failed(&e),
+                })?;
+            let (buffered, sha256) = out.finish();
+            buffered.into_inner().map_err(|e| failed(e.error()))?;
+            written.push(Written { path, sha256 });
         }
     }
 
@@ -595,6 +610,11 @@ fn seal_search(
         bytes: built.bytes,
     };
     Ok((search_ref, written))
+}
+
+/// Where payload `id` is written in `site/`.
+fn payload_path(id: &str) -> String {
+    format!("data/{id}.js")
 }
 
 /// A content-keyed [`Distinct`]'s contents in number order.

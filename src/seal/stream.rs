@@ -105,15 +105,17 @@ impl Gzipped {
         super::framed_gzip_body(&self.framed)
     }
 
-    /// Sealed as payload `id` under `kid`, in place.
-    pub fn seal(
+    /// Sealed as payload `id` under `kid`, in place, its line written into
+    /// `out` (its payload file) as it is encoded.
+    pub fn seal_into(
         self,
         sealer: &Sealer,
         id: &str,
         kid: &str,
         meta: &PayloadMeta,
-    ) -> Result<Vec<u8>, super::SealError> {
-        sealer.seal_gzipped_in_place(id, kid, self.framed, meta)
+        out: &mut dyn std::io::Write,
+    ) -> Result<(), super::SealWriteError> {
+        sealer.seal_gzipped_in_place_into(id, kid, self.framed, meta, out)
     }
 }
 
@@ -724,7 +726,10 @@ mod tests {
             .seal_gzipped(&id, &kid, export.gzipped(), &meta)
             .expect("sealed");
         let other = Sealer::new_id();
-        let in_place = export.seal(&sealer, &other, &kid, &meta).expect("sealed");
+        let mut in_place = Vec::new();
+        export
+            .seal_into(&sealer, &other, &kid, &meta, &mut in_place)
+            .expect("sealed");
         let header = crate::seal::parse_header(&String::from_utf8_lossy(&sealer.header_js("")))
             .expect("header");
         let opener = Opener::unlock(header, password).expect("unlocks");
