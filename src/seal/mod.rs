@@ -509,19 +509,6 @@ impl Sealer {
         self.seal_frame(id, kid, 1, frame(gzipped), meta)
     }
 
-    /// [`Sealer::seal_gzipped`] of a gzip stream written after
-    /// [`FRAME_HEADER`] bytes of room ([`framed_gzip_writer`]), sealed where
-    /// it is: a large export is never copied to be framed.
-    pub fn seal_gzipped_in_place(
-        &self,
-        id: &str,
-        kid: &str,
-        framed_gzip: Vec<u8>,
-        meta: &PayloadMeta,
-    ) -> Result<Vec<u8>, SealError> {
-        self.seal_frame(id, kid, 1, frame_in_place(framed_gzip), meta)
-    }
-
     /// Seals a framed `body`: [`Sealer::encrypt_frame`], its line in memory.
     fn seal_frame(
         &self,
@@ -566,9 +553,11 @@ impl Sealer {
         })
     }
 
-    /// [`Sealer::seal_gzipped_in_place`], its line written straight into
-    /// `out` (a payload file): an export of 100,000 clients is never its
-    /// line in memory too (~50 MB, issue 11).
+    /// [`Sealer::seal_gzipped`] of a gzip stream written after
+    /// [`FRAME_HEADER`] bytes of room ([`framed_gzip_writer`]): framed and
+    /// encrypted where it is, its line written straight into `out` (a
+    /// payload file). A large export is never copied to be sealed, nor its
+    /// line in memory beside it (~50 MB at 100,000 clients, issue 11).
     pub fn seal_gzipped_in_place_into(
         &self,
         id: &str,
@@ -628,7 +617,7 @@ fn gzip(data: &[u8]) -> Vec<u8> {
 }
 
 /// A [`gzip_writer`] into a buffer that starts with [`FRAME_HEADER`] bytes of
-/// room, for [`Sealer::seal_gzipped_in_place`].
+/// room, for [`Sealer::seal_gzipped_in_place_into`].
 pub(crate) fn framed_gzip_writer() -> flate2::write::GzEncoder<Vec<u8>> {
     gzip_writer(vec![0; FRAME_HEADER])
 }

@@ -366,10 +366,11 @@ pub(crate) fn seal_site(
         for ((v, readers), id) in sources.into_iter().zip(&ids) {
             let Some(e) = made[v].take() else { continue };
             let kid = plan.key_for(&readers, &mut sealer).to_string();
-            let (path, mime) = (e.path.clone(), e.mime);
+            // The export is moved into its sealing: its name is copied first.
+            let export_path = e.path.clone();
             let meta = PayloadMeta {
-                content_type: mime,
-                name: export_name(&path),
+                content_type: e.mime,
+                name: export_name(&export_path),
             };
             // Sealed where it was gzipped and written into its file as it is
             // encoded, hashed on its way out; then dropped: one at a time.
