@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use super::registry::Counts;
 use super::rows::{Cell, Column, Kind, Row, Rows, Table};
 use super::views::route_url;
-use super::Extras;
+use super::{moved_into_object, Extras};
 use crate::room::document::hex;
 use crate::room::retention;
 use crate::room::{Client, ClientKind, DocKind, Room};
@@ -318,18 +318,6 @@ fn quality(extras: &Extras, strings: &HashMap<String, String>) -> Value {
         ("groups", Value::Array(groups)),
         ("total", json!(extras.findings.len())),
     ])
-}
-
-/// A JSON object of `fields`, each value moved in. `json!` copies every value
-/// it is given (it serializes a reference to it): for the rows of a page about
-/// every client that is a second copy of them all at the build's peak (issue 11).
-fn moved_into_object<const N: usize>(fields: [(&str, Value); N]) -> Value {
-    Value::Object(
-        fields
-            .into_iter()
-            .map(|(key, value)| (key.to_string(), value))
-            .collect(),
-    )
 }
 
 /// A retention category in the reader's words (合同协议, 整条客户记录 …).

@@ -808,6 +808,21 @@ pub fn inline_files(html: &str) -> Vec<String> {
         .collect()
 }
 
+/// A JSON object of `fields`, each value moved in. `json!` copies every value
+/// it is given (it serializes a reference to it): for the rows of a page about
+/// every client that is a second copy of them all at the build's peak, and the
+/// room index's 100,000 client items were copied twice (issue 11).
+pub(crate) fn moved_into_object<const N: usize>(
+    fields: [(&str, serde_json::Value); N],
+) -> serde_json::Value {
+    serde_json::Value::Object(
+        fields
+            .into_iter()
+            .map(|(key, value)| (key.to_string(), value))
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
