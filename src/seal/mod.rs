@@ -633,7 +633,7 @@ pub(crate) fn gzip_writer<W: Write>(out: W) -> flate2::write::GzEncoder<W> {
     flate2::write::GzEncoder::new(out, flate2::Compression::new(GZIP_LEVEL))
 }
 
-fn gunzip(data: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn gunzip(data: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     flate2::read::GzDecoder::new(data)
         .read_to_end(&mut out)

@@ -190,13 +190,6 @@ mod tests {
     use super::*;
     use crate::render::rows::{Cell, Rows};
 
-    fn gunzip(gzipped: &[u8]) -> Vec<u8> {
-        let mut json = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(gzipped), &mut json)
-            .expect("gzipped");
-        json
-    }
-
     fn rows(n: usize, text: &str) -> Rows {
         (0..n)
             .map(|i| Row {
@@ -209,7 +202,7 @@ mod tests {
     /// `rows` sealed as [`shard_tables`] would: its entry and each shard's
     /// JSON (as restore opens it) by id.
     fn sharded(name: &str, all: &Rows) -> (TableEntry, BTreeMap<String, Vec<u8>>) {
-        let jsons: Vec<Vec<u8>> = all.shards().iter().map(|s| gunzip(&s.gzipped)).collect();
+        let jsons: Vec<Vec<u8>> = all.shards().iter().map(rows::Shard::json).collect();
         let ids: Vec<String> = (0..jsons.len()).map(|n| format!("s{n}")).collect();
         let entry = TableEntry {
             name: name.to_string(),
@@ -336,7 +329,9 @@ mod tests {
         let back: Vec<Row> = ids(0, 0)
             .iter()
             .map(|id| &sealed[id[1..].parse::<usize>().unwrap()].0)
-            .flat_map(|gz| serde_json::from_slice::<Vec<Row>>(&gunzip(gz)).unwrap())
+            .flat_map(|gz| {
+                serde_json::from_slice::<Vec<Row>>(&crate::seal::gunzip(gz).unwrap()).unwrap()
+            })
             .collect();
         assert_eq!(back, all.iter().collect::<Vec<_>>());
     }
