@@ -48,12 +48,7 @@ fn built(settings: &str) -> Built {
 }
 
 fn restore(from: &Path, to: &Path, password: &str, compare: Option<&Path>) -> Run {
-    let mut cmd = bin();
-    cmd.arg("restore")
-        .arg(from)
-        .arg("--out")
-        .arg(to)
-        .env("DATAROOM_PASSWORD", password);
+    let mut cmd = restore_command(from, to, password);
     if let Some(source) = compare {
         cmd.arg("--compare").arg(source);
     }
