@@ -355,13 +355,6 @@ impl Encrypted {
     }
 }
 
-/// Why a payload sealed into a file was not: sealing or writing.
-#[derive(Debug)]
-pub enum SealWriteError {
-    Seal(SealError),
-    Write(std::io::Error),
-}
-
 /// Seals one build: holds the content keys and the header under construction.
 pub struct Sealer {
     header: Header,
@@ -565,11 +558,11 @@ impl Sealer {
         framed_gzip: Vec<u8>,
         meta: &PayloadMeta,
         out: &mut dyn Write,
-    ) -> Result<(), SealWriteError> {
+    ) -> Result<(), PayloadWriteError> {
         let encrypted = self
             .encrypt_frame(id, kid, 1, frame_in_place(framed_gzip), meta)
-            .map_err(SealWriteError::Seal)?;
-        encrypted.write_line(out).map_err(SealWriteError::Write)
+            .map_err(PayloadWriteError::Seal)?;
+        encrypted.write_line(out).map_err(PayloadWriteError::Write)
     }
 
     /// A payload nobody opens, the size of the smallest page: pads a pack to
@@ -804,23 +797,24 @@ impl Opener {
         meta: &PayloadMeta,
         file: &PayloadFile,
         out: &mut dyn Write,
-    ) -> Result<(), WriteOpened> {
+    ) -> Result<(), PayloadWriteError> {
         let body = self
             .open_body(expected_id, meta, file)
-            .map_err(WriteOpened::Open)?;
+            .map_err(PayloadWriteError::Seal)?;
         if file.z != 1 {
-            return out.write_all(&body).map_err(WriteOpened::Write);
+            return out.write_all(&body).map_err(PayloadWriteError::Write);
         }
         let mut unzipped = flate2::read::GzDecoder::new(&body[..]);
         let mut buffer = vec![0u8; 1 << 16];
         loop {
-            let n = unzipped
-                .read(&mut buffer)
-                .map_err(|_| WriteOpened::Open(SealError::Tampered(expected_id.to_string())))?;
+            let n = unzipped.read(&mut buffer).map_err(|_| {
+                PayloadWriteError::Seal(SealError::Tampered(expected_id.to_string()))
+            })?;
             if n == 0 {
                 return Ok(());
             }
-            out.write_all(&buffer[..n]).map_err(WriteOpened::Write)?;
+            out.write_all(&buffer[..n])
+                .map_err(PayloadWriteError::Write)?;
         }
     }
 
@@ -844,20 +838,21 @@ impl Opener {
     }
 }
 
-/// Why [`Opener::open_payload_into`] failed: the payload did not open, or
-/// writing it did.
+/// Why a payload was not sealed into its file ([`Sealer::seal_gzipped_in_place_into`])
+/// or opened into it ([`Opener::open_payload_into`]): the payload (its key,
+/// its authenticity), or writing the file.
 #[derive(Debug)]
-pub enum WriteOpened {
-    Open(SealError),
+pub enum PayloadWriteError {
+    Seal(SealError),
     Write(std::io::Error),
 }
 
-impl WriteOpened {
+impl PayloadWriteError {
     /// For the user, naming the file `path` that was being written.
     pub fn worded(self, path: &str) -> crate::i18n::Wording {
         match self {
-            WriteOpened::Open(e) => e.into(),
-            WriteOpened::Write(e) => crate::publish::plain::write_failed(path, e),
+            PayloadWriteError::Seal(e) => e.into(),
+            PayloadWriteError::Write(e) => crate::publish::plain::write_failed(path, e),
         }
     }
 }
@@ -1024,11 +1019,11 @@ mod tests {
         }
         let full =
             sealer.seal_gzipped_in_place_into(&id, "k0", framed.clone(), &PAGE, &mut Full(100));
-        assert!(matches!(full, Err(SealWriteError::Write(_))));
+        assert!(matches!(full, Err(PayloadWriteError::Write(_))));
         let unknown = sealer.seal_gzipped_in_place_into(&id, "k9", framed, &PAGE, &mut Vec::new());
         assert!(matches!(
             unknown,
-            Err(SealWriteError::Seal(SealError::UnknownKey(_)))
+            Err(PayloadWriteError::Seal(SealError::UnknownKey(_)))
         ));
     }
 
@@ -1085,7 +1080,7 @@ mod tests {
             let opened = opener.open_payload_into(&id, &PAGE, &parsed(&flipped), &mut out);
             assert!(matches!(
                 opened,
-                Err(WriteOpened::Open(SealError::Tampered(_)))
+                Err(PayloadWriteError::Seal(SealError::Tampered(_)))
             ));
             assert!(
                 out.is_empty(),

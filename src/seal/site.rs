@@ -11,14 +11,12 @@ use serde::{Deserialize, Serialize};
 use super::routemap::{self, RouteMapRef};
 use super::rows;
 use super::stream::{Gzipped, Pages};
-use super::SealWriteError;
 use super::{PayloadMeta, Sealer, GATE_META, INDEX_META};
 use crate::publish::plain::{write_static, Target};
 use crate::publish::{Staging, Written};
 use crate::render::{Engine, Site, Theme};
 use crate::room::model::Attachment;
 use crate::search::{SearchRef, SearchSize, SearchSource, ShardName};
-use std::path::Path;
 
 /// The encrypted index: every route's payload and title, every file's payload.
 #[derive(Serialize, Deserialize, Default)]
@@ -375,18 +373,13 @@ pub(crate) fn seal_site(
             // Sealed where it was gzipped and written into its file as it is
             // encoded, hashed on its way out; then dropped: one at a time.
             let path = payload_path(id);
-            let failed = |e: &std::io::Error| Wording::io_at("err_write", Path::new(&path), e);
-            let file = staging
-                .create(&format!("site/{path}"))
-                .map_err(|e| failed(&e))?;
+            let failed = |e| crate::publish::plain::write_failed(&path, e);
+            let file = staging.create(&format!("site/{path}")).map_err(failed)?;
             let mut out = crate::publish::output::Hashed::new(std::io::BufWriter::new(file));
             e.seal_into(&sealer, id, &kid, &meta, &mut out)
-                .map_err(|e| match e {
-                    SealWriteError::Seal(e) => Wording::from(e),
-                    SealWriteError::Write(e) => failed(&e),
-                })?;
+                .map_err(|e| e.worded(&path))?;
             let (buffered, sha256) = out.finish();
-            buffered.into_inner().map_err(|e| failed(e.error()))?;
+            buffered.into_inner().map_err(|e| failed(e.into_error()))?;
             written.push(Written { path, sha256 });
         }
     }

@@ -114,7 +114,7 @@ impl Gzipped {
         kid: &str,
         meta: &PayloadMeta,
         out: &mut dyn std::io::Write,
-    ) -> Result<(), super::SealWriteError> {
+    ) -> Result<(), super::PayloadWriteError> {
         sealer.seal_gzipped_in_place_into(id, kid, self.framed, meta, out)
     }
 }
