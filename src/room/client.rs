@@ -357,21 +357,20 @@ pub fn parse_client(rel: &Path, text: &str) -> Result<Client, Vec<Diagnostic>> {
         return Err(check.problems);
     };
     let contact = raw.contact.as_ref();
-    let spanned_loc = |v: &Option<Located<String>>| v.as_ref().map(|v| v.loc);
+    let spanned_loc = |v: &Option<Located<String>>| v.as_ref().map(|v| v.loc.into());
     Ok(Client {
-        locs: ClientLocsOf {
-            id: id.loc,
+        locs: ClientLocs {
+            id: id.loc.into(),
             phone: contact.and_then(|c| spanned_loc(&c.phone)),
             email: contact.and_then(|c| spanned_loc(&c.email)),
             id_number: spanned_loc(&raw.id_number),
             credit_code: spanned_loc(&raw.credit_code),
-            consent: raw.consent.as_ref().map(|c| c.loc),
+            consent: raw.consent.as_ref().map(|c| c.loc.into()),
             latest_service: latest_service_index(&services)
                 .and_then(|i| raw.services.get(i))
-                .map(|s| s.date.loc),
+                .map(|s| s.date.loc.into()),
             retain_until: spanned_loc(&raw.retain_until),
-        }
-        .into(),
+        },
         id: id.value,
         name: name.value,
         kind,

@@ -370,17 +370,18 @@ fn check_unique_ids(clients: &[Client], diags: &mut Diagnostics) {
     let mut first: HashMap<&str, &Client> = HashMap::with_capacity(clients.len());
     for c in clients {
         if let Some(other) = first.get(c.id.as_str()) {
+            let other_at = Loc::from(other.locs.id);
             diags.push(Diagnostic::error(
                 "duplicate-id",
                 &c.file,
-                c.locs.id(),
+                c.locs.id.into(),
                 Wording::new("diag_duplicate_id").arg("id", &c.id).arg(
                     "other",
                     format!(
                         "{}:{}:{}",
                         other.file.display(),
-                        other.locs.id().line,
-                        other.locs.id().column
+                        other_at.line,
+                        other_at.column
                     ),
                 ),
             ));

@@ -333,72 +333,15 @@ impl Serialize for Word {
 /// a [`PackedLoc`] (128 bytes a client, where `Loc`s took 312).
 #[derive(Clone, Debug, Default)]
 pub struct ClientLocs {
-    id: PackedLoc,
-    phone: Option<PackedLoc>,
-    email: Option<PackedLoc>,
-    id_number: Option<PackedLoc>,
-    credit_code: Option<PackedLoc>,
-    consent: Option<PackedLoc>,
-    latest_service: Option<PackedLoc>,
-    retain_until: Option<PackedLoc>,
-}
-
-/// The fields of [`ClientLocs`], as [`Loc`]s.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ClientLocsOf {
-    pub id: Loc,
-    pub phone: Option<Loc>,
-    pub email: Option<Loc>,
-    pub id_number: Option<Loc>,
-    pub credit_code: Option<Loc>,
-    pub consent: Option<Loc>,
+    pub id: PackedLoc,
+    pub phone: Option<PackedLoc>,
+    pub email: Option<PackedLoc>,
+    pub id_number: Option<PackedLoc>,
+    pub credit_code: Option<PackedLoc>,
+    pub consent: Option<PackedLoc>,
     /// The date of the latest service (the one `no-recent-service` names), not the last listed.
-    pub latest_service: Option<Loc>,
-    pub retain_until: Option<Loc>,
-}
-
-impl From<ClientLocsOf> for ClientLocs {
-    fn from(l: ClientLocsOf) -> ClientLocs {
-        let p = |l: Option<Loc>| l.map(PackedLoc::from);
-        ClientLocs {
-            id: l.id.into(),
-            phone: p(l.phone),
-            email: p(l.email),
-            id_number: p(l.id_number),
-            credit_code: p(l.credit_code),
-            consent: p(l.consent),
-            latest_service: p(l.latest_service),
-            retain_until: p(l.retain_until),
-        }
-    }
-}
-
-impl ClientLocs {
-    pub fn id(&self) -> Loc {
-        self.id.into()
-    }
-    pub fn phone(&self) -> Option<Loc> {
-        self.phone.map(Loc::from)
-    }
-    pub fn email(&self) -> Option<Loc> {
-        self.email.map(Loc::from)
-    }
-    pub fn id_number(&self) -> Option<Loc> {
-        self.id_number.map(Loc::from)
-    }
-    pub fn credit_code(&self) -> Option<Loc> {
-        self.credit_code.map(Loc::from)
-    }
-    pub fn consent(&self) -> Option<Loc> {
-        self.consent.map(Loc::from)
-    }
-    /// The date of the latest service (the one `no-recent-service` names), not the last listed.
-    pub fn latest_service(&self) -> Option<Loc> {
-        self.latest_service.map(Loc::from)
-    }
-    pub fn retain_until(&self) -> Option<Loc> {
-        self.retain_until.map(Loc::from)
-    }
+    pub latest_service: Option<PackedLoc>,
+    pub retain_until: Option<PackedLoc>,
 }
 
 /// A [`Loc`] in 16 bytes (and 16 as an `Option`, where `Option<Loc>` is
@@ -643,21 +586,18 @@ mod tests {
         assert_eq!(far.offset, u32::MAX as usize);
         assert_eq!(std::mem::size_of::<Option<PackedLoc>>(), 16);
         assert!(std::mem::size_of::<ClientLocs>() <= 128);
-        let locs = ClientLocs::from(ClientLocsOf {
-            id: Loc::START,
-            phone: Some(Loc {
-                line: 3,
-                column: 10,
-                offset: 40,
-                len: 11,
-            }),
-            ..ClientLocsOf::default()
-        });
-        assert_eq!(
-            locs.phone().map(|l| (l.line, l.column, l.len)),
-            Some((3, 10, 11))
-        );
-        assert_eq!((locs.id(), locs.email()), (Loc::START, None));
+        let phone = Loc {
+            line: 3,
+            column: 10,
+            offset: 40,
+            len: 11,
+        };
+        let locs = ClientLocs {
+            phone: Some(phone.into()),
+            ..ClientLocs::default()
+        };
+        assert_eq!(locs.phone.map(Loc::from), Some(phone));
+        assert_eq!(locs.email.map(Loc::from), None);
     }
 
     #[test]

@@ -213,7 +213,7 @@ pub fn check_quality(clients: &[Client], today: NaiveDate) -> Vec<Diagnostic> {
                 Diagnostic::finding(
                     code,
                     &c.file,
-                    loc.unwrap_or(c.locs.id()),
+                    loc.unwrap_or(c.locs.id.into()),
                     Some((&c.id, field)),
                     Wording {
                         key: key.into(),
@@ -229,7 +229,7 @@ pub fn check_quality(clients: &[Client], today: NaiveDate) -> Vec<Diagnostic> {
                         "phone-invalid",
                         "phone_invalid",
                         "contact.phone",
-                        c.locs.phone(),
+                        c.locs.phone.map(Loc::from),
                         vec![("phone", phone.trim().to_string())],
                     ));
                 }
@@ -255,7 +255,7 @@ pub fn check_quality(clients: &[Client], today: NaiveDate) -> Vec<Diagnostic> {
                         "id-number-invalid",
                         key,
                         "id_number",
-                        c.locs.id_number(),
+                        c.locs.id_number.map(Loc::from),
                         args,
                     ));
                 }
@@ -266,7 +266,7 @@ pub fn check_quality(clients: &[Client], today: NaiveDate) -> Vec<Diagnostic> {
                         "credit-code-invalid",
                         "credit_code_invalid",
                         "credit_code",
-                        c.locs.credit_code(),
+                        c.locs.credit_code.map(Loc::from),
                         vec![],
                     ));
                 }
@@ -283,7 +283,7 @@ pub fn check_quality(clients: &[Client], today: NaiveDate) -> Vec<Diagnostic> {
                     "consent-missing",
                     "consent_refused",
                     "consent",
-                    c.locs.consent(),
+                    c.locs.consent.map(Loc::from),
                     vec![],
                 )),
                 _ => {}
@@ -293,7 +293,7 @@ pub fn check_quality(clients: &[Client], today: NaiveDate) -> Vec<Diagnostic> {
                     "kind-mismatch",
                     "kind_mismatch",
                     "credit_code",
-                    c.locs.credit_code(),
+                    c.locs.credit_code.map(Loc::from),
                     vec![],
                 ));
             }
@@ -302,7 +302,7 @@ pub fn check_quality(clients: &[Client], today: NaiveDate) -> Vec<Diagnostic> {
                     "no-recent-service",
                     "no_recent_service",
                     "services",
-                    c.locs.latest_service(),
+                    c.locs.latest_service.map(Loc::from),
                     vec![("today", today.to_string()), ("last", last.to_string())],
                 )),
                 _ => {}
@@ -320,7 +320,7 @@ pub fn check_quality(clients: &[Client], today: NaiveDate) -> Vec<Diagnostic> {
                 _ => normalize_phone(raw),
             })
             .filter(|p| !p.is_empty())
-            .map(|p| (p, c.locs.phone()))
+            .map(|p| (p, c.locs.phone.map(Loc::from)))
     });
     duplicates(clients, &mut out, "contact.email", "email-shared", |c| {
         c.contact
@@ -328,7 +328,7 @@ pub fn check_quality(clients: &[Client], today: NaiveDate) -> Vec<Diagnostic> {
             .as_deref()
             .map(|e| e.trim().to_lowercase())
             .filter(|e| !e.is_empty())
-            .map(|e| (e, c.locs.email()))
+            .map(|e| (e, c.locs.email.map(Loc::from)))
     });
     out
 }
@@ -353,7 +353,7 @@ fn duplicates(
             out.push(Diagnostic::finding(
                 code,
                 &c.file,
-                loc.unwrap_or(c.locs.id()),
+                loc.unwrap_or(c.locs.id.into()),
                 Some((&c.id, field)),
                 Wording {
                     key: "shared".into(),
