@@ -282,11 +282,13 @@ pub(crate) fn seal_site(
     let mut sealer = Sealer::with_slots(&passwords, iterations);
     sealer.set_site(site_id.to_string());
     let mut plan = SealPlan::default();
+    let site_files = Target::Disk {
+        staging,
+        prefix: "site/",
+    };
     let write_payload = |id: &str, payload: &[u8]| -> Result<Written, Wording> {
         let path = payload_path(id);
-        let sha256 = staging
-            .write(&format!("site/{path}"), payload)
-            .map_err(|e| Wording::io_at("err_write", std::path::Path::new(&path), &e))?;
+        let sha256 = site_files.write(&path, payload)?;
         Ok(Written { path, sha256 })
     };
 
@@ -371,15 +373,12 @@ pub(crate) fn seal_site(
                 name: export_name(&export_path),
             };
             // Sealed where it was gzipped and written into its file as it is
-            // encoded, hashed on its way out; then dropped: one at a time.
+            // encoded; then dropped: one at a time.
             let path = payload_path(id);
-            let failed = |e| crate::publish::plain::write_failed(&path, e);
-            let file = staging.create(&format!("site/{path}")).map_err(failed)?;
-            let mut out = crate::publish::output::Hashed::new(std::io::BufWriter::new(file));
-            e.seal_into(&sealer, id, &kid, &meta, &mut out)
-                .map_err(|e| e.worded(&path))?;
-            let (buffered, sha256) = out.finish();
-            buffered.into_inner().map_err(|e| failed(e.into_error()))?;
+            let sha256 = site_files.write_with(&path, |out| {
+                e.seal_into(&sealer, id, &kid, &meta, out)
+                    .map_err(|e| e.worded(&path))
+            })?;
             written.push(Written { path, sha256 });
         }
     }
@@ -548,13 +547,7 @@ pub(crate) fn seal_site(
             .write("site/index.html", shell.as_bytes())
             .map_err(io("index.html"))?,
     });
-    written.extend(write_static(
-        theme,
-        &Target::Disk {
-            staging,
-            prefix: "site/",
-        },
-    )?);
+    written.extend(write_static(theme, &site_files)?);
     Ok(Sealed {
         written,
         pages: page_count,
