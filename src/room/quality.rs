@@ -59,7 +59,18 @@ pub fn parse_phone(raw: &str) -> Phone {
     let Ok(number) = phonenumber::parse(Some(country::Id::CN), ascii_digits(raw)) else {
         return Phone::Invalid;
     };
-    if !number.is_valid() {
+    // libphonenumber's `is_valid` is "its type is known", asked of the national
+    // number written with its leading zeros, `number_type` without them: the
+    // same question unless there are leading zeros (Italy's), so only then is
+    // it asked twice. The regular expressions behind each were a quarter of
+    // loading a room (issue 11).
+    let kind = number.number_type(&phonenumber::metadata::DATABASE);
+    let valid = if number.national().zeros() == 0 {
+        kind != Type::Unknown
+    } else {
+        number.is_valid()
+    };
+    if !valid {
         return Phone::Invalid;
     }
     // Chinese numbers as a Chinese reader writes them (138 1234 5678, 021 6438 1234);
@@ -73,8 +84,10 @@ pub fn parse_phone(raw: &str) -> Phone {
             Mode::International
         })
         .to_string();
-    let key = number.format().mode(Mode::E164).to_string();
-    match number.number_type(&phonenumber::metadata::DATABASE) {
+    // E.164 as the crate's formatter writes it, without the search for a
+    // national format that mode does not use.
+    let key = format!("+{}{}", number.code().value(), number.national());
+    match kind {
         Type::TollFree | Type::SharedCost | Type::Uan | Type::PremiumRate => {
             Phone::Hotline { shown, key }
         }
@@ -431,6 +444,44 @@ mod tests {
         }
         assert_eq!(display_phone("4008208820"), "400 820 8820");
         assert_eq!(display_phone(" not a phone "), "not a phone");
+    }
+
+    /// `parse_phone` as it was, asking libphonenumber each question in full.
+    fn parse_phone_asking_everything(raw: &str) -> Phone {
+        use phonenumber::{country, Mode, Type};
+        let Ok(number) = phonenumber::parse(Some(country::Id::CN), ascii_digits(raw)) else {
+            return Phone::Invalid;
+        };
+        if !number.is_valid() {
+            return Phone::Invalid;
+        }
+        let mode = if number.code().value() == 86 {
+            Mode::National
+        } else {
+            Mode::International
+        };
+        let shown = number.format().mode(mode).to_string();
+        let key = number.format().mode(Mode::E164).to_string();
+        match number.number_type(&phonenumber::metadata::DATABASE) {
+            Type::TollFree | Type::SharedCost | Type::Uan | Type::PremiumRate => {
+                Phone::Hotline { shown, key }
+            }
+            _ => Phone::Personal { shown, key },
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn phones_are_judged_as_libphonenumber_asked_in_full_judges_them(
+            prefix in proptest::sample::select(vec![
+                "", "1", "13", "14", "17", "19", "0", "00", "010-", "021 ", "0755-", "400", "800",
+                "+86 ", "+39 0", "+39 3", "+39 06", "+1 ", "+44 ", "+852 ", "+81 0", "+", "＋８６ ",
+            ]),
+            digits in "[0-9]{0,12}",
+        ) {
+            let raw = format!("{prefix}{digits}");
+            prop_assert_eq!(parse_phone(&raw), parse_phone_asking_everything(&raw), "{}", raw);
+        }
     }
 
     #[test]
