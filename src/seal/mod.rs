@@ -21,6 +21,7 @@
 //! leave only rounded up to a bucket.
 
 pub mod fixture;
+pub(crate) mod parallel_gzip;
 pub mod password;
 pub mod routemap;
 pub mod rows;
@@ -296,7 +297,7 @@ fn frame(body: &[u8]) -> Vec<u8> {
 }
 
 /// [`frame`] of a body that already follows [`FRAME_HEADER`] bytes of room
-/// in `out` (an export gzipped by [`framed_gzip_writer`]): framed where it
+/// in `out` (an export gzipped by [`parallel_gzip::gzip_while_written`]): framed where it
 /// is, never copied (tens of MB at 100,000 clients, issue 11).
 fn frame_in_place(mut out: Vec<u8>) -> Vec<u8> {
     let body_len = out.len() - FRAME_HEADER;
@@ -547,7 +548,7 @@ impl Sealer {
     }
 
     /// [`Sealer::seal_gzipped`] of a gzip stream written after
-    /// [`FRAME_HEADER`] bytes of room ([`framed_gzip_writer`]): framed and
+    /// [`FRAME_HEADER`] bytes of room ([`parallel_gzip::gzip_while_written`]): framed and
     /// encrypted where it is, its line written straight into `out` (a
     /// payload file). A large export is never copied to be sealed, nor its
     /// line in memory beside it (~50 MB at 100,000 clients, issue 11).
@@ -607,12 +608,6 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     let mut enc = gzip_writer(Vec::with_capacity(data.len() / 3));
     let _ = enc.write_all(data);
     enc.finish().unwrap_or_default()
-}
-
-/// A [`gzip_writer`] into a buffer that starts with [`FRAME_HEADER`] bytes of
-/// room, for [`Sealer::seal_gzipped_in_place_into`].
-pub(crate) fn framed_gzip_writer() -> flate2::write::GzEncoder<Vec<u8>> {
-    gzip_writer(vec![0; FRAME_HEADER])
 }
 
 /// The framed gzip stream's gzip part (after the room for the header).
@@ -987,9 +982,10 @@ mod tests {
     fn a_gzipped_payload_written_into_its_file_is_the_payload_or_an_error() {
         let (sealer, opener) = sealed_pair();
         let text = "客户 张伟 13812345678\n".repeat(2000);
-        let mut gz = framed_gzip_writer();
-        gz.write_all(text.as_bytes()).expect("gzip");
-        let framed = gz.finish().expect("gzip");
+        let (framed, _) = parallel_gzip::gzip_while_written(vec![0; FRAME_HEADER], |out| {
+            out.write_all(text.as_bytes())
+        })
+        .expect("gzip");
         let id = Sealer::new_id();
         let mut line = Vec::new();
         sealer

@@ -69,7 +69,8 @@ impl Pages for crate::render::PageSource<'_> {
 }
 
 /// An export as the sealed build holds it: gzipped, after room for the
-/// frame's header, so it is sealed where it is ([`super::framed_gzip_writer`]).
+/// frame's header, so it is sealed where it is
+/// ([`super::parallel_gzip::gzip_while_written`]).
 pub struct Gzipped {
     pub path: String,
     pub mime: &'static str,
@@ -83,20 +84,16 @@ impl Gzipped {
     pub fn write(
         path: &str,
         mime: &'static str,
-        write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+        write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()> + Send,
     ) -> Result<Gzipped, Wording> {
-        let mut out = Counted {
-            inner: super::framed_gzip_writer(),
-            len: 0,
-        };
-        let done = write(&mut out).and_then(|()| out.inner.finish());
-        let framed =
-            done.map_err(|e| Wording::io_at("err_write", std::path::Path::new(path), &e))?;
+        let room = vec![0; super::FRAME_HEADER];
+        let (framed, len) = super::parallel_gzip::gzip_while_written(room, write)
+            .map_err(|e| Wording::io_at("err_write", std::path::Path::new(path), &e))?;
         Ok(Gzipped {
             path: path.to_string(),
             mime,
             framed,
-            len: out.len,
+            len,
         })
     }
 
@@ -116,23 +113,6 @@ impl Gzipped {
         out: &mut dyn std::io::Write,
     ) -> Result<(), super::PayloadWriteError> {
         sealer.seal_gzipped_in_place_into(id, kid, self.framed, meta, out)
-    }
-}
-
-/// A writer that counts what goes through it.
-struct Counted<W> {
-    inner: W,
-    len: u64,
-}
-
-impl<W: std::io::Write> std::io::Write for Counted<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.len += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
     }
 }
 
