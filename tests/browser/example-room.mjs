@@ -65,6 +65,32 @@ export function settingsWithoutAudiences(text) {
   return [...out, ...comment].map((line) => `${line}\n`).join('');
 }
 
+/** Input deflated as one piece of an export's gzip stream (CHUNK in src/seal/parallel_gzip.rs). */
+export const DEFLATE_CHUNK = 1 << 20;
+
+/**
+ * The benchmark's generated room (examples/gen_room, which `cargo test
+ * --all-targets` builds beside `bin`) of `clients` clients, built under `dir`
+ * with the password in `passwordFile` and restored. Its clients.json export is
+ * several deflate chunks at 900 clients (~2.5 MB). Returns the sealed site's
+ * folder and restore's clients.json (opened by flate2) to compare a browser's
+ * download with.
+ */
+export function buildGeneratedRoom(bin, dir, passwordFile, key, clients = 900) {
+  const gen = path.join(path.dirname(bin), 'examples', process.platform === 'win32' ? 'gen_room.exe' : 'gen_room');
+  assert.ok(fs.existsSync(gen), `${gen} does not exist: \`cargo test --all-targets\` (or \`cargo build --examples\`) builds it`);
+  const room = path.join(dir, 'generated-room');
+  const out = path.join(dir, 'generated');
+  const restored = path.join(dir, 'generated-restored');
+  runDataroom(gen, [String(clients), room]);
+  runDataroom(bin, ['build', room, '--out', out, '--password-file', passwordFile, '--sign-key', key]);
+  runDataroom(bin, ['restore', out, '--out', restored, '--password-file', passwordFile]);
+  const clientsJson = fs.readFileSync(path.join(restored, 'exports', 'clients.json'));
+  assert.ok(clientsJson.length > 2 * DEFLATE_CHUNK, `clients.json is ${clientsJson.length} bytes: more than two deflate chunks`);
+  assert.equal(JSON.parse(clientsJson.toString('utf8')).length, clients, 'restore wrote every client');
+  return { site: path.join(out, 'site'), clientsJson };
+}
+
 /** Copies the example room to `dest`; with `{ audiences: false }` as it was
  *  before it had audiences (one password, no NDA), for tests about something else. */
 export function copyExample(dest, { audiences = true } = {}) {

@@ -28,7 +28,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fileUrl, LOCAL_URL, unlockFinished, firefoxSkipReason, launchFirefox } from './helpers.mjs';
 import { tamperSiteCopy } from './tamper.mjs';
-import { runDataroom, copyExample, REPO, ROOM, CLIENT_ID, CLIENT_NAME, CLIENT_PHONE, CLIENT_PHONE_SHOWN, CLIENT_PDF, ROOM_TITLE, T, text, storage, allStorage, assertStorageNamesNothing, settledProgress, assertNoRoomContent } from './example-room.mjs';
+import { runDataroom, copyExample, buildGeneratedRoom, REPO, ROOM, CLIENT_ID, CLIENT_NAME, CLIENT_PHONE, CLIENT_PHONE_SHOWN, CLIENT_PDF, ROOM_TITLE, T, text, storage, allStorage, assertStorageNamesNothing, settledProgress, assertNoRoomContent } from './example-room.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BIN = process.env.DATAROOM_BIN ? path.resolve(process.env.DATAROOM_BIN) : path.join(REPO, 'target/debug/dataroom');
@@ -287,6 +287,23 @@ describe('firefox: real build of example-dataroom from file://', { skip, timeout
     const got = fs.readFileSync(await waitForDownload(downloads, name));
     assert.ok(got.equals(want), `downloaded ${CLIENT_PDF}: ${got.length} bytes sha256 ${sha256(got)}, original ${want.length} bytes sha256 ${sha256(want)}`);
     assert.equal(await page.$eval('#lock', (l) => l.hidden), true, 'no second password prompt');
+  });
+
+  test('an export of several deflate chunks: clients.json of a generated room downloads as restore writes it', async () => {
+    const generated = buildGeneratedRoom(BIN, tmp, path.join(tmp, 'pw'), path.join(tmp, 'key'));
+    const downloads = path.join(tmp, 'downloads-export');
+    fs.mkdirSync(downloads);
+    const url = fileUrl(path.join(generated.site, 'index.html'));
+    const page = await openPage(`${url}#/handover/exports`, { downloads });
+    assert.equal(await unlock(page, PASSWORD), null);
+    await page.waitForSelector('#content .handover-exports');
+    const href = await page.$eval('#content .handover-exports a[href*="clients.json"]', (a) => a.getAttribute('href'));
+    await goRoute(page, href);
+    await page.waitForSelector('#content a.file-download', { timeout: 60000 });
+    await page.click('#content a.file-download');
+    const got = fs.readFileSync(await waitForDownload(downloads, 'clients.json', 30000));
+    assert.equal(got.length, generated.clientsJson.length, 'the whole export, not its first chunk');
+    assert.ok(got.equals(generated.clientsJson), 'byte for byte what restore wrote');
   });
 
   test('tamper: one flipped base64 character per payload → tamper error, no client data', async () => {

@@ -33,7 +33,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fileUrl, LOCAL_URL, unlockFinished, missingBrowser } from './helpers.mjs';
 import { tamperSiteCopy } from './tamper.mjs';
-import { runDataroom, copyExample, REPO, ROOM, CLIENT_ID, CLIENT_NAME, CLIENT_PHONE, CLIENT_PHONE_SHOWN, CLIENT_PDF, ROOM_TITLE, T, allStorage, assertStorageNamesNothing } from './example-room.mjs';
+import { runDataroom, copyExample, buildGeneratedRoom, REPO, ROOM, CLIENT_ID, CLIENT_NAME, CLIENT_PHONE, CLIENT_PHONE_SHOWN, CLIENT_PDF, ROOM_TITLE, T, allStorage, assertStorageNamesNothing } from './example-room.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BIN = process.env.DATAROOM_BIN ? path.resolve(process.env.DATAROOM_BIN) : path.join(REPO, 'target/debug/dataroom');
@@ -472,6 +472,24 @@ describe('webkit: real build of example-dataroom from file://', { skip, timeout:
     const got = fs.readFileSync(await waitForDownload(path.join(tmp, 'home'), name));
     assert.ok(got.equals(want), `downloaded ${CLIENT_PDF}: ${got.length} bytes sha256 ${sha256(got)}, original ${want.length} bytes sha256 ${sha256(want)}`);
     assert.equal(await evaluate(page, () => document.getElementById('lock').hidden), true, 'no second password prompt');
+  });
+
+  test('an export of several deflate chunks: clients.json of a generated room downloads as restore writes it', async () => {
+    const { By } = selenium;
+    const generated = buildGeneratedRoom(BIN, tmp, path.join(tmp, 'pw'), path.join(tmp, 'key'));
+    const dir = path.join(tmp, 'generated-watched');
+    fs.cpSync(generated.site, dir, { recursive: true });
+    addWatcher(dir);
+    const page = await openPage(`${fileUrl(path.join(dir, 'index.html'))}#/handover/exports`);
+    assert.equal(await unlock(page, PASSWORD), null);
+    await waitFor(page, () => document.querySelector('#content .handover-exports a[href*="clients.json"]'), 'the exports page');
+    const href = await evaluate(page, () => document.querySelector('#content .handover-exports a[href*="clients.json"]').getAttribute('href'));
+    await goRoute(page, href);
+    await waitFor(page, () => document.querySelector('#content a.file-download'), 'the export to decrypt', 60000);
+    await page.findElement(By.css('#content a.file-download')).click();
+    const got = fs.readFileSync(await waitForDownload(path.join(tmp, 'home'), 'clients.json', 30000));
+    assert.equal(got.length, generated.clientsJson.length, 'the whole export, not its first chunk');
+    assert.ok(got.equals(generated.clientsJson), 'byte for byte what restore wrote');
   });
 
   test('tamper: one flipped base64 character per payload → tamper error, no client data', async () => {
