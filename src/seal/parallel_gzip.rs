@@ -56,9 +56,9 @@ pub(crate) fn gzip_while_written(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (deflated, written)
     });
-    // The writer's own error first: a failed deflate only stops it.
-    written?;
+    // A failed deflate first: the writer then only failed to send.
     let (crc, len) = deflated?;
+    written?;
     out.extend_from_slice(&deflate_chunk(&[], FlushCompress::Finish)?);
     out.extend_from_slice(&crc.to_le_bytes());
     // ISIZE is the length modulo 2^32 (RFC 1952).
