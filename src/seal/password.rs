@@ -204,8 +204,11 @@ impl RoomWords {
 
     /// The room's words, longest first, without repeats.
     fn sorted(&self) -> Vec<&str> {
+        use rayon::prelude::*;
         let mut words: Vec<&str> = self.words().collect();
-        words.sort_unstable_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        // A total order (length, then the words): the same however it is
+        // sorted, and in place (1.5 million words at 100,000 clients).
+        words.par_sort_unstable_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         words.dedup();
         words
     }
@@ -256,8 +259,17 @@ impl RoomWords {
 
 /// `password` squashed, with every room word taken out (longest first).
 fn without_room_words(password: &str, words: &[&str]) -> String {
+    use rayon::prelude::*;
     let mut rest = squash(password);
-    for w in words {
+    // Taking words out only leaves spaces, which no word has: a word found
+    // after others are out was in the password already. So the few words in
+    // it are found first, on every core, in their order.
+    let in_password: Vec<&str> = words
+        .par_iter()
+        .filter(|w| rest.contains(**w))
+        .copied()
+        .collect();
+    for w in in_password {
         if rest.contains(w) {
             rest = rest.replace(w, " ");
         }
@@ -701,6 +713,21 @@ mod tests {
             let (with_all, with_findable) = guesses_both_ways(&password, &room);
             proptest::prop_assert_eq!(with_all, with_findable);
         }
+    }
+
+    #[test]
+    fn the_words_in_a_password_are_taken_out_longest_first() {
+        let mut room = RoomWords::default();
+        room.add("洁净家政 jiejing jie 2026", false);
+        let words = room.sorted();
+        assert_eq!(
+            without_room_words("Jiejing-洁净家政-Kx7q2026", &words),
+            "kx7q"
+        );
+        assert_eq!(
+            without_room_words("nothing-of-the-room", &words),
+            "nothingoftheroom"
+        );
     }
 
     #[test]
