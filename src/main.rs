@@ -182,6 +182,21 @@ enum Command {
     },
 }
 
+/// `restore --password-file AUDIENCE=FILE`, as `build` takes it, when no file
+/// has that name but FILE exists: restore reads one password, any audience's,
+/// so it says to give the file alone instead of "cannot read AUDIENCE=FILE".
+fn audience_given_to_restore(given: &std::path::Path) -> Option<dataroom::i18n::Wording> {
+    if given.exists() {
+        return None;
+    }
+    let (audience, file) = given.to_str()?.split_once('=')?;
+    std::path::Path::new(file).is_file().then(|| {
+        dataroom::i18n::Wording::new("err_restore_password_file_audience")
+            .arg("audience", audience)
+            .path("file", std::path::Path::new(file))
+    })
+}
+
 /// The language `--lang` (or `DATAROOM_LANG`) asks for, read before clap parses
 /// the arguments, because the help clap prints must already be in it.
 fn forced_language() -> Option<Language> {
@@ -201,7 +216,7 @@ fn forced_language() -> Option<Language> {
 /// `command` (built, so that clap's own `--help`, `--version` and `help` are
 /// there to be worded) with every text clap prints from the catalogue:
 /// `help_<command>`, `help_<command>_long`, `help_<command>_<argument>`; the
-/// value names (`help_value_<argument>`); the default, possible values and
+/// value names (`help_value_<command>_<argument>`, else `help_value_<argument>`); the default, possible values and
 /// environment variable of an argument (`help_default`, `help_possible_values`,
 /// `help_env`) instead of clap's `[default: …]`; the headings and the usage line.
 fn localize(mut command: clap::Command, strings: &'static Strings, prefix: &str) -> clap::Command {
@@ -241,8 +256,13 @@ fn localize(mut command: clap::Command, strings: &'static Strings, prefix: &str)
                 words.push(' ');
                 words.push_str(&extra);
             }
-            let value_name = format!("help_value_{id}");
-            let arg = match strings.get(&value_name) {
+            // This command's own value name first (`restore --password-file`
+            // takes a FILE, `build`'s an AUDIENCE=FILE too), then the shared one.
+            let own = format!("help_value_{}_{id}", prefix.trim_start_matches("help_"));
+            let value_name = strings
+                .get(&own)
+                .or_else(|| strings.get(&format!("help_value_{id}")));
+            let arg = match value_name {
                 Some(name) if arg.get_action().takes_values() => arg.value_name(name.as_str()),
                 _ => arg,
             };
@@ -932,6 +952,9 @@ fn run(cli: Cli, forced: Option<Language>) -> Result<ExitCode, Failure> {
             let lang = cli_language(forced, dataroom::publish::restore::sealed_language(&target));
             let strings = embedded(lang);
             let fail = fail(lang);
+            if let Some(hint) = password_file.as_deref().and_then(audience_given_to_restore) {
+                return Err(fail(hint));
+            }
             let pw =
                 password::obtain(password_file.as_deref(), false, false, strings).map_err(fail)?;
             let report = dataroom::restore(

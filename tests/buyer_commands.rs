@@ -140,6 +140,45 @@ fn restored_room_shows_the_manifest_hash_and_document_images() {
     );
 }
 
+/// A buyer who writes `--password-file AUDIENCE=FILE` as the seller's build
+/// does is told to give the file alone, in the room's language.
+#[test]
+fn restore_given_an_audience_before_its_password_file_says_to_give_the_file_alone() {
+    let b = built(SETTINGS);
+    let pw = b.tmp.path().join("pw");
+    std::fs::write(&pw, format!("{PASSWORD}\n")).expect("password file");
+    let given = format!("management={}", pw.display());
+    let to = b.tmp.path().join("r");
+    let r = run(bin_in_locale(&[("LANG", "en_US.UTF-8")])
+        .arg("restore")
+        .arg(&b.out)
+        .arg("--out")
+        .arg(&to)
+        .arg("--password-file")
+        .arg(&given)
+        .env_remove("DATAROOM_PASSWORD"));
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("“management=”"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(&format!("--password-file {}", pw.display())),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("无法读取"), "{}", r.stderr);
+    assert!(!to.exists());
+    // The file alone opens it.
+    let r = run(bin()
+        .arg("restore")
+        .arg(&b.out)
+        .arg("--out")
+        .arg(&to)
+        .arg("--password-file")
+        .arg(&pw)
+        .env_remove("DATAROOM_PASSWORD"));
+    assert_eq!(r.code, 0, "{}", r.all());
+}
+
 #[test]
 fn a_wrong_password_is_said_plainly_in_the_rooms_language() {
     // The room's language, as the buyer runs it: no --lang, an English locale.

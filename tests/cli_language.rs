@@ -186,6 +186,34 @@ fn every_help_text_is_worded_in_both_languages() {
     }
 }
 
+/// `restore --password-file` takes a plain file (the buyer's one password);
+/// only `build`'s names an audience (`AUDIENCE=FILE`). Each help says its own.
+#[test]
+fn each_commands_password_file_is_named_as_it_is_read() {
+    for (lang, build, restore) in [
+        (
+            "en",
+            "--password-file <[AUDIENCE=]FILE>",
+            "--password-file <FILE>",
+        ),
+        (
+            "zh-CN",
+            "--password-file <[受众=]文件>",
+            "--password-file <文件>",
+        ),
+    ] {
+        let b = run(bin_in_locale(&[]).args(["--lang", lang, "build", "--help"]));
+        assert!(b.stdout.contains(build), "{lang} build:\n{}", b.stdout);
+        let r = run(bin_in_locale(&[]).args(["--lang", lang, "restore", "--help"]));
+        assert!(r.stdout.contains(restore), "{lang} restore:\n{}", r.stdout);
+        assert!(
+            !r.stdout.contains("AUDIENCE") && !r.stdout.contains("受众="),
+            "{lang} restore:\n{}",
+            r.stdout
+        );
+    }
+}
+
 /// A broken override template in a Chinese room is explained in Chinese, at
 /// the name tera complains about; tera's own English stays out.
 #[test]
