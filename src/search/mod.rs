@@ -399,7 +399,7 @@ fn stream<T: Send, E: Send>(
             .into_par_iter()
             .map(|n| {
                 let mut doc = make(n);
-                let keys = std::mem::take(&mut doc.tokens)
+                let mut keys: Vec<TermKey> = std::mem::take(&mut doc.tokens)
                     .iter()
                     .map(|token| {
                         let hash: [u8; 32] = mac
@@ -413,6 +413,9 @@ fn stream<T: Send, E: Send>(
                         key
                     })
                     .collect();
+                // Each term once a document (a token may be there twice).
+                keys.sort_unstable();
+                keys.dedup();
                 (doc, keys)
             })
             .collect();
@@ -440,10 +443,8 @@ fn stream<T: Send, E: Send>(
             bytes += len;
         }
     }
-    // Each term's documents once (a token twice in one document), then the
-    // terms grouped by shard, each term's documents ascending.
-    postings.par_sort_unstable();
-    postings.dedup();
+    // The terms grouped by shard, each term's documents ascending (each once:
+    // a document's terms were made distinct above).
     let shard_count = term_shards_for(postings.len());
     postings.par_sort_unstable_by_key(|(key, doc)| (term_shard(key, shard_count), *key, *doc));
     let mut by_shard: Vec<&[(TermKey, u32)]> = Vec::with_capacity(shard_count);
