@@ -112,7 +112,17 @@ pub fn password_refusal(room: &room::Room, password: &str) -> Option<i18n::Wordi
 /// Just the reason `password` is too weak for `room` (the `{reason}` of
 /// [`password_refusal`]).
 pub fn password_weakness(room: &room::Room, password: &str) -> Option<i18n::Wording> {
-    let why = seal::password::weakness(password, &seal::password::RoomWords::of_room(room))?;
+    password_weakness_among(&seal::password::RoomWords::of_room(room), password)
+}
+
+/// [`password_weakness`] against a room's words already gathered (several
+/// audiences' passwords are judged against the same 1.5 million words of
+/// 100,000 clients: gathered once).
+pub(crate) fn password_weakness_among(
+    words: &seal::password::RoomWords,
+    password: &str,
+) -> Option<i18n::Wording> {
+    let why = seal::password::weakness(password, words)?;
     let reason = i18n::Wording::new(why.message_key());
     Some(match why {
         seal::password::Weakness::TooShort(n) => {

@@ -514,6 +514,8 @@ pub fn obtain_for_audiences(
         }
     }
     let mut passwords = Vec::with_capacity(audiences.len());
+    // The room's words, gathered when the first password is judged.
+    let room_words = std::cell::OnceCell::new();
     for (i, a) in audiences.iter().enumerate() {
         let file = from_file
             .iter()
@@ -540,7 +542,8 @@ pub fn obtain_for_audiences(
         };
         let (secret, source) = found.unwrap_or_else(|| (generate(), Source::Generated));
         if !allow_weak && !matches!(source, Source::Generated) {
-            if let Some(reason) = crate::password_weakness(room, &secret) {
+            let words = room_words.get_or_init(|| RoomWords::of_room(room));
+            if let Some(reason) = crate::password_weakness_among(words, &secret) {
                 problems.push(Diagnostic::error(
                     "password-weak",
                     SETTINGS_FILE,
