@@ -82,7 +82,7 @@ fn checklist(room: &Room, counts: &Counts) -> (Value, Vec<Table>) {
                     tick(format!("c-{}", c.id), &c.id),
                     Cell::link(route_url(&format!("clients/{}", c.id)), c.id.clone()),
                     Cell::text(c.name.clone()),
-                    Cell::text(crate::room::document::hex(&c.sha256)),
+                    Cell::text(hex(&c.sha256)),
                 ],
             })
             .collect(),

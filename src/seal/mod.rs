@@ -615,8 +615,9 @@ pub(crate) fn framed_gzip_body(framed: &[u8]) -> &[u8] {
     &framed[FRAME_HEADER..]
 }
 
-/// The gzip stream of every compressed payload: [`gzip`], and the exports
-/// the build compresses while it writes them ([`Sealer::seal_gzipped`]).
+/// The gzip stream of every compressed payload: [`gzip`] (pages) and the
+/// index tables' row shards (`render::rows`). The exports are gzipped a chunk
+/// at a time on every core ([`parallel_gzip`]), with the same header.
 pub(crate) fn gzip_writer<W: Write>(out: W) -> flate2::write::GzEncoder<W> {
     flate2::write::GzEncoder::new(out, flate2::Compression::new(GZIP_LEVEL))
 }

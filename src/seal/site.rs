@@ -329,7 +329,7 @@ pub(crate) fn seal_site(
     let mut export_entries: Vec<Vec<(String, FileEntry)>> =
         views.iter().map(|_| Vec::new()).collect();
     for n in 0.. {
-        let made: Vec<Option<Gzipped>> = views
+        let mut made: Vec<Option<Gzipped>> = views
             .iter()
             .map(|v| v.export(n).transpose())
             .collect::<Result<_, Wording>>()?;
@@ -361,9 +361,7 @@ pub(crate) fn seal_site(
                 ));
             }
         }
-        let sources: Vec<(usize, Readers)> = distinct.items;
-        let mut made = made;
-        for ((v, readers), id) in sources.into_iter().zip(&ids) {
+        for ((v, readers), id) in distinct.items.into_iter().zip(&ids) {
             let Some(e) = made[v].take() else { continue };
             let kid = plan.key_for(&readers, &mut sealer).to_string();
             // The export is moved into its sealing: its name is copied first.
