@@ -446,7 +446,7 @@ pub fn inline_html(html: &str, name: &str, rows_html: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// What restore does with a table's rows: [`rows_in`], then [`inline_html`].
@@ -476,7 +476,8 @@ mod tests {
         }
     }
 
-    fn numbered(n: usize, text: &str) -> Rows {
+    /// `n` one-cell rows, `"{i} {text}"` (also the seal's tests' rows).
+    pub(crate) fn numbered(n: usize, text: &str) -> Rows {
         (0..n)
             .map(|i| Row {
                 k: String::new(),

@@ -188,16 +188,8 @@ pub type Tables = BTreeMap<String, Vec<TableEntry>>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::rows::tests::numbered;
     use crate::render::rows::{Cell, Rows};
-
-    fn rows(n: usize, text: &str) -> Rows {
-        (0..n)
-            .map(|i| Row {
-                k: String::new(),
-                c: vec![Cell::text(format!("{i} {text}"))],
-            })
-            .collect()
-    }
 
     /// `rows` sealed as [`shard_tables`] would: its entry and each shard's
     /// JSON (as restore opens it) by id.
@@ -215,7 +207,7 @@ mod tests {
 
     #[test]
     fn restored_rows_are_written_shard_by_shard_as_the_whole_table_would_be() {
-        let mut list: Vec<Row> = rows(4500, "<b>").iter().collect();
+        let mut list: Vec<Row> = numbered(4500, "<b>").iter().collect();
         list[3].c[0] = Cell::link("#/clients/HX-1".into(), "HX-1");
         list[2500].c[0] = Cell::link("#/clients/HX-2".into(), "HX-2");
         let all: Rows = list.iter().collect();
@@ -255,7 +247,7 @@ mod tests {
 
     #[test]
     fn a_table_whose_shards_do_not_hold_its_rows_is_refused() {
-        let all = rows(300, "x");
+        let all = numbered(300, "x");
         let (mut table, shards) = sharded("clients", &all);
         table.rows += 1;
         let page = r#"<tbody data-rows="clients"></tbody>"#;
@@ -294,15 +286,15 @@ mod tests {
 
     #[test]
     fn shards_are_sealed_as_they_are_cut_and_identical_ones_of_two_views_once() {
-        let all = rows(4500, "x");
-        let other = rows(4500, "y");
+        let all = numbered(4500, "x");
+        let other = numbered(4500, "y");
         // Views 0 and 2 show the same table, view 1 another; view 2 also a small one.
         let shown = vec![
             (0, page_with(vec![("payments", all.clone())])),
             (1, page_with(vec![("payments", other)])),
             (
                 2,
-                page_with(vec![("payments", all.clone()), ("extra", rows(3, "z"))]),
+                page_with(vec![("payments", all.clone()), ("extra", numbered(3, "z"))]),
             ),
         ];
         let mut sealed: Vec<(Vec<u8>, Readers)> = Vec::new();
