@@ -69,16 +69,17 @@ export function settingsWithoutAudiences(text) {
 export const DEFLATE_CHUNK = 1 << 20;
 
 /**
- * The benchmark's generated room (examples/gen_room, which `cargo test
- * --all-targets` builds beside `bin`) of `clients` clients, built under `dir`
- * with the password in `passwordFile` and restored. Its clients.json export is
+ * The benchmark's generated room (examples/gen_room, which `cargo build
+ * --examples` puts beside `bin`; `cargo test` leaves it under a hashed name)
+ * of `clients` clients, built under `dir` with the password in `passwordFile`
+ * and restored. Its clients.json export is
  * several deflate chunks at 900 clients (~2.5 MB). Returns the sealed site's
  * folder and restore's clients.json (opened by flate2) to compare a browser's
  * download with.
  */
 export function buildGeneratedRoom(bin, dir, passwordFile, key, clients = 900) {
   const gen = path.join(path.dirname(bin), 'examples', process.platform === 'win32' ? 'gen_room.exe' : 'gen_room');
-  assert.ok(fs.existsSync(gen), `${gen} does not exist: \`cargo test --all-targets\` (or \`cargo build --examples\`) builds it`);
+  assert.ok(fs.existsSync(gen), `${gen} does not exist: \`cargo build --examples\` builds it (scripts/test does)`);
   const room = path.join(dir, 'generated-room');
   const out = path.join(dir, 'generated');
   const restored = path.join(dir, 'generated-restored');
