@@ -100,6 +100,10 @@ pub(crate) struct Engine {
     /// all ~700 strings into every page's context was a tenth of render's time.
     /// A template that uses `t` any other way (`t[key]`, includes) gets them all.
     strings_of_template: HashMap<String, serde_json::Value>,
+    /// The strings the browser reads, as JSON, built once: every restored or
+    /// plain page carries them, and sorting and escaping ~700 strings per page
+    /// was a tenth of `restore`.
+    browser_strings_json: String,
     lang: Language,
     /// Template name → (its file for messages, its text), to place render errors.
     template_sources: HashMap<String, (String, String)>,
@@ -304,18 +308,20 @@ impl Engine {
                 Some((name.clone(), serde_json::Value::Object(subset)))
             })
             .collect();
+        let browser_strings_json = browser_strings_json(&strings);
         Ok(Engine {
             tera,
             strings,
             strings_value,
             strings_of_template,
+            browser_strings_json,
             lang,
             template_sources,
         })
     }
 
     pub fn render(&self, template: &str, mut ctx: Context) -> Result<String, Diagnostic> {
-        ctx.insert("t", &self.strings);
+        ctx.insert("t", self.strings_of(template));
         ctx.insert("lang", self.lang.code());
         self.tera
             .render(template, &ctx)
@@ -357,6 +363,13 @@ impl Engine {
         )
     }
 
+    /// The strings `template` names, or all of them when it may reach them another way.
+    fn strings_of(&self, template: &str) -> &serde_json::Value {
+        self.strings_of_template
+            .get(template)
+            .unwrap_or(&self.strings_value)
+    }
+
     /// Renders `template` with the page's own values (a JSON object) plus what
     /// every page sees (the UI strings, the language). The values move into the
     /// context without being copied again.
@@ -371,11 +384,7 @@ impl Engine {
                 &tera::Error::msg("page values must be an object"),
             ));
         };
-        let strings = self
-            .strings_of_template
-            .get(template)
-            .unwrap_or(&self.strings_value);
-        values.insert("t".into(), strings.clone());
+        values.insert("t".into(), self.strings_of(template).clone());
         values.insert(
             "lang".into(),
             serde_json::Value::String(self.lang.code().into()),
@@ -684,24 +693,8 @@ impl Engine {
     pub fn shell(&self, public_title: &str) -> Result<String, Diagnostic> {
         let mut ctx = Context::new();
         ctx.insert("public_title", public_title);
-        ctx.insert("i18n_json", &self.strings_json());
+        ctx.insert("i18n_json", &self.browser_strings_json);
         self.render("shell.html", ctx)
-    }
-
-    /// The UI strings for the browser, safe inside a `<script type="application/json">`.
-    /// Sorted by key: the shell must be the same bytes on every build (the zip's
-    /// size and the reproducible-build checks depend on it).
-    fn strings_json(&self) -> String {
-        // The command line's own texts (diagnostics, output, --help) have no
-        // reader in the browser: they stay out of every page.
-        let sorted: std::collections::BTreeMap<&String, &String> = self
-            .strings
-            .iter()
-            .filter(|(key, _)| !crate::i18n::is_terminal_only(key))
-            .collect();
-        serde_json::to_string(&sorted)
-            .unwrap_or_else(|_| "{}".into())
-            .replace('<', "\\u003c")
     }
 
     /// A complete HTML document for one page, for the unencrypted training site
@@ -719,11 +712,26 @@ impl Engine {
         ctx.insert("site_title", site_title);
         ctx.insert("site_id", site_id);
         ctx.insert("root", &"../".repeat(depth));
-        ctx.insert("i18n_json", &self.strings_json());
+        ctx.insert("i18n_json", &self.browser_strings_json);
         ctx.insert("nav", &relink(nav, depth));
         ctx.insert("content", &relink(&page.html, depth));
         self.render("page.html", ctx)
     }
+}
+
+/// The UI strings for the browser, safe inside a `<script type="application/json">`.
+/// Sorted by key: the shell must be the same bytes on every build (the zip's
+/// size and the reproducible-build checks depend on it).
+fn browser_strings_json(strings: &HashMap<String, String>) -> String {
+    // The command line's own texts (diagnostics, output, --help) have no
+    // reader in the browser: they stay out of every page.
+    let sorted: std::collections::BTreeMap<&String, &String> = strings
+        .iter()
+        .filter(|(key, _)| !crate::i18n::is_terminal_only(key))
+        .collect();
+    serde_json::to_string(&sorted)
+        .unwrap_or_else(|_| "{}".into())
+        .replace('<', "\\u003c")
 }
 
 /// How many folders deep a route's standalone page lies (`clients/HX-1`: 1),
@@ -876,6 +884,56 @@ mod tests {
             .and_then(|v| v.as_object())
             .expect("client.html names its strings");
         assert!(client.len() < engine.strings.len() / 4, "{}", client.len());
+    }
+
+    #[test]
+    fn a_standalone_page_gets_the_strings_its_layout_names_and_the_browser_strings() {
+        // A seller's page.html that names a string: laid out through
+        // `Engine::render`, which hands a template only the strings it names.
+        let layout = "<title>{{ title }}</title><b>{{ t.logout }}</b>\
+                      <script type=\"application/json\">{{ i18n_json | safe }}</script>{{ content | safe }}";
+        let theme = Theme::load(&[crate::room::ThemeFile {
+            path: "templates/page.html".into(),
+            bytes: layout.as_bytes().to_vec(),
+        }]);
+        let engine = Engine::new(&theme, Language::En).expect("engine");
+        let page = Page::plain(
+            "clients/A".into(),
+            "A".into(),
+            r##"<a href="#/clients/B">B</a>"##.into(),
+        );
+        let html = engine
+            .standalone(&page, "", "Room", "id")
+            .expect("laid out");
+        assert!(
+            html.contains(&format!("<b>{}</b>", engine.strings["logout"])),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<a href="../clients/B.html">B</a>"#),
+            "{html}"
+        );
+        // The browser's strings: every one but the command line's, sorted, `<` escaped.
+        let json = html
+            .split("<script type=\"application/json\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</script>").next())
+            .expect("the strings' script");
+        let browser: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(json).expect("JSON");
+        let expected = engine
+            .strings
+            .keys()
+            .filter(|key| !crate::i18n::is_terminal_only(key))
+            .count();
+        assert_eq!(browser.len(), expected);
+        assert!(browser.keys().is_sorted());
+        assert!(!json.contains('<'));
+        // The same bytes for every page (built once).
+        let again = engine
+            .standalone(&page, "", "Room", "id")
+            .expect("laid out");
+        assert_eq!(html, again);
     }
 
     #[test]
