@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
 
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::plain::{write_failed, write_page_with_rows, write_pages, write_static, Frame, Target};
@@ -104,7 +106,8 @@ pub fn restore(
         .unwrap_or_default();
     // `--compare` needs every page and file afterwards; without it nothing is kept.
     let keep = compare.is_some();
-    let mut fragments: BTreeMap<String, String> = BTreeMap::new();
+    // Filled by packs restored in parallel.
+    let fragments: Mutex<BTreeMap<String, String>> = Mutex::default();
     let target = Target::Disk {
         staging: &staging,
         prefix: "",
@@ -135,7 +138,7 @@ pub fn restore(
         }
         page
     };
-    let mut write_restored = |pages: Vec<render::Page>| -> Result<(), Wording> {
+    let write_restored = |pages: Vec<render::Page>| -> Result<(), Wording> {
         let (shown, kept): (Vec<render::Page>, Vec<render::Page>) = if keep {
             (pages.iter().cloned().map(fill).collect(), pages)
         } else {
@@ -143,11 +146,16 @@ pub fn restore(
         };
         // The same plain site as the training site and `serve`, into the private folder.
         write_pages(&shown, &frame, &target)?;
-        fragments.extend(kept.into_iter().map(|p| (p.route, p.html)));
+        if keep {
+            lock(&fragments).extend(kept.into_iter().map(|p| (p.route, p.html)));
+        }
         Ok(())
     };
     let open_rows = |id: &str| open(id, None, &seal::rows::ROWS_META);
-    for (file, members) in by_file {
+    // Packs are restored in parallel, each read, opened and written on its own:
+    // memory holds about one pack per core (a page's rows stream a shard at a
+    // time), and one pack's whole-room page does not hold up the others.
+    by_file.into_par_iter().try_for_each(|(file, members)| {
         let payloads = read_payloads(file, &members[0].1.p)?;
         let restore_page = |route: &String, entry: &seal::site::RouteEntry| {
             let meta = seal::PayloadMeta {
@@ -193,15 +201,17 @@ pub fn restore(
                 },
             )?;
         }
+        // A pack's pages are opened (decrypted, inflated) on every core.
         let pages = records
-            .into_iter()
+            .into_par_iter()
             .map(|(route, entry)| restore_page(route, entry))
             .collect::<Result<Vec<_>, Wording>>()?;
         drop(payloads);
-        write_restored(pages)?;
-    }
-    let mut restored_files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    for (path, entry) in &index.files {
+        write_restored(pages)
+    })?;
+    // Attachments and exports, each decompressed into its file as it is written, in parallel.
+    let restored_files: Mutex<BTreeMap<String, Vec<u8>>> = Mutex::default();
+    index.files.par_iter().try_for_each(|(path, entry)| {
         safe_relative(path)?;
         let meta = seal::PayloadMeta {
             content_type: &entry.mime,
@@ -218,13 +228,14 @@ pub fn restore(
             let mut bytes = Vec::new();
             open_into(&mut bytes)?;
             target.write(path, &bytes)?;
-            restored_files.insert(path.clone(), bytes);
+            lock(&restored_files).insert(path.clone(), bytes);
         } else {
             // Decompressed into the file as it is written: the export of
             // 100,000 clients is hundreds of MB of JSON.
             target.write_with(path, open_into)?;
         }
-    }
+        Ok::<_, Wording>(())
+    })?;
     write_static(&theme, &target)?;
     staging.commit().map_err(|e| {
         Wording::new("err_swap_output")
@@ -250,12 +261,19 @@ pub fn restore(
             index.audience.as_deref(),
             signing,
             iterations,
-            &fragments,
-            &restored_files,
+            &fragments.into_inner().unwrap_or_else(|p| p.into_inner()),
+            &restored_files
+                .into_inner()
+                .unwrap_or_else(|p| p.into_inner()),
             &mut result,
         )?;
     }
     Ok(result)
+}
+
+/// A lock on what parallel work collects; a panic elsewhere already ends the run.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Payload `id` of a payload file: one its file does not hold is tampering.
