@@ -271,6 +271,39 @@ fn a_missing_zip_signature_is_said_loudly() {
 }
 
 #[test]
+fn a_zip_changed_outside_its_entries_fails_its_own_signature() {
+    // Every file inside still matches the signed SHA256SUMS; only the zip's
+    // comment differs from what the seller signed. The zip's own signature is
+    // checked while the entries are hashed, and must still fail the run.
+    let built = example_build();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let zip = tmp.path().join(built.zip.file_name().expect("name"));
+    let mut bytes = std::fs::read(&built.zip).expect("zip");
+    let eocd = bytes
+        .windows(4)
+        .rposition(|w| w == b"PK\x05\x06")
+        .expect("eocd");
+    let comment = b"forged";
+    bytes.truncate(eocd + 20);
+    bytes.extend_from_slice(&u16::try_from(comment.len()).expect("short").to_le_bytes());
+    bytes.extend_from_slice(comment);
+    std::fs::write(&zip, &bytes).expect("write");
+    let mut sig = built.zip.as_os_str().to_owned();
+    sig.push(".minisig");
+    let mut copied = zip.as_os_str().to_owned();
+    copied.push(".minisig");
+    std::fs::copy(&sig, &copied).expect("copy the signature");
+    let r = verify_zip(&zip);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stdout.contains("zip signature: FAILED"), "{}", r.stdout);
+    assert!(
+        !r.stdout.contains("changed:"),
+        "the files inside are unchanged: {}",
+        r.stdout
+    );
+}
+
+#[test]
 fn a_zip_bomb_is_refused_quickly_with_bounded_memory() {
     // 1.1 GiB of zeros deflate to about a megabyte, in place of style.css.
     let built = example_build();

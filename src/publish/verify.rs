@@ -343,6 +343,12 @@ pub fn parse_manifest(text: &str) -> (Vec<(String, String)>, Vec<Wording>) {
     (ok, bad)
 }
 
+/// What the zip's `.minisig` said.
+enum ZipSignature {
+    Checked(Result<String, Wording>),
+    Missing(Wording),
+}
+
 pub fn verify(files: &SiteFiles, pubkey: Option<&Path>) -> Result<Report, Wording> {
     let mut report = Report::default();
     let (pk_text, source) = match pubkey {
@@ -378,64 +384,78 @@ pub fn verify(files: &SiteFiles, pubkey: Option<&Path>) -> Result<Report, Wordin
             Err(e) => report.signature_error = Some(e),
         },
     }
-    let sums_text = String::from_utf8_lossy(&sums);
-    let (listed, bad) = parse_manifest(&sums_text);
-    report.malformed = bad;
-    let listed_paths: BTreeSet<&str> = listed.iter().map(|(_, p)| p.as_str()).collect();
-    for (hash, path) in &listed {
-        match files.sha256(path) {
-            None => report.missing.push(path.clone()),
-            Some(Err(e)) => report.malformed.push(e),
-            Some(Ok(digest)) => {
-                report.checked += 1;
-                if hex(&digest) != *hash {
-                    report.changed.push(path.clone());
-                }
-            }
-        }
-    }
-    match files.read(MANIFEST_JS) {
-        Some(copy) if copy != manifest_js(&sums) => report.changed.push(MANIFEST_JS.into()),
-        _ => {}
-    }
-    for path in files.list() {
-        if path != SUMS
-            && path != SUMS_SIG
-            && path != MANIFEST_JS
-            && !listed_paths.contains(path.as_str())
-        {
-            report.extra.push(path);
-        }
-    }
-    report.extra.sort();
-    if let SiteFiles::Zip(zip) = files {
-        report.malformed.extend(zip.problems.iter().cloned());
+    // The zip's own signature reads the whole zip through a file handle of
+    // its own: checked while the entries are hashed, not after.
+    let zip_signature = || -> Result<Option<ZipSignature>, Wording> {
+        let SiteFiles::Zip(zip) = files else {
+            return Ok(None);
+        };
         let mut sig_path = zip.path.as_os_str().to_owned();
         sig_path.push(".minisig");
         let sig_path = PathBuf::from(sig_path);
-        match fs::read_to_string(&sig_path) {
+        Ok(Some(match fs::read_to_string(&sig_path) {
             Ok(sig) => {
                 let zip_file = fs::File::open(&zip.path)
                     .map_err(|e| crate::i18n::Wording::io_at("err_read", &zip.path, &e))?;
-                report.zip_signature = Some(signing::verify_reader(
+                ZipSignature::Checked(signing::verify_reader(
                     &pk,
                     io::BufReader::new(zip_file),
                     &sig,
-                ));
+                ))
             }
             Err(_) => {
                 let name = sig_path
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                report.warnings.push(
+                ZipSignature::Missing(
                     Wording::new("err_zip_signature_missing")
                         .path("path", &sig_path)
                         .arg("name", name)
                         .arg("sums", SUMS),
                 )
             }
+        }))
+    };
+    let (zip_signature, ()) = rayon::join(zip_signature, || {
+        let sums_text = String::from_utf8_lossy(&sums);
+        let (listed, bad) = parse_manifest(&sums_text);
+        report.malformed = bad;
+        let listed_paths: BTreeSet<&str> = listed.iter().map(|(_, p)| p.as_str()).collect();
+        for (hash, path) in &listed {
+            match files.sha256(path) {
+                None => report.missing.push(path.clone()),
+                Some(Err(e)) => report.malformed.push(e),
+                Some(Ok(digest)) => {
+                    report.checked += 1;
+                    if hex(&digest) != *hash {
+                        report.changed.push(path.clone());
+                    }
+                }
+            }
         }
+        match files.read(MANIFEST_JS) {
+            Some(copy) if copy != manifest_js(&sums) => report.changed.push(MANIFEST_JS.into()),
+            _ => {}
+        }
+        for path in files.list() {
+            if path != SUMS
+                && path != SUMS_SIG
+                && path != MANIFEST_JS
+                && !listed_paths.contains(path.as_str())
+            {
+                report.extra.push(path);
+            }
+        }
+        report.extra.sort();
+    });
+    if let SiteFiles::Zip(zip) = files {
+        report.malformed.extend(zip.problems.iter().cloned());
+    }
+    match zip_signature? {
+        Some(ZipSignature::Checked(checked)) => report.zip_signature = Some(checked),
+        Some(ZipSignature::Missing(warning)) => report.warnings.push(warning),
+        None => {}
     }
     Ok(report)
 }
