@@ -155,87 +155,96 @@ pub fn restore(
     // Packs are restored in parallel, each read, opened and written on its own:
     // memory holds about one pack per core (a page's rows stream a shard at a
     // time), and one pack's whole-room page does not hold up the others.
-    by_file.into_par_iter().try_for_each(|(file, members)| {
-        let payloads = read_payloads(file, &members[0].1.p)?;
-        let restore_page = |route: &String, entry: &seal::site::RouteEntry| {
-            let meta = seal::PayloadMeta {
-                content_type: seal::PAGE_TYPE,
-                name: route,
+    let restore_packs = || {
+        by_file.into_par_iter().try_for_each(|(file, members)| {
+            let payloads = read_payloads(file, &members[0].1.p)?;
+            let restore_page = |route: &String, entry: &seal::site::RouteEntry| {
+                let meta = seal::PayloadMeta {
+                    content_type: seal::PAGE_TYPE,
+                    name: route,
+                };
+                let html = String::from_utf8(open_in(&payloads, &entry.p, &meta)?)
+                    .map_err(|_| Wording::internal(format!("page {route} is not UTF-8")))?;
+                Ok::<_, Wording>(render::Page::plain(route.clone(), entry.t.clone(), html))
             };
-            let html = String::from_utf8(open_in(&payloads, &entry.p, &meta)?)
-                .map_err(|_| Wording::internal(format!("page {route} is not UTF-8")))?;
-            Ok::<_, Wording>(render::Page::plain(route.clone(), entry.t.clone(), html))
-        };
-        // Pages about the whole room (with rows) one at a time; the others of
-        // the pack together (they are written in parallel).
-        let (whole_room, records): (Vec<_>, Vec<_>) = members
-            .into_iter()
-            .partition(|(route, _)| index.tables.contains_key(route.as_str()));
-        for (route, entry) in whole_room {
-            let tables = &index.tables[route.as_str()];
-            let mut page = restore_page(route, entry)?;
-            if keep {
-                // `write_restored` fills in the manifest hash.
-                // Index pages get their rows back as the plain table the build took them from.
-                page.html = seal::rows::restore_rows(page.html, tables, open_rows)?;
-                write_restored(vec![page])?;
-                continue;
+            // Pages about the whole room (with rows) one at a time; the others of
+            // the pack together (they are written in parallel).
+            let (whole_room, records): (Vec<_>, Vec<_>) = members
+                .into_iter()
+                .partition(|(route, _)| index.tables.contains_key(route.as_str()));
+            for (route, entry) in whole_room {
+                let tables = &index.tables[route.as_str()];
+                let mut page = restore_page(route, entry)?;
+                if keep {
+                    // `write_restored` fills in the manifest hash.
+                    // Index pages get their rows back as the plain table the build took them from.
+                    page.html = seal::rows::restore_rows(page.html, tables, open_rows)?;
+                    write_restored(vec![page])?;
+                    continue;
+                }
+                // Without `--compare`, the rows go into the page's file a shard
+                // at a time: the payments of 100,000 clients are never one string.
+                let page = fill(page);
+                let path = render::route_file(route);
+                let depth = render::route_depth(route);
+                write_page_with_rows(
+                    &page,
+                    tables.iter().map(|t| t.name.as_str()),
+                    &frame,
+                    &target,
+                    |name, out| {
+                        let table = tables.iter().find(|t| t.name == name).ok_or_else(|| {
+                            Wording::internal(format!("page {route} has no table {name}"))
+                        })?;
+                        seal::rows::write_rows(&page.html, table, depth, open_rows, out, |e| {
+                            write_failed(&path, e)
+                        })
+                    },
+                )?;
             }
-            // Without `--compare`, the rows go into the page's file a shard
-            // at a time: the payments of 100,000 clients are never one string.
-            let page = fill(page);
-            let path = render::route_file(route);
-            let depth = render::route_depth(route);
-            write_page_with_rows(
-                &page,
-                tables.iter().map(|t| t.name.as_str()),
-                &frame,
-                &target,
-                |name, out| {
-                    let table = tables.iter().find(|t| t.name == name).ok_or_else(|| {
-                        Wording::internal(format!("page {route} has no table {name}"))
-                    })?;
-                    seal::rows::write_rows(&page.html, table, depth, open_rows, out, |e| {
-                        write_failed(&path, e)
-                    })
-                },
-            )?;
-        }
-        // A pack's pages are opened (decrypted, inflated) on every core.
-        let pages = records
-            .into_par_iter()
-            .map(|(route, entry)| restore_page(route, entry))
-            .collect::<Result<Vec<_>, Wording>>()?;
-        drop(payloads);
-        write_restored(pages)
-    })?;
-    // Attachments and exports, each decompressed into its file as it is written, in parallel.
+            // A pack's pages are opened (decrypted, inflated) on every core.
+            let pages = records
+                .into_par_iter()
+                .map(|(route, entry)| restore_page(route, entry))
+                .collect::<Result<Vec<_>, Wording>>()?;
+            drop(payloads);
+            write_restored(pages)
+        })
+    };
+    // Attachments and exports, each decompressed into its file as it is
+    // written, in parallel with each other and with the packs (alone, the
+    // clients' export was the last second of a 100k restore).
     let restored_files: Mutex<BTreeMap<String, Vec<u8>>> = Mutex::default();
-    index.files.par_iter().try_for_each(|(path, entry)| {
-        safe_relative(path)?;
-        let meta = seal::PayloadMeta {
-            content_type: &entry.mime,
-            name: &entry.name,
-        };
-        let payloads = read_payloads(entry.f.as_deref().unwrap_or(&entry.p), &entry.p)?;
-        let payload = payload_in(&payloads, &entry.p)?;
-        let open_into = |out: &mut dyn std::io::Write| {
-            opener
-                .open_payload_into(&entry.p, &meta, payload, out)
-                .map_err(|e| e.worded(path))
-        };
-        if keep {
-            let mut bytes = Vec::new();
-            open_into(&mut bytes)?;
-            target.write(path, &bytes)?;
-            lock(&restored_files).insert(path.clone(), bytes);
-        } else {
-            // Decompressed into the file as it is written: the export of
-            // 100,000 clients is hundreds of MB of JSON.
-            target.write_with(path, open_into)?;
-        }
-        Ok::<_, Wording>(())
-    })?;
+    let restore_files = || {
+        index.files.par_iter().try_for_each(|(path, entry)| {
+            safe_relative(path)?;
+            let meta = seal::PayloadMeta {
+                content_type: &entry.mime,
+                name: &entry.name,
+            };
+            let payloads = read_payloads(entry.f.as_deref().unwrap_or(&entry.p), &entry.p)?;
+            let payload = payload_in(&payloads, &entry.p)?;
+            let open_into = |out: &mut dyn std::io::Write| {
+                opener
+                    .open_payload_into(&entry.p, &meta, payload, out)
+                    .map_err(|e| e.worded(path))
+            };
+            if keep {
+                let mut bytes = Vec::new();
+                open_into(&mut bytes)?;
+                target.write(path, &bytes)?;
+                lock(&restored_files).insert(path.clone(), bytes);
+            } else {
+                // Decompressed into the file as it is written: the export of
+                // 100,000 clients is hundreds of MB of JSON.
+                target.write_with(path, open_into)?;
+            }
+            Ok::<_, Wording>(())
+        })
+    };
+    let (packs, files) = rayon::join(restore_packs, restore_files);
+    packs?;
+    files?;
     write_static(&theme, &target)?;
     staging.commit().map_err(|e| {
         Wording::new("err_swap_output")
