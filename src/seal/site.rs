@@ -528,22 +528,14 @@ pub(crate) fn seal_site(
         })
         .collect();
     let header = sealer.header_js_per_slot(shared, per_slot);
-    let io = |path: &str| {
-        let path = std::path::Path::new(path).to_path_buf();
-        move |e: std::io::Error| Wording::io_at("err_write", &path, &e)
-    };
     written.push(Written {
         path: "data/header.js".into(),
-        sha256: staging
-            .write("site/data/header.js", &header)
-            .map_err(io("data/header.js"))?,
+        sha256: site_files.write("data/header.js", &header)?,
     });
     let shell = engine.shell(public_title).map_err(Wording::from)?;
     written.push(Written {
         path: "index.html".into(),
-        sha256: staging
-            .write("site/index.html", shell.as_bytes())
-            .map_err(io("index.html"))?,
+        sha256: site_files.write("index.html", shell.as_bytes())?,
     });
     written.extend(write_static(theme, &site_files)?);
     Ok(Sealed {
