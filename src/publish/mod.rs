@@ -144,6 +144,12 @@ pub fn finish(
     })
 }
 
+/// A lock on what the output's parallel writers share (a `serve` site's
+/// files, what `restore --compare` keeps); a panic elsewhere already ends the run.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// The name of a build in everything public (the zip, the signatures' trusted
 /// comments): neutral, never the room folder's name, which can be confidential
 /// (it is often the company's name). The training site has its own, so the two

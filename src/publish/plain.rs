@@ -39,10 +39,7 @@ impl Target<'_> {
             Target::Memory(site) => {
                 use sha2::{Digest, Sha256};
                 let hash = Sha256::digest(bytes).into();
-                site.files
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .insert(path.to_string(), bytes.to_vec());
+                super::lock(&site.files).insert(path.to_string(), bytes.to_vec());
                 Ok(hash)
             }
         }

@@ -4,14 +4,14 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::plain::{write_failed, write_page_with_rows, write_pages, write_static, Frame, Target};
 use super::verify::SiteFiles;
-use super::Staging;
+use super::{lock, Staging};
 use crate::audiences::Audience;
 use crate::i18n::Wording;
 use crate::render::audience::room_for;
@@ -278,11 +278,6 @@ pub fn restore(
         )?;
     }
     Ok(result)
-}
-
-/// A lock on what parallel work collects; a panic elsewhere already ends the run.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Payload `id` of a payload file: one its file does not hold is tampering.
