@@ -304,6 +304,33 @@ fn a_zip_changed_outside_its_entries_fails_its_own_signature() {
 }
 
 #[test]
+fn a_damaged_manifest_in_the_zip_is_called_damaged_not_missing() {
+    // Bytes of SHA256SUMS changed on the stick (its CRC-32 no longer holds):
+    // the entry is there, so the buyer must hear it is damaged, not missing.
+    let built = example_build();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let zip = tmp.path().join(built.zip.file_name().expect("name"));
+    let mut bytes = std::fs::read(&built.zip).expect("zip");
+    let start = {
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).expect("zip");
+        let entry = archive.by_name("site/SHA256SUMS").expect("SHA256SUMS");
+        usize::try_from(entry.data_start().expect("data start")).expect("small zip")
+    };
+    for b in &mut bytes[start + 40..start + 48] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&zip, &bytes).expect("write");
+    let r = verify_zip(&zip);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stderr.contains("damaged zip entry SHA256SUMS"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("is missing"), "{}", r.stderr);
+}
+
+#[test]
 fn a_zip_bomb_is_refused_quickly_with_bounded_memory() {
     // 1.1 GiB of zeros deflate to about a megabyte, in place of style.css.
     let built = example_build();

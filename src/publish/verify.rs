@@ -266,12 +266,25 @@ impl SiteFiles {
     /// The whole file. A zip entry that inflates beyond its cap reads as `None`
     /// (and `sha256` reports why).
     pub fn read(&self, rel: &str) -> Option<Vec<u8>> {
+        self.read_checked(rel)?.ok()
+    }
+
+    /// A file's bytes; `None` when it is absent, the reason when it is there
+    /// but cannot be read (a damaged zip entry is not a missing file).
+    pub fn read_checked(&self, rel: &str) -> Option<Result<Vec<u8>, Wording>> {
         match self {
-            SiteFiles::Dir(root) => fs::read(Self::dir_path(root, rel)?).ok(),
+            SiteFiles::Dir(root) => match fs::read(Self::dir_path(root, rel)?) {
+                Ok(bytes) => Some(Ok(bytes)),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+                Err(e) => Some(Err(crate::i18n::Wording::io_at(
+                    "err_read",
+                    Path::new(rel),
+                    &e,
+                ))),
+            },
             SiteFiles::Zip(z) => {
                 let mut bytes = Vec::new();
-                z.stream(rel, &mut bytes)?.ok()?;
-                Some(bytes)
+                Some(z.stream(rel, &mut bytes)?.map(|_| bytes))
             }
         }
     }
@@ -372,14 +385,14 @@ pub fn verify(files: &SiteFiles, pubkey: Option<&Path>) -> Result<Report, Wordin
     report.fingerprint = signing::fingerprint(&pk);
     report.key_source = source;
 
+    let missing = |file: &str| Wording::new("err_file_missing").arg("file", file);
     let sums = files
-        .read(SUMS)
-        .ok_or_else(|| Wording::new("err_file_missing").arg("file", SUMS))?;
-    match files.read(SUMS_SIG) {
-        None => {
-            report.signature_error = Some(Wording::new("err_file_missing").arg("file", SUMS_SIG))
-        }
-        Some(sig) => match signing::verify(&pk, &sums, &String::from_utf8_lossy(&sig)) {
+        .read_checked(SUMS)
+        .unwrap_or_else(|| Err(missing(SUMS)))?;
+    match files.read_checked(SUMS_SIG) {
+        None => report.signature_error = Some(missing(SUMS_SIG)),
+        Some(Err(damaged)) => report.signature_error = Some(damaged),
+        Some(Ok(sig)) => match signing::verify(&pk, &sums, &String::from_utf8_lossy(&sig)) {
             Ok(tc) => report.trusted_comment = Some(tc),
             Err(e) => report.signature_error = Some(e),
         },
