@@ -7,6 +7,7 @@
 //!   content (readers = the views showing it) → packs of PACK_PAYLOADS, sealed
 //!   (rayon) ─bounded queue→ writer thread → staging
 //!                                   └→ index tables' row shards (rows.rs), sealed → same queue
+//! whole-room routes ─one at a time, a thread of their own→ taken between two chunks ↑
 //! ```
 //!
 //! The route order is shuffled once up front, so a pack holds pages from
@@ -36,7 +37,9 @@ pub trait Pages: Sync {
     fn page(&self, n: usize) -> Result<Page, Wording>;
     /// Whether page `n` is about the whole room (an index, the handover
     /// pages), not one record: such a page can hold a table of every
-    /// client's rows, so the stream renders it alone, never several at once.
+    /// client's rows, so the stream renders one at a time (on a thread of its
+    /// own, beside the record pages), and holds at most three: one rendered,
+    /// one waiting, one being sealed.
     fn whole_room(&self, _n: usize) -> bool {
         false
     }
@@ -270,32 +273,52 @@ fn produce(
         pending: Vec::new(),
         pack_id: Sealer::new_id(),
     };
-    for chunk in order.chunks(bounds.chunk_routes.max(1)) {
-        // Pages about the whole room (index tables of every client's rows)
-        // one at a time, each page's rows sealed and queued before the next
-        // is rendered; the record pages of the chunk in parallel.
-        let (alone, together): (Vec<usize>, Vec<usize>) = chunk.iter().partition(|&&u| {
-            at[u]
-                .iter()
-                .enumerate()
-                .any(|(v, n)| n.is_some_and(|n| views[v].whole_room(n)))
+    // Pages about the whole room (index tables of every client's rows) are
+    // rendered one at a time on a thread of their own, beside the record
+    // pages, which are rendered a chunk at a time on every core: one
+    // whole-room page is more work than a chunk, and rendered between chunks
+    // it kept the other cores waiting (10k: 0.2 s of 1.4). Each is taken (its
+    // rows sealed and queued) between two chunks.
+    let (alone, together): (Vec<usize>, Vec<usize>) = order.iter().partition(|&&u| {
+        at[u]
+            .iter()
+            .enumerate()
+            .any(|(v, n)| n.is_some_and(|n| views[v].whole_room(n)))
+    });
+    std::thread::scope(|scope| -> Result<(), Wording> {
+        // One whole-room page may wait for the next chunk's end while the next is rendered.
+        let (rendered_alone, alone_pages) = sync_channel::<Result<Vec<(usize, Page)>, Wording>>(1);
+        scope.spawn(move || {
+            for u in alone {
+                let shown = render_route(views, &at[u]);
+                let failed = shown.is_err();
+                // The producer stopped (an error): so does this thread.
+                if rendered_alone.send(shown).is_err() || failed {
+                    return;
+                }
+            }
         });
-        for u in alone {
-            let shown = render_route(views, &at[u])?;
-            taken.take(shown, plan, sealer, progress, queue)?;
+        for chunk in together.chunks(bounds.chunk_routes.max(1)) {
+            let rendered: Vec<Vec<(usize, Page)>> = chunk
+                .par_iter()
+                .map(|&u| render_route(views, &at[u]))
+                .collect::<Result<_, Wording>>()?;
+            for shown in rendered {
+                taken.take(shown, plan, sealer, progress, queue)?;
+            }
+            while let Ok(shown) = alone_pages.try_recv() {
+                taken.take(shown?, plan, sealer, progress, queue)?;
+            }
+            let pending = &mut taken.pending;
+            let full = pending.len() - pending.len() % PACK_PAYLOADS;
+            let ready: Vec<Pending> = pending.drain(..full).collect();
+            send_packs(ready, sealer, progress, queue)?;
         }
-        let rendered: Vec<Vec<(usize, Page)>> = together
-            .par_iter()
-            .map(|&u| render_route(views, &at[u]))
-            .collect::<Result<_, Wording>>()?;
-        for shown in rendered {
-            taken.take(shown, plan, sealer, progress, queue)?;
+        for shown in alone_pages {
+            taken.take(shown?, plan, sealer, progress, queue)?;
         }
-        let pending = &mut taken.pending;
-        let full = pending.len() - pending.len() % PACK_PAYLOADS;
-        let ready: Vec<Pending> = pending.drain(..full).collect();
-        send_packs(ready, sealer, progress, queue)?;
-    }
+        Ok(())
+    })?;
     send_packs(taken.pending, sealer, progress, queue)?;
     Ok((taken.routes, taken.tables, at.len()))
 }
@@ -600,11 +623,55 @@ mod tests {
     }
 
     /// Index pages (a table of every client's rows each) that count how many
-    /// of them are being rendered at once.
+    /// of them are being rendered at once, and record pages that count how
+    /// many of them were rendered while an index page was; `failing` pages fail.
     struct WholeRoom {
         pages: Vec<Page>,
         rendering: AtomicUsize,
         most: AtomicUsize,
+        beside: AtomicUsize,
+        failing: Vec<usize>,
+    }
+
+    impl WholeRoom {
+        fn new(pages: Vec<Page>) -> WholeRoom {
+            WholeRoom {
+                pages,
+                rendering: AtomicUsize::new(0),
+                most: AtomicUsize::new(0),
+                beside: AtomicUsize::new(0),
+                failing: Vec::new(),
+            }
+        }
+
+        fn seal(&self) -> Result<Streamed, Wording> {
+            let write = |id: &str, _: &[u8]| -> Result<Written, Wording> {
+                Ok(Written {
+                    path: format!("data/{id}.js"),
+                    sha256: [0; 32],
+                })
+            };
+            let mut plan = SealPlan::default();
+            let mut sealer = sealer(&["password-one-一二三"]);
+            let threads = rayon::ThreadPoolBuilder::new()
+                .num_threads(4)
+                .build()
+                .expect("a pool");
+            // Every route in one chunk: the record pages are rendered in parallel.
+            threads.install(|| {
+                seal_pages(
+                    &[self],
+                    &mut plan,
+                    &mut sealer,
+                    Bounds {
+                        chunk_routes: 1024,
+                        queue_packs: 1,
+                    },
+                    &indicatif::ProgressBar::hidden(),
+                    &write,
+                )
+            })
+        }
     }
 
     impl Pages for WholeRoom {
@@ -621,8 +688,13 @@ mod tests {
             if self.whole_room(n) {
                 let now = self.rendering.fetch_add(1, Ordering::SeqCst) + 1;
                 self.most.fetch_max(now, Ordering::SeqCst);
+            } else if self.rendering.load(Ordering::SeqCst) > 0 {
+                self.beside.fetch_add(1, Ordering::SeqCst);
             }
             std::thread::sleep(std::time::Duration::from_millis(30));
+            if self.failing.contains(&n) {
+                return Err(Wording::internal(format!("page {n} failed")));
+            }
             if self.whole_room(n) {
                 self.rendering.fetch_sub(1, Ordering::SeqCst);
             }
@@ -630,53 +702,46 @@ mod tests {
         }
     }
 
-    #[test]
-    fn pages_about_the_whole_room_are_rendered_one_at_a_time_in_a_parallel_chunk() {
+    fn six_indexes_among_forty_records() -> Vec<Page> {
         let mut pages = pages(40, |i| format!("<p>{i}</p>"));
         for n in 0..6 {
             let mut index = table_page(300, |i| format!("{n}-{i}"));
             index.route = format!("index-{n}");
             pages.push(index);
         }
-        let source = WholeRoom {
-            pages,
-            rendering: AtomicUsize::new(0),
-            most: AtomicUsize::new(0),
-        };
-        let write = |id: &str, _: &[u8]| -> Result<Written, Wording> {
-            Ok(Written {
-                path: format!("data/{id}.js"),
-                sha256: [0; 32],
-            })
-        };
-        let mut plan = SealPlan::default();
-        let mut sealer = sealer(&["password-one-一二三"]);
-        let threads = rayon::ThreadPoolBuilder::new()
-            .num_threads(4)
-            .build()
-            .expect("a pool");
-        // Every route in one chunk: the record pages are rendered in parallel.
-        let streamed = threads
-            .install(|| {
-                seal_pages(
-                    &[&source],
-                    &mut plan,
-                    &mut sealer,
-                    Bounds {
-                        chunk_routes: 1024,
-                        queue_packs: 1,
-                    },
-                    &indicatif::ProgressBar::hidden(),
-                    &write,
-                )
-            })
-            .expect("streams");
+        pages
+    }
+
+    #[test]
+    fn pages_about_the_whole_room_are_rendered_one_at_a_time_beside_the_record_pages() {
+        let source = WholeRoom::new(six_indexes_among_forty_records());
+        let streamed = source.seal().expect("streams");
         assert_eq!(streamed.tables[0].len(), 6, "every index's rows are shards");
+        assert_eq!(streamed.pages, 46);
         assert_eq!(
             source.most.load(Ordering::SeqCst),
             1,
-            "two pages with every client's rows were in memory at once"
+            "two pages with every client's rows were rendered at once"
         );
+        // An index page alone would keep every other core waiting for it.
+        assert!(
+            source.beside.load(Ordering::SeqCst) > 0,
+            "no record page was rendered while an index page was"
+        );
+    }
+
+    #[test]
+    fn a_failing_page_stops_the_stream_with_its_error_whichever_thread_renders_it() {
+        // 40 is the first index page, 3 a record page.
+        for failing in [40, 3] {
+            let mut source = WholeRoom::new(six_indexes_among_forty_records());
+            source.failing = vec![failing];
+            let error = source.seal().err().expect("the stream fails");
+            assert!(
+                format!("{error:?}").contains(&format!("page {failing} failed")),
+                "{error:?}"
+            );
+        }
     }
 
     #[test]
