@@ -37,7 +37,6 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use rand::rngs::OsRng;
 use rand::RngCore;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
@@ -361,10 +360,61 @@ impl Encrypted {
 pub struct Sealer {
     header: Header,
     keys: HashMap<String, [u8; 32]>,
-    /// Each slot's key-encryption key (from its password), so content keys can
-    /// be added while the build streams: a key is made when the seal plan first
-    /// meets its set of readers.
-    keks: Vec<[u8; 32]>,
+    /// Each slot's key-encryption key (from its password).
+    keks: Keks,
+    /// Content keys made so far (a key is made when the seal plan first meets
+    /// its set of readers, while the build streams) and the slots that hold
+    /// them: wrapped into those slots when the header is written.
+    holders: Vec<(String, Vec<usize>)>,
+}
+
+/// The slots' key-encryption keys. PBKDF2 (600,000 rounds) takes a tenth of
+/// a second per password and nothing needs its result before the header is
+/// written, so each is derived on a thread of its own while the build
+/// renders, instead of keeping the other cores waiting before it starts.
+enum Keks {
+    Deriving(Vec<std::thread::JoinHandle<[u8; 32]>>),
+    Derived(Vec<[u8; 32]>),
+}
+
+impl Keks {
+    fn derive(passwords: &[&str], salt: [u8; 16], iterations: u32) -> Keks {
+        let mut deriving = Vec::new();
+        for password in passwords {
+            let password = password.to_string();
+            let spawned =
+                std::thread::Builder::new().spawn(move || derive_kek(&password, &salt, iterations));
+            match spawned {
+                Ok(thread) => deriving.push(thread),
+                // No thread to be had: derive them here and now.
+                Err(_) => {
+                    return Keks::Derived(
+                        passwords
+                            .iter()
+                            .map(|p| derive_kek(p, &salt, iterations))
+                            .collect(),
+                    )
+                }
+            }
+        }
+        Keks::Deriving(deriving)
+    }
+
+    /// The keys, waiting for their threads the first time.
+    fn derived(&mut self) -> &[[u8; 32]] {
+        if let Keks::Deriving(threads) = self {
+            let keks = std::mem::take(threads)
+                .into_iter()
+                // PBKDF2 does not panic; if it did, it would here as it would have in place.
+                .map(|t| t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect();
+            *self = Keks::Derived(keks);
+        }
+        match self {
+            Keks::Derived(keks) => keks,
+            Keks::Deriving(_) => &[],
+        }
+    }
 }
 
 /// One password and the content keys its slot holds.
@@ -410,11 +460,7 @@ impl Sealer {
     pub fn with_slots(passwords: &[&str], iterations: u32) -> Sealer {
         let room = hex(&random_bytes::<8>());
         let salt = random_bytes::<16>();
-        // One PBKDF2 per audience's password: each a tenth of a second, on every core.
-        let keks = passwords
-            .par_iter()
-            .map(|p| derive_kek(p, &salt, iterations))
-            .collect();
+        let keks = Keks::derive(passwords, salt, iterations);
         let slots = passwords
             .iter()
             .map(|_| Slot {
@@ -440,28 +486,41 @@ impl Sealer {
             },
             keys: HashMap::new(),
             keks,
+            holders: Vec::new(),
         }
     }
 
-    /// A fresh content key `kid`, wrapped into the slots numbered `holders`
-    /// (and only those). A kid that exists already is left as it is.
+    /// A fresh content key `kid`, to be wrapped into the slots numbered
+    /// `holders` (and only those) with the header. A kid that exists already
+    /// is left as it is.
     pub fn add_key(&mut self, kid: &str, holders: &[usize]) {
         if self.keys.contains_key(kid) {
             return;
         }
-        let key = random_bytes::<32>();
-        for &s in holders {
-            let (Some(kek), Some(slot)) = (self.keks.get(s), self.header.slots.get_mut(s)) else {
+        self.keys.insert(kid.to_string(), random_bytes::<32>());
+        self.holders.push((kid.to_string(), holders.to_vec()));
+    }
+
+    /// Wraps each content key made since the last header into its slots, in
+    /// the order the keys were made.
+    fn wrap_keys(&mut self) {
+        let keks = self.keks.derived();
+        for (kid, holders) in self.holders.drain(..) {
+            let Some(key) = self.keys.get(&kid) else {
                 continue;
             };
-            let (nonce, ct) = encrypt(kek, &key, &slot_aad(&self.header.room, kid));
-            slot.keys.push(WrappedKey {
-                kid: kid.to_string(),
-                nonce: B64.encode(nonce),
-                wrapped: B64.encode(ct),
-            });
+            for s in holders {
+                let (Some(kek), Some(slot)) = (keks.get(s), self.header.slots.get_mut(s)) else {
+                    continue;
+                };
+                let (nonce, ct) = encrypt(kek, key, &slot_aad(&self.header.room, &kid));
+                slot.keys.push(WrappedKey {
+                    kid: kid.clone(),
+                    nonce: B64.encode(nonce),
+                    wrapped: B64.encode(ct),
+                });
+            }
         }
-        self.keys.insert(kid.to_string(), key);
     }
 
     pub fn set_site(&mut self, site: String) {
@@ -595,7 +654,8 @@ impl Sealer {
         self.header_json()
     }
 
-    fn header_json(&self) -> Vec<u8> {
+    fn header_json(&mut self) -> Vec<u8> {
+        self.wrap_keys();
         let json = serde_json::to_string(&self.header).unwrap_or_default();
         format!("{HEADER_PREFIX}{json};\n").into_bytes()
     }
@@ -947,6 +1007,43 @@ mod tests {
         let opened = decrypt(&key, &nonce, framed.clone(), b"aad").and_then(unframe);
         assert_eq!(opened, Some(body));
         assert_eq!(decrypt(&key, &nonce, framed.clone(), b"other"), None);
+    }
+
+    #[test]
+    fn keys_made_before_and_after_a_header_are_each_wrapped_once_into_their_slots() {
+        let (first, second) = ("first-password-一二三", "second-password-四五六");
+        let mut sealer = Sealer::with_slots(&[first, second], MIN_ITERATIONS);
+        sealer.add_key("k0", &[0, 1]);
+        sealer.add_key("k1", &[1]);
+        let before = header_of(&mut sealer);
+        sealer.add_key("k2", &[0]);
+        sealer.add_key("k0", &[0]); // made already: left as it is
+        let after = header_of(&mut sealer);
+        let kids = |h: &Header, s: usize| -> Vec<String> {
+            h.slots[s].keys.iter().map(|w| w.kid.clone()).collect()
+        };
+        assert_eq!(
+            (kids(&before, 0), kids(&before, 1)),
+            (vec!["k0".to_string()], vec!["k0".into(), "k1".into()])
+        );
+        assert_eq!(
+            (kids(&after, 0), kids(&after, 1)),
+            (
+                vec!["k0".to_string(), "k2".into()],
+                vec!["k0".into(), "k1".into()]
+            )
+        );
+        // Each password opens its own slot's keys, and only those.
+        let sealed = sealer
+            .seal("p1", "k1", b"only the second", false, &PAGE)
+            .expect("seals");
+        let opener = Opener::unlock(after.clone(), second).expect("the second password opens");
+        assert_eq!(
+            opener.open("p1", &PAGE, &sealed).expect("opens"),
+            b"only the second"
+        );
+        let opener = Opener::unlock(after, first).expect("the first password opens");
+        assert!(opener.open("p1", &PAGE, &sealed).is_err());
     }
 
     #[test]
