@@ -145,6 +145,12 @@ fn ignored_file(rel: &Path, key: &'static str) -> Diagnostic {
 /// (the handover date when the room has one).
 pub fn load(root: &Path) -> Loaded {
     let started = std::time::Instant::now();
+    // libphonenumber's metadata (decoded and its patterns compiled on first
+    // use, ~50 ms) is made while the room's files are listed and read, not
+    // by the first record with a phone while the others wait for it.
+    let _ = std::thread::Builder::new().spawn(|| {
+        let _ = &*phonenumber::metadata::DATABASE;
+    });
     let mut diags = Diagnostics::default();
     let fs = match RoomFs::open(root) {
         Ok(fs) => fs,
