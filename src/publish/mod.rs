@@ -117,11 +117,12 @@ pub fn finish(
 
     let zip_name = format!("{}-{}.zip", f.name, f.date.format("%Y-%m-%d"));
     let zip_path = staging.path().join(&zip_name);
-    archive::write_zip(&staging.path().join("site"), &zip_path, f.zip_time)?;
-    let zip_file = std::io::BufReader::new(std::fs::File::open(&zip_path).map_err(io)?);
-    let zip_sig = f
-        .signer
-        .sign_reader(zip_file, &format!("{trusted_comment} archive={zip_name}"))?;
+    let zip_comment = format!("{trusted_comment} archive={zip_name}");
+    // The zip is signed (its BLAKE2b prehash) on another core while it is written.
+    let zip_sig =
+        archive::write_zip_read(&staging.path().join("site"), &zip_path, f.zip_time, |zip| {
+            f.signer.sign_reader(zip, &zip_comment)
+        })?;
     staging
         .write(&format!("{zip_name}.minisig"), zip_sig.as_bytes())
         .map_err(io)?;
