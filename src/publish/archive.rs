@@ -139,12 +139,15 @@ fn read_while_written<T: Send>(
     };
     let (written, made) = std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
-            read(&mut SettledReader {
+            let mut settled = SettledReader {
                 file: reading,
                 at: 0,
                 settled: 0,
                 settling,
-            })
+                failed: false,
+            };
+            let made = read(&mut settled);
+            (made, settled.failed)
         });
         let written = write(&mut out).and_then(|()| out.finish());
         // Closed in every case, so the reader ends.
@@ -153,8 +156,9 @@ fn read_while_written<T: Send>(
     });
     written.map_err(ReadWhileWritten::Write)?;
     match made {
-        Ok(made) if !out.rewritten => Ok(made),
-        // Rewritten where it had been read (or the reader failed): read it whole again.
+        Ok((made, false)) if !out.rewritten => Ok(made),
+        // Rewritten where it had been read, or the file could not be read
+        // while it was written: read it whole again, now that it is done.
         _ => {
             let mut file = io::BufReader::new(File::open(path).map_err(ReadWhileWritten::Read)?);
             Ok(read(&mut file))
@@ -236,6 +240,9 @@ struct SettledReader {
     at: u64,
     settled: u64,
     settling: Receiver<u64>,
+    /// The file could not be read as far as it was settled (a file system
+    /// that does not show one handle's writes to another at once).
+    failed: bool,
 }
 
 impl Read for SettledReader {
@@ -252,8 +259,12 @@ impl Read for SettledReader {
         }
         let most = usize::try_from(self.settled - self.at).unwrap_or(usize::MAX);
         let len = buf.len().min(most);
-        let n = self.file.read(&mut buf[..len])?;
+        let n = self
+            .file
+            .read(&mut buf[..len])
+            .inspect_err(|_| self.failed = true)?;
         if n == 0 {
+            self.failed = true;
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "the file is shorter than what was written",
@@ -342,6 +353,31 @@ mod tests {
         assert_eq!(reads.load(Ordering::SeqCst), 2, "read again whole");
         let bytes = std::fs::read(&path).expect("read");
         assert_eq!((bytes.len(), bytes[10], bytes[50_000]), (200_010, 4, 2));
+    }
+
+    #[test]
+    fn a_file_shorter_than_what_was_settled_is_a_failed_read_not_its_end() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("file");
+        std::fs::write(&path, [7; 10]).expect("write");
+        let (tell, settling) = sync_channel(1);
+        let mut reader = SettledReader {
+            file: File::open(&path).expect("open"),
+            at: 0,
+            settled: 0,
+            settling,
+            failed: false,
+        };
+        tell.send(100).expect("told");
+        drop(tell);
+        let mut read = Vec::new();
+        let error = reader.read_to_end(&mut read).expect_err("short");
+        assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
+        assert!(
+            reader.failed,
+            "the writer must read the finished file again"
+        );
+        assert_eq!(read, [7; 10]);
     }
 
     #[test]
