@@ -38,36 +38,20 @@ pub fn write_zip_read<T: Send>(
     epoch_seconds: i64,
     read: impl Fn(&mut dyn Read) -> Result<T, Wording> + Sync,
 ) -> Result<T, Wording> {
-    let write_err = |e: &io::Error| Wording::io_at("err_write", zip_path, e);
-    let read_err = |e: &io::Error| Wording::io_at("err_read", zip_path, e);
-    let mut written = Ok(());
-    let made = read_while_written(
-        zip_path,
-        |out| {
-            written = write_zip(site, out, zip_path, epoch_seconds);
-            Ok(())
-        },
-        &read,
-    );
-    written?;
+    let made = read_while_written(zip_path, |out| write_zip(site, out, epoch_seconds), &read);
     match made {
         Ok(made) => made,
-        Err(ReadWhileWritten::Write(e)) => Err(write_err(&e)),
-        Err(ReadWhileWritten::Read(e)) => Err(read_err(&e)),
+        Err(ReadWhileWritten::Write(e)) => Err(Wording::io_at("err_write", zip_path, &e)),
+        Err(ReadWhileWritten::Read(e)) => Err(Wording::io_at("err_read", zip_path, &e)),
     }
 }
 
-/// Zips the folder `site` as `site/…` into `out` (the file `zip_path`).
-fn write_zip(
-    site: &Path,
-    out: &mut SettlingFile,
-    zip_path: &Path,
-    epoch_seconds: i64,
-) -> Result<(), Wording> {
-    let io_err = |e: &io::Error| Wording::io_at("err_write", zip_path, e);
+/// Zips the folder `site` as `site/…` into `out`. Every failure is one of
+/// writing the zip (a site file that cannot be read included).
+fn write_zip(site: &Path, out: &mut SettlingFile, epoch_seconds: i64) -> io::Result<()> {
     let zip_err = |e: ZipError| match e {
-        ZipError::Io(e) => io_err(&e),
-        other => Wording::io_at("err_write", zip_path, &io::Error::other(other)),
+        ZipError::Io(e) => e,
+        other => io::Error::other(other),
     };
     let mut paths: Vec<String> = WalkDir::new(site)
         .into_iter()
@@ -98,8 +82,7 @@ fn write_zip(
             .unix_permissions(0o644);
         zip.start_file(format!("site/{rel}"), options)
             .map_err(zip_err)?;
-        let mut f = File::open(site.join(&rel)).map_err(|e| io_err(&e))?;
-        io::copy(&mut f, &mut zip).map_err(|e| io_err(&e))?;
+        io::copy(&mut File::open(site.join(&rel))?, &mut zip)?;
     }
     zip.finish().map_err(zip_err)?;
     Ok(())
