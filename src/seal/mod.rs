@@ -368,52 +368,55 @@ pub struct Sealer {
     holders: Vec<(String, Vec<usize>)>,
 }
 
-/// The slots' key-encryption keys. PBKDF2 (600,000 rounds) takes a tenth of
-/// a second per password and nothing needs its result before the header is
-/// written, so each is derived on a thread of its own while the build
-/// renders, instead of keeping the other cores waiting before it starts.
-enum Keks {
-    Deriving(Vec<std::thread::JoinHandle<[u8; 32]>>),
-    Derived(Vec<[u8; 32]>),
+/// The slots' key-encryption keys, in slot order. PBKDF2 (600,000 rounds)
+/// takes a tenth of a second per password and nothing needs its result
+/// before the header is written, so each is derived on a thread of its own
+/// while the build renders, instead of keeping the other cores waiting
+/// before it starts.
+struct Keks {
+    /// The first slots' keys, derived.
+    derived: Vec<[u8; 32]>,
+    /// The following slots' keys, each being derived on its thread.
+    deriving: Vec<std::thread::JoinHandle<[u8; 32]>>,
 }
 
 impl Keks {
     fn derive(passwords: &[&str], salt: [u8; 16], iterations: u32) -> Keks {
-        let mut deriving = Vec::new();
-        for password in passwords {
-            let password = password.to_string();
+        let mut keks = Keks {
+            derived: Vec::new(),
+            deriving: Vec::new(),
+        };
+        for (n, password) in passwords.iter().enumerate() {
+            let owned = password.to_string();
             let spawned =
-                std::thread::Builder::new().spawn(move || derive_kek(&password, &salt, iterations));
+                std::thread::Builder::new().spawn(move || derive_kek(&owned, &salt, iterations));
             match spawned {
-                Ok(thread) => deriving.push(thread),
-                // No thread to be had: derive them here and now.
+                Ok(thread) => keks.deriving.push(thread),
+                // No thread to be had: this one and the rest here and now.
                 Err(_) => {
-                    return Keks::Derived(
-                        passwords
+                    keks.wait();
+                    keks.derived.extend(
+                        passwords[n..]
                             .iter()
-                            .map(|p| derive_kek(p, &salt, iterations))
-                            .collect(),
-                    )
+                            .map(|p| derive_kek(p, &salt, iterations)),
+                    );
+                    break;
                 }
             }
         }
-        Keks::Deriving(deriving)
+        keks
     }
 
-    /// The keys, waiting for their threads the first time.
-    fn derived(&mut self) -> &[[u8; 32]] {
-        if let Keks::Deriving(threads) = self {
-            let keks = std::mem::take(threads)
-                .into_iter()
-                // PBKDF2 does not panic; if it did, it would here as it would have in place.
-                .map(|t| t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect();
-            *self = Keks::Derived(keks);
+    /// Every slot's key, waiting for the threads still deriving.
+    fn wait(&mut self) -> &[[u8; 32]] {
+        for thread in self.deriving.drain(..) {
+            // PBKDF2 does not panic; if it did, it would here as it would have in place.
+            let kek = thread
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            self.derived.push(kek);
         }
-        match self {
-            Keks::Derived(keks) => keks,
-            Keks::Deriving(_) => &[],
-        }
+        &self.derived
     }
 }
 
@@ -504,7 +507,7 @@ impl Sealer {
     /// Wraps each content key made since the last header into its slots, in
     /// the order the keys were made.
     fn wrap_keys(&mut self) {
-        let keks = self.keks.derived();
+        let keks = self.keks.wait();
         for (kid, holders) in self.holders.drain(..) {
             let Some(key) = self.keys.get(&kid) else {
                 continue;
